@@ -1,0 +1,144 @@
+"""The ledger: the project's own database. Schema changes go through Alembic
+(portalize/ledger/migrations); these models are the source the migrations are written from."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+class AgencyRow(Base):
+    __tablename__ = "agencies"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[str] = mapped_column(String(40))
+    disposition: Mapped[str] = mapped_column(String(20), default="migrate")
+    successor: Mapped[str | None] = mapped_column(String(300))
+    target_date: Mapped[dt.date | None] = mapped_column(Date)
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AgencyEvent(Base):
+    """Lifecycle evidence: registered, linked, crawled, transformed, planned, loaded."""
+    __tablename__ = "agency_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    event: Mapped[str] = mapped_column(String(30))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|finished|failed
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class RawBody(Base):
+    """Response bodies, zlib-compressed, stored once per sha256."""
+    __tablename__ = "raw_bodies"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Page(Base):
+    """The latest response for one canonical URL of an agency's legacy site."""
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("agency", "url"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))  # item|list|asset
+    status: Mapped[int | None] = mapped_column(Integer)  # HTTP status; None when no response
+    error: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    sha256: Mapped[str | None] = mapped_column(ForeignKey("raw_bodies.sha256"))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    referer: Mapped[str | None] = mapped_column(Text)
+    crawl_run: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StagedArticle(Base):
+    """Transform output: a canonical article, or a skipped page with its reason."""
+    __tablename__ = "staged_articles"
+    uid: Mapped[str] = mapped_column(String(80), primary_key=True)
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    status: Mapped[str] = mapped_column(String(10))  # ok|skipped
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    transformed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|applying|applied|superseded
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PlanEntry(Base):
+    __tablename__ = "plan_entries"
+    __table_args__ = (Index("ix_plan_entries_plan", "plan_id", "position"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    uid: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(20))  # create|update|unchanged|skip|conflict
+    title: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text)
+    diff: Mapped[list] = mapped_column(JSON, default=list)
+    expected_hash: Mapped[str | None] = mapped_column(String(64))  # staged content hash planned
+    expected_map_hash: Mapped[str | None] = mapped_column(String(64))  # id-map hash when planned
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class IdMap(Base):
+    """Legacy uid <-> portal item, like Drupal's migrate map."""
+    __tablename__ = "id_map"
+    uid: Mapped[str] = mapped_column(String(80), primary_key=True)
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    source_url: Mapped[str] = mapped_column(Text)
+    portal_id: Mapped[str] = mapped_column(String(80))
+    portal_url: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    portal_hash: Mapped[str] = mapped_column(String(64))  # hash of the item as written, to spot edits on the portal
+    status: Mapped[str] = mapped_column(String(20), default="loaded")
+    last_loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+
+
+class AuditLog(Base):
+    """Every write to the portal."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    agency: Mapped[str | None] = mapped_column(String(64), index=True)
+    plan_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(30))
+    target: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,292 @@
+"""The registry: agencies, platform presets, the regulation profile and the portal config,
+all read from `mappings/` and validated up front. Every problem is reported as
+`file:key: message`; unknown values are answered with the valid ones."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+from parsel import Selector
+
+from . import config
+from .errors import MappingError, UnknownAgency
+
+LEVELS = ("department", "district", "commune", "other")
+DISPOSITIONS = ("migrate", "archive-only")
+FIELD_KEYS = ("title", "date", "summary", "body", "category", "author", "attachments", "images")
+DISCOVERY_KEYS = ("sections", "items", "pagination", "item_url_patterns", "drop_params", "skip_url_patterns")
+SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
+PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "traps")
+AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "successor", "disposition",
+               "target_date", "categories", "overrides", "robots")
+
+
+@dataclass(frozen=True)
+class ContentGroup:
+    code: str
+    name: str
+    name_en: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    title: str
+    in_force: dt.date
+    deadline: dt.date
+    timezone: str
+    domain_pattern: str
+    groups: tuple[ContentGroup, ...]
+
+    def group(self, code: str) -> ContentGroup:
+        return next(g for g in self.groups if g.code == code)
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    label: str
+    discovery: dict
+    fields: dict
+    detect: dict = field(default_factory=dict)
+    traps: tuple = ()
+
+    @property
+    def version(self) -> str:
+        """A short fingerprint of the selectors, recorded as `extracted_by` on each article."""
+        import hashlib
+        return hashlib.sha256(repr((self.discovery, self.fields)).encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    name: str
+    level: str
+    platform: Platform
+    base_urls: tuple[str, ...]
+    hosts: tuple[str, ...]
+    subsite_name: str
+    subsite_path: str
+    disposition: str = "migrate"
+    successor: str | None = None
+    target_date: dt.date | None = None
+    categories: dict = field(default_factory=dict)
+    obey_robots: bool = True
+    source_file: str = ""
+
+
+@dataclass
+class Registry:
+    agencies: dict[str, Agency]
+    platforms: dict[str, Platform]
+    profile: Profile
+    portal: dict
+
+    def agency(self, code: str) -> Agency:
+        try:
+            return self.agencies[code]
+        except KeyError:
+            known = ", ".join(sorted(self.agencies)) or "none"
+            raise UnknownAgency(f"Unknown agency '{code}'. Registered agencies: {known}.",
+                                f"add mappings/agencies/{code}.yml, or run `portalize agencies list`") from None
+
+    def select(self, codes: tuple[str, ...] | list[str], all_: bool = False) -> list[Agency]:
+        if all_ or not codes:
+            return list(self.agencies.values())
+        return [self.agency(c) for c in codes]
+
+
+class _Problems(list):
+    """Problems as `file:key: message`, files shown relative to the folder above mappings/."""
+
+    base: Path | None = None
+
+    def add(self, file: Path, key: str, message: str) -> None:
+        shown = file
+        if self.base and file.is_relative_to(self.base):
+            shown = file.relative_to(self.base)
+        self.append(f"{shown}:{key}: {message}")
+
+
+def _read_yaml(path: Path, problems: _Problems):
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        where = getattr(exc, "problem_mark", None)
+        key = f"line {where.line + 1}" if where else "file"
+        problems.add(path, key, f"not valid YAML ({getattr(exc, 'problem', exc)})")
+        return None
+    if not isinstance(data, dict):
+        problems.add(path, "file", "must be a mapping of keys to values")
+        return None
+    return data
+
+
+def _unknown_keys(data: dict, allowed, path: Path, prefix: str, problems: _Problems) -> None:
+    for key in data:
+        if key not in allowed:
+            problems.add(path, f"{prefix}{key}", f"unknown key; valid keys: {', '.join(allowed)}")
+
+
+def _check_selectors(selectors, path: Path, key: str, problems: _Problems, css: bool = True) -> None:
+    if not isinstance(selectors, list) or not selectors:
+        problems.add(path, key, "must be a non-empty list of selectors")
+        return
+    probe = Selector(text="<html></html>")
+    for i, sel in enumerate(selectors):
+        try:
+            probe.css(sel) if css else re.compile(sel)
+        except Exception as exc:  # parsel raises several kinds for a bad selector
+            problems.add(path, f"{key}[{i}]", f"invalid {'CSS selector' if css else 'pattern'} {sel!r}: {exc}")
+
+
+def load_platform(path: Path, problems: _Problems) -> Platform | None:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    before = len(problems)
+    _unknown_keys(data, PLATFORM_KEYS, path, "", problems)
+    if data.get("name") != path.stem:
+        problems.add(path, "name", f"must equal the file name ({path.stem!r})")
+    discovery, fields = data.get("discovery") or {}, data.get("fields") or {}
+    _unknown_keys(discovery, DISCOVERY_KEYS, path, "discovery.", problems)
+    _unknown_keys(fields, FIELD_KEYS, path, "fields.", problems)
+    for key in SELECTOR_DISCOVERY_KEYS:
+        _check_selectors(discovery.get(key), path, f"discovery.{key}", problems)
+    _check_selectors(discovery.get("item_url_patterns"), path, "discovery.item_url_patterns", problems, css=False)
+    for key in ("title", "body"):
+        if key not in fields:
+            problems.add(path, f"fields.{key}", "is required")
+    for key, sels in fields.items():
+        if key in FIELD_KEYS:
+            _check_selectors(sels, path, f"fields.{key}", problems)
+    if len(problems) > before:
+        return None
+    return Platform(name=data["name"], label=data.get("label", data["name"]), discovery=discovery,
+                    fields=fields, detect=data.get("detect") or {}, traps=tuple(data.get("traps") or ()))
+
+
+def _date(value, path, key, problems):
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.add(path, key, f"{value!r} is not a date (use YYYY-MM-DD)")
+
+
+def load_profile(path: Path, problems: _Problems) -> Profile | None:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    groups = []
+    for i, g in enumerate(data.get("content_groups") or []):
+        if not g.get("code") or not g.get("name"):
+            problems.add(path, f"content_groups[{i}]", "needs a code and a Vietnamese name")
+            continue
+        groups.append(ContentGroup(g["code"], g["name"], g.get("name_en", ""), tuple(g.get("aliases") or ())))
+    if not any(g.code == "other" for g in groups):
+        problems.add(path, "content_groups", "must include the group 'other' for unmapped categories")
+    deadline = _date(data.get("deadline"), path, "deadline", problems)
+    in_force = _date(data.get("in_force"), path, "in_force", problems)
+    if deadline is None:
+        problems.add(path, "deadline", "is required (the statutory conversion deadline)")
+        return None
+    return Profile(id=data.get("id", path.stem), title=data.get("title", ""), in_force=in_force,
+                   deadline=deadline, timezone=data.get("timezone", "Asia/Ho_Chi_Minh"),
+                   domain_pattern=data.get("domain_pattern", ""), groups=tuple(groups))
+
+
+def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: _Problems) -> Agency | None:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    before = len(problems)
+    _unknown_keys(data, AGENCY_KEYS, path, "", problems)
+    for key in ("code", "name", "level", "legacy", "target"):
+        if not data.get(key):
+            problems.add(path, key, "is required")
+    code = str(data.get("code", ""))
+    if code and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", code):
+        problems.add(path, "code", f"{code!r} must be lower-case letters, digits and hyphens")
+    if data.get("level") and data["level"] not in LEVELS:
+        problems.add(path, "level", f"unknown level {data['level']!r}; valid: {', '.join(LEVELS)}")
+    disposition = data.get("disposition", "migrate")
+    if disposition not in DISPOSITIONS:
+        problems.add(path, "disposition", f"unknown disposition {disposition!r}; valid: {', '.join(DISPOSITIONS)}")
+    platform_name = data.get("platform", "generic")
+    if platform_name not in platforms:
+        problems.add(path, "platform", f"unknown platform {platform_name!r}; valid: {', '.join(sorted(platforms))}")
+    legacy = data.get("legacy") or {}
+    _unknown_keys(legacy, ("base_urls", "hosts"), path, "legacy.", problems)
+    base_urls = legacy.get("base_urls") or []
+    if not base_urls:
+        problems.add(path, "legacy.base_urls", "needs at least one URL of the legacy site")
+    for i, url in enumerate(base_urls):
+        parts = urlsplit(str(url))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.add(path, f"legacy.base_urls[{i}]", f"{url!r} is not an http(s) URL")
+    hosts = list(legacy.get("hosts") or [])
+    hosts += [urlsplit(u).hostname for u in base_urls if urlsplit(str(u)).hostname not in hosts]
+    target = data.get("target") or {}
+    _unknown_keys(target, ("subsite", "path", "host"), path, "target.", problems)
+    if not target.get("subsite"):
+        problems.add(path, "target.subsite", "needs the name of the subsite on the portal")
+    if not (target.get("path") or target.get("host")):
+        problems.add(path, "target", "needs a path (/web/unit) or a host (unit.tinh.gov.vn) on the portal")
+    group_codes = {g.code for g in profile.groups} if profile else set()
+    categories = data.get("categories") or {}
+    for name, group in categories.items():
+        if profile and group not in group_codes:
+            problems.add(path, f"categories.{name}", f"unknown content group {group!r}; valid: {', '.join(sorted(group_codes))}")
+    target_date = _date(data.get("target_date"), path, "target_date", problems)
+    if len(problems) > before:
+        return None
+    return Agency(code=code, name=data["name"], level=data["level"], platform=platforms[platform_name],
+                  base_urls=tuple(base_urls), hosts=tuple(h.lower() for h in hosts),
+                  subsite_name=target["subsite"], subsite_path=target.get("path") or target.get("host"),
+                  disposition=disposition, successor=data.get("successor"), target_date=target_date,
+                  categories=dict(categories), obey_robots=bool(data.get("robots", True)),
+                  source_file=str(path))
+
+
+def load_registry(root: Path | None = None) -> Registry:
+    """Read and validate every mapping file; raise MappingError listing every problem."""
+    root = Path(root or config.mappings_dir())
+    problems = _Problems()
+    problems.base = root.parent
+    if not root.is_dir():
+        raise MappingError([f"{root}: mappings folder not found (set PORTALIZE_MAPPINGS)"])
+    portal_file = root / "portal.yml"
+    portal = _read_yaml(portal_file, problems) if portal_file.exists() else {}
+    profile_id = (portal or {}).get("regulation_profile", "decree-42-2022")
+    profile_file = root / "regulation" / f"{profile_id}.yml"
+    profile = None
+    if profile_file.exists():
+        profile = load_profile(profile_file, problems)
+    else:
+        valid = ", ".join(p.stem for p in sorted((root / "regulation").glob("*.yml")))
+        problems.add(portal_file, "regulation_profile", f"unknown profile {profile_id!r}; valid: {valid}")
+    platforms = {}
+    for path in sorted((root / "platforms").glob("*.yml")):
+        platform = load_platform(path, problems)
+        if platform:
+            platforms[platform.name] = platform
+    agencies: dict[str, Agency] = {}
+    for path in sorted((root / "agencies").glob("*.yml")):
+        agency = load_agency(path, platforms, profile, problems)
+        if agency is None:
+            continue
+        if agency.code in agencies:
+            problems.add(path, "code", f"{agency.code!r} is already used by {agencies[agency.code].source_file}")
+        agencies[agency.code] = agency
+    if problems:
+        raise MappingError(list(problems))
+    return Registry(agencies=agencies, platforms=platforms, profile=profile, portal=(portal or {}).get("portal", {}))
