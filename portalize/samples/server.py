@@ -116,9 +116,11 @@ class SampleSites:
         return sum(len(c["articles"]) for c in self.sites[host]["categories"])
 
     def route(self, host: str, target: str) -> Reply:
+        parts = urlsplit(target)
+        if parts.scheme and parts.hostname:  # absolute-form request target (proxy style)
+            host = parts.hostname
         host = host.split(":")[0].lower()
         site = self.sites.get(host)
-        parts = urlsplit(target)
         if site is None:
             links = "".join(f"<li>{h}: {s['name']}</li>" for h, s in self.sites.items())
             return Reply(200, f"<html><body><h1>Sample legacy sites</h1><ul>{links}</ul></body></html>".encode())

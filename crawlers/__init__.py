@@ -1,0 +1,1 @@
+"""Scrapy project: one mapping-driven spider for every legacy unit site."""

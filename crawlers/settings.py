@@ -1,0 +1,34 @@
+"""Scrapy settings for portalize crawls. Our own settings share the PORTALIZE_ prefix."""
+BOT_NAME = "portalize"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+USER_AGENT = "portalize/0.1 (migration of a unit website into the provincial portal)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+RETRY_TIMES = 2
+# Every response is kept, errors included: the spider sees 4xx/5xx and records them.
+HTTPERROR_ALLOW_ALL = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "WARNING"
+AUTOTHROTTLE_ENABLED = False
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.OriginOverrideMiddleware": 700,
+}
+ITEM_PIPELINES = {
+    "crawlers.pipelines.LedgerPipeline": 300,
+}
+EXTENSIONS = {
+    "crawlers.extensions.CrawlProgress": 500,
+}
+
+# portalize settings
+PORTALIZE_DB = None            # ledger URL; defaults to PORTALIZE_DB env or var/portalize.db
+PORTALIZE_PROGRESS = False     # live progress line (the CLI turns it on)
+PORTALIZE_MAX_PAGES = 20000    # hard limit per agency

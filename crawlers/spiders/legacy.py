@@ -1,0 +1,113 @@
+"""The one spider for every legacy unit site, driven by the agency's platform preset.
+
+    scrapy crawl legacy -a agency=stnmt -a origins=stnmt.tinhmau.gov.vn=http://127.0.0.1:8000
+    portalize crawl stnmt --origin stnmt.tinhmau.gov.vn=http://127.0.0.1:8000
+"""
+from __future__ import annotations
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.http import TextResponse
+
+from portalize.registry import load_registry
+
+from ..items import PageItem
+from ..urls import canonical_url, host_of, matches_any
+
+
+def parse_origins(value) -> dict[str, str]:
+    """`host=url,host2=url2` (or a dict) -> {host: url}."""
+    if not value:
+        return {}
+    if isinstance(value, dict):
+        return {k.lower(): v for k, v in value.items()}
+    pairs = (part.split("=", 1) for part in str(value).split(",") if "=" in part)
+    return {h.strip().lower(): u.strip() for h, u in pairs}
+
+
+class LegacySiteSpider(scrapy.Spider):
+    name = "legacy"
+
+    def __init__(self, agency: str, origins=None, mappings: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.agency = load_registry(mappings).agency(agency)
+        self.origins = parse_origins(origins)
+        self.discovery = self.agency.platform.discovery
+        self.fields = self.agency.platform.fields
+        self.pages_seen = 0
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_pages = crawler.settings.getint("PORTALIZE_MAX_PAGES")
+        if not spider.agency.obey_robots:
+            crawler.settings.frozen = False
+            crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+        return spider
+
+    async def start(self):
+        for url in self.agency.base_urls:
+            yield self._request(url, referer=None, kind="list")
+
+    # -- what to follow -------------------------------------------------------------------
+    def _request(self, url: str, referer: str | None, kind: str):
+        url = canonical_url(url, self.discovery.get("drop_params") or ())
+        callback = self.parse_asset if kind == "asset" else self.parse
+        return scrapy.Request(url, callback=callback, errback=self.on_error,
+                              meta={"kind": kind, "referer": referer})
+
+    def _wanted(self, url: str) -> bool:
+        if not url.startswith(("http://", "https://")):
+            return False
+        if host_of(url) not in self.agency.hosts:
+            return False
+        return not matches_any(url, self.discovery.get("skip_url_patterns") or ())
+
+    def _kind(self, url: str) -> str:
+        return "item" if matches_any(url, self.discovery.get("item_url_patterns") or ()) else "list"
+
+    def _links(self, response, selectors) -> list[str]:
+        found = []
+        for selector in selectors or ():
+            for href in response.css(selector).getall():
+                href = href.strip()
+                if href and not href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                    found.append(response.urljoin(href))
+        return found
+
+    # -- callbacks -------------------------------------------------------------------------
+    def _count_page(self) -> None:
+        self.pages_seen += 1
+        if self.max_pages and self.pages_seen > self.max_pages:
+            raise CloseSpider(f"page limit of {self.max_pages} reached for agency {self.agency.code}")
+
+    def parse(self, response):
+        self._count_page()
+        url = canonical_url(response.url, self.discovery.get("drop_params") or ())
+        kind = self._kind(url) if isinstance(response, TextResponse) else "asset"
+        yield self._item(response, url, kind)
+        if not isinstance(response, TextResponse) or response.status >= 400:
+            return
+        for link in self._links(response, [*self.discovery.get("sections", ()), *self.discovery.get("items", ()),
+                                           *self.discovery.get("pagination", ())]):
+            if self._wanted(link):
+                yield self._request(link, referer=url, kind=self._kind(link))
+        if kind == "item":
+            for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
+                if self._wanted(link):
+                    yield self._request(link, referer=url, kind="asset")
+
+    def parse_asset(self, response):
+        self._count_page()
+        yield self._item(response, canonical_url(response.url, self.discovery.get("drop_params") or ()), "asset")
+
+    def _item(self, response, url: str, kind: str) -> PageItem:
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        return PageItem(url=url, kind=kind, status=response.status, body=response.body,
+                        content_type=headers.get("Content-Type"), headers=headers,
+                        referer=response.meta.get("referer"))
+
+    def on_error(self, failure):
+        request = failure.request
+        yield PageItem(url=request.url, kind=request.meta.get("kind", "list"), status=None,
+                       referer=request.meta.get("referer"), error=f"{failure.type.__name__}: {failure.value}")

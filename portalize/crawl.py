@@ -1,0 +1,56 @@
+"""Running crawls from the CLI: one Scrapy process for one or more agencies."""
+from __future__ import annotations
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from . import config
+from .errors import CrawlFailed
+from .ledger import store
+from .ledger.db import transaction
+from .ledger.models import CrawlRun
+
+
+def crawl_settings(progress: bool, max_pages: int | None = None):
+    import os
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
+    settings = get_project_settings()
+    settings.set("PORTALIZE_DB", config.ledger_url())
+    settings.set("PORTALIZE_PROGRESS", progress)
+    if max_pages:
+        settings.set("PORTALIZE_MAX_PAGES", max_pages)
+    return settings
+
+
+def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pages: int | None = None) -> dict:
+    """Crawl each agency's legacy site; return {code: summary}. Raises CrawlFailed naming
+    every agency whose site gave no usable page, after all the others have finished."""
+    from crawlers.spiders.legacy import LegacySiteSpider
+
+    process = CrawlerProcess(crawl_settings(progress, max_pages))
+    crawlers = {}
+    for agency in agencies:
+        crawler = process.create_crawler(LegacySiteSpider)
+        crawlers[agency.code] = crawler
+        process.crawl(crawler, agency=agency.code, origins=origins, mappings=str(config.mappings_dir()))
+    process.start()
+    results, failures = {}, []
+    with transaction() as session:
+        for code, crawler in crawlers.items():
+            run_id = getattr(crawler.spider, "crawl_run_id", None)
+            run = session.get(CrawlRun, run_id) if run_id else None
+            summary = dict(run.stats) if run else {"pages": 0, "by_status": {}, "reason": "not started"}
+            summary["status"] = run.status if run else "failed"
+            summary["run"] = run_id
+            summary["errors"] = [(p.url, p.error) for p in store.failed_pages(session, run_id)] if run_id else []
+            results[code] = summary
+            if summary["status"] != "finished":
+                failures.append((code, crawler.spider, summary))
+    if failures:
+        lines = []
+        for code, spider, summary in failures:
+            first = summary["errors"][0] if summary["errors"] else (spider.agency.base_urls[0], summary.get("reason"))
+            lines.append(f"agency {code}: could not crawl {first[0]} ({first[1]})")
+        raise CrawlFailed("\n".join(lines), "check legacy.base_urls in the agency's mapping file or pass "
+                          "--origin HOST=http://ADDRESS, then run `portalize crawl " + " ".join(c for c, *_ in failures) + "`")
+    return results

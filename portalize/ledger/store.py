@@ -1,0 +1,97 @@
+"""Small, transactional helpers over the ledger tables. Callers own the transaction."""
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import Counter
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import AgencyEvent, AgencyRow, CrawlRun, Page, RawBody, utcnow
+
+
+def record_event(session: Session, agency: str, event: str, **detail) -> None:
+    session.add(AgencyEvent(agency=agency, event=event, detail=detail))
+
+
+def register_agency(session: Session, agency) -> bool:
+    """Insert or refresh the agency row from its mapping; True when it was new."""
+    row = session.get(AgencyRow, agency.code)
+    fields = dict(name=agency.name, level=agency.level, platform=agency.platform.name,
+                  disposition=agency.disposition, successor=agency.successor, target_date=agency.target_date,
+                  config={"base_urls": list(agency.base_urls), "hosts": list(agency.hosts),
+                          "subsite": agency.subsite_name, "path": agency.subsite_path})
+    if row is None:
+        session.add(AgencyRow(code=agency.code, **fields))
+        session.flush()
+        record_event(session, agency.code, "registered")
+        return True
+    for key, value in fields.items():
+        setattr(row, key, value)
+    return False
+
+
+def start_crawl_run(session: Session, agency: str) -> int:
+    run = CrawlRun(agency=agency)
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def save_body(session: Session, body: bytes) -> str:
+    digest = hashlib.sha256(body).hexdigest()
+    if session.get(RawBody, digest) is None:
+        session.add(RawBody(sha256=digest, size=len(body), data=zlib.compress(body, 6)))
+        session.flush()
+    return digest
+
+
+def load_body(session: Session, sha256: str | None) -> bytes:
+    if not sha256:
+        return b""
+    row = session.get(RawBody, sha256)
+    return zlib.decompress(row.data) if row else b""
+
+
+def save_page(session: Session, agency: str, run_id: int, item) -> Page:
+    page = session.scalar(select(Page).where(Page.agency == agency, Page.url == item.url))
+    if page is None:
+        page = Page(agency=agency, url=item.url, kind=item.kind, crawl_run=run_id)
+        session.add(page)
+    if item.status is None and page.sha256:
+        # A failed re-fetch never hides a good earlier copy; it is recorded as the error.
+        page.error, page.crawl_run = item.error, run_id
+        return page
+    page.kind, page.status, page.error = item.kind, item.status, item.error
+    page.content_type, page.headers, page.referer = item.content_type, item.headers, item.referer
+    page.sha256 = save_body(session, item.body) if item.status is not None else None
+    page.size = len(item.body) if item.status is not None else None
+    page.crawl_run, page.fetched_at = run_id, utcnow()
+    session.flush()
+    return page
+
+
+def crawl_summary(session: Session, run_id: int) -> dict:
+    rows = session.execute(select(Page.kind, Page.status, func.count()).where(Page.crawl_run == run_id)
+                           .group_by(Page.kind, Page.status)).all()
+    by_status, by_kind = Counter(), Counter()
+    for kind, status, n in rows:
+        by_status[str(status) if status is not None else "no response"] += n
+        by_kind[kind] += n
+    return {"pages": sum(by_kind.values()), "by_status": dict(by_status), "by_kind": dict(by_kind)}
+
+
+def finish_crawl_run(session: Session, agency: str, run_id: int, reason: str) -> dict:
+    run = session.get(CrawlRun, run_id)
+    summary = crawl_summary(session, run_id)
+    ok = summary["by_status"].get("200", 0) > 0
+    run.finished_at, run.stats = utcnow(), {**summary, "reason": reason}
+    run.status = "finished" if ok and reason == "finished" else "failed"
+    if ok:
+        record_event(session, agency, "crawled", run=run_id, pages=summary["pages"])
+    return summary
+
+
+def failed_pages(session: Session, run_id: int) -> list[Page]:
+    return list(session.scalars(select(Page).where(Page.crawl_run == run_id, Page.status.is_(None))))
