@@ -1,23 +1,4 @@
-"""Canonical URLs per site: one document, one URL, however many links reach it."""
-from __future__ import annotations
+"""URL helpers shared with transform (one definition of a canonical URL)."""
+from transform.urls import canonical_url, host_of, matches_any
 
-import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-from w3lib.url import canonicalize_url
-
-
-def canonical_url(url: str, drop_params: list[str] | tuple[str, ...] = ()) -> str:
-    parts = urlsplit(url)
-    drop = set(drop_params)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in drop]
-    rebuilt = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), ""))
-    return canonicalize_url(rebuilt, keep_fragments=False)
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
-
-
-def matches_any(url: str, patterns) -> bool:
-    return any(re.search(p, url) for p in patterns)
+__all__ = ["canonical_url", "host_of", "matches_any"]

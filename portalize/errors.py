@@ -37,3 +37,7 @@ class StalePlan(PortalizeError):
 
 class PortalError(PortalizeError):
     retriable = True
+
+
+class PlanNotFound(PortalizeError):
+    pass

@@ -1,0 +1,105 @@
+"""apply: execute exactly a saved plan. Refuses a stale plan; records each action as it lands,
+so a run that dies part-way is finished by running the same command again, with no duplicates."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portalize.errors import PlanNotFound, PortalError, StalePlan
+from portalize.ledger import store
+from portalize.ledger.db import transaction
+from portalize.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, StagedArticle, utcnow
+
+from .base import fields_hash, item_fields
+
+WRITES = ("create", "update")
+
+
+def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
+    staged = {s.uid: s for s in session.scalars(select(StagedArticle).where(StagedArticle.agency == plan.agency))}
+    mapped = {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.agency == plan.agency))}
+    reasons = []
+    planned = {e.uid for e in entries}
+    for uid in sorted(set(staged) - planned):
+        reasons.append(f"{uid}: staged after the plan was made")
+    for e in entries:
+        if e.applied_at is not None:
+            continue
+        s = staged.get(e.uid)
+        if s is None:
+            reasons.append(f"{e.uid}: no longer staged")
+        elif e.action == "skip" and s.status != "skipped":
+            reasons.append(f"{e.uid}: transformed differently since the plan was made")
+        elif e.action != "skip" and (s.status != "ok" or fields_hash(item_fields(s.data)) != e.expected_hash):
+            reasons.append(f"{e.uid}: transformed differently since the plan was made")
+        m = mapped.get(e.uid)
+        if (m.portal_hash if m else None) != e.expected_map_hash:
+            reasons.append(f"{e.uid}: loaded by another plan since")
+    return reasons
+
+
+def _upload_assets(session, portal, item_id: str, agency: str, article: dict) -> list[str]:
+    urls = []
+    for asset in (article.get("attachments") or []) + (article.get("images") or []):
+        if not asset.get("sha256"):
+            continue
+        page = session.scalar(select(Page).where(Page.agency == agency, Page.url == asset["url"]))
+        data = store.load_body(session, page.sha256 if page else None)
+        if data:
+            urls.append(portal.upload_asset(item_id, asset["filename"], asset.get("media_type"), data, asset["sha256"]))
+    return urls
+
+
+def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None) -> dict:
+    with transaction() as session:
+        plan = session.get(Plan, plan_id)
+        if plan is None:
+            raise PlanNotFound(f"There is no plan {plan_id}.", "run `portalize plan AGENCY` to make one")
+        if plan.status == "applied":
+            return {"already_applied": True, **plan.summary}
+        entries = list(session.scalars(select(PlanEntry).where(PlanEntry.plan_id == plan_id).order_by(PlanEntry.position)))
+        if plan.status == "superseded":
+            raise StalePlan(f"Plan {plan_id} for {plan.agency} was superseded by a newer plan.",
+                            f"review the newest plan (`portalize plan {plan.agency}`) and apply that one")
+        reasons = _stale_reasons(session, plan, entries)
+        if reasons:
+            shown = "; ".join(reasons[:5]) + (f"; and {len(reasons) - 5} more" if len(reasons) > 5 else "")
+            raise StalePlan(f"Plan {plan_id} for {plan.agency} is stale: {shown}.",
+                            f"run `portalize plan {plan.agency}` to make a new plan, review it, then apply it")
+        plan.status = "applying"
+        pending = [(e.id, e.uid, e.action) for e in entries if e.applied_at is None]
+    subsite = portal.ensure_subsite(agency.code, agency.subsite_name, agency.subsite_path)
+    task = progress.add_task(f"apply plan {plan_id} ({agency.code})", total=len(pending)) if progress else None
+    done = {"create": 0, "update": 0}
+    for entry_id, uid, action in pending:
+        with transaction() as session:
+            entry = session.get(PlanEntry, entry_id)
+            if action in WRITES:
+                staged = session.get(StagedArticle, uid)
+                fields = item_fields(staged.data)
+                category = portal.ensure_category(subsite, fields["group"], category_names.get(fields["group"], fields["group"]))
+                try:
+                    ref = portal.upsert_item(subsite, category, uid, fields)
+                    media = _upload_assets(session, portal, ref.id, agency.code, staged.data)
+                except PortalError:
+                    raise
+                except Exception as exc:
+                    raise PortalError(f"the portal refused {staged.data['source_url']} ({type(exc).__name__}: {exc}); "
+                                      f"{sum(done.values())} items of plan {plan_id} were written and kept",
+                                      f"run `portalize apply {plan_id}` again to continue") from exc
+                mapped = session.get(IdMap, uid) or IdMap(uid=uid, agency=agency.code)
+                mapped.source_url, mapped.portal_id, mapped.portal_url = staged.data["source_url"], ref.id, ref.url
+                mapped.content_hash, mapped.portal_hash = staged.content_hash, fields_hash(fields)
+                mapped.status, mapped.last_loaded_at, mapped.plan_id = "loaded", utcnow(), plan_id
+                session.merge(mapped)
+                session.add(AuditLog(agency=agency.code, plan_id=plan_id, action=action, target=ref.url,
+                                     detail={"uid": uid, "portal_id": ref.id, "media": media}))
+                entry.result = {"portal_id": ref.id, "portal_url": ref.url}
+                done[action] += 1
+            entry.applied_at = utcnow()
+        if progress:
+            progress.advance(task)
+    with transaction() as session:
+        plan = session.get(Plan, plan_id)
+        plan.status, plan.applied_at = "applied", utcnow()
+        store.record_event(session, agency.code, "loaded", plan=plan_id, **done)
+        return {"already_applied": False, **plan.summary, "written": done}

@@ -1,0 +1,3 @@
+from .adapter import SqlPortal
+
+__all__ = ["SqlPortal"]

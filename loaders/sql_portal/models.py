@@ -1,0 +1,66 @@
+"""The embedded portal's content store: subsites, categories, items, media, links."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, DateTime, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class PortalBase(DeclarativeBase):
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+class Subsite(PortalBase):
+    __tablename__ = "subsites"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str] = mapped_column(String(300))
+
+
+class Category(PortalBase):
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("subsite_id", "group_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subsite_id: Mapped[int] = mapped_column(ForeignKey("subsites.id"))
+    group_code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300))
+
+
+class Item(PortalBase):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_key: Mapped[str] = mapped_column(String(80), unique=True)  # the migration uid
+    subsite_id: Mapped[int] = mapped_column(ForeignKey("subsites.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    slug: Mapped[str] = mapped_column(String(300))
+    fields: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Media(PortalBase):
+    __tablename__ = "media"
+    __table_args__ = (UniqueConstraint("sha256", "filename"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    filename: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Link(PortalBase):
+    __tablename__ = "links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # agency code
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(Text)
+    group_code: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

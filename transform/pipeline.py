@@ -1,0 +1,117 @@
+"""transform_page: one stored legacy page -> Article or SkippedPage. Pure: every input is an
+argument, nothing is read or written, and no exception escapes for bad input."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .dates import date_from_url, parse_date
+from .decode import decode_html
+from .extract import extract_fields
+from .markdown import to_markdown
+from .sanitize import sanitize
+from .schema import Article, Asset, SkippedPage
+from .taxonomy import KIND_BY_GROUP, assign_group
+from .urls import canonical_url, uid_for
+
+
+@dataclass(frozen=True)
+class RawPage:
+    url: str
+    status: int | None
+    body: bytes
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """What transform needs of an agency and its platform preset."""
+    agency: str
+    platform: str
+    version: str
+    fields: dict
+    drop_params: tuple = ()
+    group_index: dict = field(default_factory=dict)
+
+
+_BYLINE = re.compile(r"^(nguồn tin|nguồn|tác giả|theo)\s*:\s*", re.I)
+
+
+def _byline(text: str | None) -> tuple[str | None, str | None]:
+    """(author, source_name) from a byline such as `Nguồn: Báo X` or `Tác giả: Y`."""
+    if not text:
+        return None, None
+    match = _BYLINE.match(text)
+    if not match:
+        return text, None
+    value = text[match.end():].strip() or None
+    return (None, value) if match[1].lower().startswith(("nguồn", "theo")) else (value, None)
+
+
+def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
+    out = []
+    for href in hrefs:
+        url = canonical_url(urljoin(page_url, href), drop)
+        if any(a.url == url for a in out):
+            continue
+        info = known.get(url)
+        name = unquote(urlsplit(url).path.rstrip("/").split("/")[-1])
+        if info is None:
+            out.append(Asset(url=url, filename=name))
+            continue
+        # Liferay puts the file name before a trailing uuid segment.
+        parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
+        named = next((p for p in reversed(parts) if "." in p), name)
+        out.append(Asset(url=url, filename=named, media_type=info.media_type, size=info.size, sha256=info.sha256))
+    return out
+
+
+def transform_page(page: RawPage, mapping: Mapping, assets: dict | None = None) -> Article | SkippedPage:
+    url = canonical_url(page.url, mapping.drop_params)
+    uid = uid_for(mapping.agency, url)
+    try:
+        return _transform(page, url, uid, mapping, assets or {})
+    except Exception as exc:  # a page must never stop the batch; it becomes a skipped record
+        return SkippedPage(uid, mapping.agency, url, f"could not transform ({type(exc).__name__}: {exc})")
+
+
+def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict) -> Article | SkippedPage:
+    if page.status != 200:
+        return SkippedPage(uid, mapping.agency, url, f"legacy server answered HTTP {page.status}")
+    if not page.body:
+        return SkippedPage(uid, mapping.agency, url, "empty response body")
+    html, warnings = decode_html(page.body, page.content_type)
+    values, sources = extract_fields(html, mapping.fields)
+    where = f"mappings/platforms/{mapping.platform}.yml"
+    if not values.get("title"):
+        return SkippedPage(uid, mapping.agency, url, f"no title matched fields.title in {where}")
+    if not values.get("body"):
+        return SkippedPage(uid, mapping.agency, url, f"no body matched fields.body in {where}")
+    published = parse_date(values.get("date"))
+    if published is None:
+        published = date_from_url(url)
+        if published:
+            sources["date"] = "url"
+            warnings.append("publication date taken from the URL")
+        elif values.get("date"):
+            warnings.append(f"date {values['date']!r} not understood; left empty")
+        else:
+            warnings.append("no publication date found; left empty")
+    group, warning = assign_group(values.get("category"), mapping.group_index)
+    if warning:
+        warnings.append(warning)
+    body_html = sanitize(values["body"], url)
+    author, source_name = _byline(values.get("author"))
+    article = Article(
+        uid=uid, agency=mapping.agency, kind=KIND_BY_GROUP.get(group, "article"), group=group,
+        legacy_category=values.get("category"), title=values["title"], summary=values.get("summary"),
+        body_html=body_html, body_markdown=to_markdown(body_html),
+        published_at=published.isoformat() if published else None, updated_at=None,
+        author=author, source_name=source_name,
+        images=_assets(values.get("images", []), url, mapping.drop_params, assets),
+        attachments=_assets(values.get("attachments", []), url, mapping.drop_params, assets),
+        document=None, source_url=url, aliases=[], lang="vi", content_hash="",
+        extracted_by=f"{mapping.platform}@{mapping.version}", field_sources=sources, warnings=warnings)
+    article.content_hash = article.compute_hash()
+    return article
