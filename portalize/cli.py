@@ -1,0 +1,419 @@
+"""The portalize command line: one command per step of the migration."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import config
+from .errors import MappingError, PortalizeError
+from .registry import load_registry
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+# Wide enough for the progress table when output goes to a file or a CI log.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 150)
+
+
+class Group(click.Group):
+    """Turns the project's errors into one clear message and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PortalizeError as exc:
+            err.print(f"[red]Error:[/] {exc.message}", markup=True, highlight=False)
+            if exc.hint:
+                err.print(f"  Next: {exc.hint}", markup=False)
+            ctx.exit(1)
+
+
+def _registry():
+    return load_registry()
+
+
+def _portal(registry):
+    from loaders.registry import open_portal
+    return open_portal(registry.portal)
+
+
+def _bar(silent: bool) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, disable=silent)
+
+
+def _origins(values) -> dict[str, str]:
+    from crawlers.spiders.legacy import parse_origins
+    origins = parse_origins(os.environ.get("PORTALIZE_ORIGINS", ""))
+    for value in values:
+        if "=" not in value:
+            raise click.BadParameter(f"{value!r} should be HOST=URL, e.g. stnmt.tinh.gov.vn=http://127.0.0.1:8000",
+                                     param_hint="--origin")
+        origins.update(parse_origins(value))
+    return origins
+
+
+def _select(registry, codes, all_):
+    if not codes and not all_:
+        raise click.UsageError("name one or more agencies, or pass --all")
+    return registry.select(codes, all_)
+
+
+agencies_arg = click.argument("agencies", nargs=-1, metavar="[AGENCY]...")
+all_opt = click.option("--all", "all_", is_flag=True, help="Every agency in mappings/agencies/.")
+silent_opt = click.option("-s", "--silent", is_flag=True, help="No progress bars.")
+origin_opt = click.option("--origin", "origins", multiple=True, metavar="HOST=URL",
+                          help="Fetch a legacy host from another address (repeatable; also PORTALIZE_ORIGINS).")
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(package_name="portalize")
+def cli():
+    """Move the legacy websites of a province's units into the provincial portal
+    (Decree 42/2022/NĐ-CP): register, link, crawl, transform, plan, apply, track.
+
+    \b
+    Example:
+        portalize agencies validate
+        portalize batch stnmt --apply
+        portalize progress
+    """
+
+
+# -- registry ------------------------------------------------------------------------------
+@cli.group(context_settings=CONTEXT)
+def agencies():
+    """The agency registry in mappings/agencies/.
+
+    \b
+    Example:
+        portalize agencies validate
+    """
+
+
+@agencies.command("validate")
+def agencies_validate():
+    """Check every mapping file; list each problem as file:key: message.
+
+    \b
+    Example:
+        portalize agencies validate
+    """
+    try:
+        registry = _registry()
+    except MappingError as exc:
+        for problem in exc.problems:
+            err.print(problem, markup=False)
+        err.print(f"{len(exc.problems)} problem(s) in {config.mappings_dir()}", markup=False)
+        sys.exit(1)
+    console.print(f"OK: {len(registry.agencies)} agencies, {len(registry.platforms)} platform presets, "
+                  f"profile {registry.profile.id} (deadline {registry.profile.deadline:%d/%m/%Y}).")
+
+
+@agencies.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def agencies_list(as_json):
+    """List the registered agencies.
+
+    \b
+    Example:
+        portalize agencies list --json
+    """
+    registry = _registry()
+    rows = [{"code": a.code, "name": a.name, "level": a.level, "platform": a.platform.name,
+             "disposition": a.disposition, "successor": a.successor, "base_urls": list(a.base_urls),
+             "target": a.subsite_path, "target_date": a.target_date.isoformat() if a.target_date else None}
+            for a in registry.agencies.values()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        console.print(f"{r['code']:<14} {r['level']:<11} {r['platform']:<9} {r['name']}  {r['base_urls'][0]}",
+                      markup=False)
+
+
+@agencies.command("register")
+@agencies_arg
+@all_opt
+def agencies_register(agencies, all_):
+    """Record agencies in the ledger (state: registered).
+
+    \b
+    Example:
+        portalize agencies register --all
+    """
+    from .ledger import store
+    from .ledger.db import transaction
+    registry = _registry()
+    for agency in _select(registry, agencies, all_):
+        with transaction() as session:
+            new = store.register_agency(session, agency)
+        console.print(f"{'registered' if new else 'up to date'}: {agency.code} ({agency.name})", markup=False)
+
+
+# -- links ---------------------------------------------------------------------------------
+@cli.group(context_settings=CONTEXT)
+def links():
+    """Interim links to each unit's existing site on the portal.
+
+    \b
+    Example:
+        portalize links register --all
+    """
+
+
+@links.command("register")
+@agencies_arg
+@all_opt
+def links_register(agencies, all_):
+    """Put a link to each agency's legacy site on the portal (idempotent).
+
+    \b
+    Example:
+        portalize links register stnmt
+    """
+    from loaders.links import register_links
+    registry = _registry()
+    portal = _portal(registry)
+    for code, url, created in register_links(_select(registry, agencies, all_), portal):
+        console.print(f"{'linked' if created else 'already linked'}: {code} -> {url}", markup=False)
+
+
+# -- crawl / transform ---------------------------------------------------------------------
+def _print_crawl(results: dict) -> None:
+    for code, s in results.items():
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(s.get("by_status", {}).items()))
+        kinds = ", ".join(f"{v} {k}" for k, v in sorted(s.get("by_kind", {}).items()))
+        console.print(f"crawled {code}: {s.get('pages', 0)} pages ({kinds}); by status: {statuses}", markup=False)
+        for url, error in s.get("errors", [])[:5]:
+            console.print(f"  failed: {url} ({error})", markup=False)
+
+
+@cli.command()
+@agencies_arg
+@all_opt
+@origin_opt
+@click.option("--max-pages", type=int, help="Hard limit of pages per agency.")
+@silent_opt
+def crawl(agencies, all_, origins, max_pages, silent):
+    """Harvest agencies' legacy sites into the raw store (every response kept).
+
+    \b
+    Example:
+        portalize crawl stnmt --origin stnmt.tinhmau.gov.vn=http://127.0.0.1:8000
+    """
+    from .crawl import run_crawls
+    registry = _registry()
+    selected = _select(registry, agencies, all_)
+    _print_crawl(run_crawls(selected, _origins(origins), progress=not silent, max_pages=max_pages))
+
+
+def _transform(registry, selected, silent):
+    from .transform_run import transform_agency
+    with _bar(silent) as bar:
+        results = {a.code: transform_agency(registry, a, bar) for a in selected}
+    for code, counts in results.items():
+        console.print(f"transformed {code}: {counts.get('ok', 0)} articles, {counts.get('skipped', 0)} skipped, "
+                      f"{counts.get('warnings', 0)} warnings", markup=False)
+    return results
+
+
+@cli.command()
+@agencies_arg
+@all_opt
+@silent_opt
+def transform(agencies, all_, silent):
+    """Re-run transform over stored pages (no network) into staged articles.
+
+    \b
+    Example:
+        portalize transform stnmt
+    """
+    registry = _registry()
+    _transform(registry, _select(registry, agencies, all_), silent)
+
+
+# -- plan / apply --------------------------------------------------------------------------
+def _plan(registry, portal, agency, as_json=False):
+    from loaders.plan import make_plan, plan_entries
+    from .ledger.db import transaction
+    from .reports import print_plan, write_plan_html
+    plan = make_plan(agency.code, portal)
+    with transaction() as session:
+        entries = plan_entries(session, plan.id)
+    html = write_plan_html(plan, entries, agency, registry, portal.name)
+    if as_json:
+        click.echo(json.dumps({"plan": plan.id, "agency": agency.code, "summary": plan.summary, "html": str(html),
+                               "entries": [{"uid": e.uid, "action": e.action, "title": e.title, "reason": e.reason,
+                                            "diff": e.diff} for e in entries]}, ensure_ascii=False, indent=2))
+    else:
+        print_plan(console, plan, entries, agency, html)
+    return plan
+
+
+@cli.command()
+@agencies_arg
+@all_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def plan(agencies, all_, as_json):
+    """Save a dry-run plan (create/update/unchanged/skip) with diffs and an HTML review page.
+
+    \b
+    Example:
+        portalize plan stnmt
+    """
+    registry = _registry()
+    portal = _portal(registry)
+    for agency in _select(registry, agencies, all_):
+        _plan(registry, portal, agency, as_json)
+
+
+def _apply(registry, portal, plan_id, silent):
+    from loaders.apply import apply_plan
+    from .ledger.db import transaction
+    from .ledger.models import Plan
+    with transaction() as session:
+        row = session.get(Plan, plan_id)
+        if row is None:
+            from .errors import PlanNotFound
+            raise PlanNotFound(f"There is no plan {plan_id}.", "run `portalize plan AGENCY` to make one")
+        agency = registry.agency(row.agency)
+    names = {g.code: g.name for g in registry.profile.groups}
+    with _bar(silent) as bar:
+        result = apply_plan(plan_id, portal, agency, names, bar)
+    if result["already_applied"]:
+        console.print(f"Plan {plan_id} ({agency.code}) was already applied; nothing to do.", markup=False)
+    else:
+        w = result["written"]
+        console.print(f"applied plan {plan_id} ({agency.code}): {w['create']} created, {w['update']} updated, "
+                      f"{result['unchanged']} unchanged, {result['skip']} skipped, {result['conflict']} conflicts kept",
+                      markup=False)
+    return result
+
+
+@cli.command()
+@click.argument("plan_id", type=int)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@silent_opt
+def apply(plan_id, yes, silent):
+    """Apply exactly a reviewed plan to the portal; a stale plan is refused.
+
+    \b
+    Example:
+        portalize apply 3 --yes
+    """
+    registry = _registry()
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Write plan {plan_id} to the portal?", abort=True)
+    _apply(registry, _portal(registry), plan_id, silent)
+
+
+@cli.command()
+@agencies_arg
+@all_opt
+@origin_opt
+@click.option("--apply", "do_apply", is_flag=True, help="Apply the plans after making them.")
+@click.option("--max-pages", type=int, help="Hard limit of pages per agency.")
+@silent_opt
+def batch(agencies, all_, origins, do_apply, max_pages, silent):
+    """Crawl -> transform -> plan for agencies, and with --apply, apply.
+
+    \b
+    Example:
+        portalize batch stnmt xa-hoaxuan --apply
+    """
+    from .crawl import run_crawls
+    registry = _registry()
+    selected = _select(registry, agencies, all_)
+    portal = _portal(registry)
+    _print_crawl(run_crawls(selected, _origins(origins), progress=not silent, max_pages=max_pages))
+    _transform(registry, selected, silent)
+    plans = [_plan(registry, portal, a) for a in selected]
+    if do_apply:
+        for p in plans:
+            _apply(registry, portal, p.id, silent)
+
+
+# -- progress ------------------------------------------------------------------------------
+def today_local() -> dt.date:
+    if os.environ.get("PORTALIZE_TODAY"):
+        return dt.date.fromisoformat(os.environ["PORTALIZE_TODAY"])
+    return dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def _progress(registry, portal, as_json=False):
+    from .progress import agency_progress
+    from .reports import progress_table
+    rows = agency_progress(registry, portal)
+    if as_json:
+        today = today_local()
+        for r in rows:
+            deadline = r["target_date"] or registry.profile.deadline
+            r["days_left"] = (deadline - today).days
+            r["statutory_days_overdue"] = max(0, (today - registry.profile.deadline).days)
+            r["target_date"] = r["target_date"].isoformat() if r["target_date"] else None
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        console.print(progress_table(rows, registry, today_local()))
+    return rows
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def progress(as_json):
+    """Each agency's lifecycle state, counts, and days left or overdue.
+
+    \b
+    Example:
+        portalize progress
+    """
+    registry = _registry()
+    _progress(registry, _portal(registry), as_json)
+
+
+# -- samples and demo ----------------------------------------------------------------------
+@cli.command("serve-samples")
+@click.option("--port", type=int, default=8642, show_default=True, help="Port on 127.0.0.1.")
+def serve_samples(port):
+    """Serve the bundled sample legacy sites on localhost until Ctrl-C.
+
+    \b
+    Example:
+        portalize serve-samples --port 8642
+    """
+    from .samples.server import SampleServer
+    with SampleServer(port) as server:
+        origins = ",".join(f"{h}={u}" for h, u in server.origins.items())
+        console.print(f"Serving {', '.join(server.origins)} at {server.url}", markup=False)
+        console.print(f"Crawl them with: PORTALIZE_ORIGINS={origins} portalize batch --all", markup=False)
+        try:
+            server.thread.join()
+        except KeyboardInterrupt:
+            pass
+
+
+@cli.command()
+@silent_opt
+def demo(silent):
+    """Run the whole migration on the bundled sample sites and the embedded portal.
+
+    \b
+    Example:
+        portalize demo
+    """
+    from .demo import run_demo
+    run_demo(console, silent)
+
+
+def main():
+    cli(prog_name="portalize")
+
+
+if __name__ == "__main__":
+    main()
