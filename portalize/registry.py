@@ -23,7 +23,7 @@ DISCOVERY_KEYS = ("sections", "items", "pagination", "item_url_patterns", "drop_
 SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
 PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "traps")
 AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "successor", "disposition",
-               "target_date", "categories", "overrides", "robots")
+               "target_date", "categories", "robots")
 
 
 @dataclass(frozen=True)

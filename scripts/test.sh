@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's test command (`make test`) runs this: system packages, a throwaway PostgreSQL,
+# then every test, the integration, browser and PostgreSQL ones included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
+pgdir=$(mktemp -d /tmp/portalize-pg.XXXXXX)
+chmod 755 "$pgdir"
+trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+PORTALIZE_TEST_PG=$(bash scripts/postgres.sh start "$pgdir")
+export PORTALIZE_TEST_PG
+echo "PostgreSQL for the tests: $PORTALIZE_TEST_PG"
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,69 @@
+"""Shared fixtures: a private workspace per test, the sample sites on a local port, and a
+way to run the real `portalize` command in a subprocess (Scrapy's reactor runs once per process)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portalize.samples.server import SampleServer, SampleSites
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+PORTALIZE = [sys.executable, "-m", "portalize.cli"]
+
+
+@pytest.fixture(scope="session")
+def sample_sites() -> SampleSites:
+    return SampleSites()
+
+
+@pytest.fixture(scope="session")
+def sample_server():
+    with SampleServer() as server:
+        yield server
+
+
+def _workspace_env(path: Path) -> dict:
+    return {"PORTALIZE_VAR": str(path / "var"), "PORTALIZE_DB": f"sqlite:///{path / 'var' / 'portalize.db'}",
+            "PORTALIZE_PORTAL_DB": f"sqlite:///{path / 'var' / 'portal.db'}"}
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A private var/ (ledger + portal) for one test, set in this process's environment."""
+    env = _workspace_env(tmp_path)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("PORTALIZE_ORIGINS", raising=False)
+    return tmp_path
+
+
+def run_portalize(*args, env_extra=None, check=True, timeout=300) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    env.pop("PYTHONWARNINGS", None)
+    result = subprocess.run([*PORTALIZE, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"portalize {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def crawled_template(tmp_path_factory, sample_server):
+    """Both sample agencies crawled once (a real Scrapy crawl); tests copy the result."""
+    base = tmp_path_factory.mktemp("crawled")
+    origins = [arg for host, url in sample_server.origins.items() for arg in ("--origin", f"{host}={url}")]
+    result = run_portalize("crawl", "--all", "-s", *origins, env_extra=_workspace_env(base))
+    return base, result
+
+
+@pytest.fixture
+def crawled(workspace, crawled_template):
+    """A workspace holding a finished crawl of both sample agencies."""
+    source, _ = crawled_template
+    shutil.copytree(source / "var", workspace / "var", dirs_exist_ok=True)
+    return workspace

@@ -1,0 +1,77 @@
+from pathlib import Path
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from portalize.cli import cli
+from portalize.errors import MappingError, UnknownAgency
+from portalize.registry import load_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_mappings_load():
+    registry = load_registry(ROOT / "mappings")
+    assert set(registry.agencies) == {"stnmt", "xa-hoaxuan"}
+    assert {"liferay", "nukeviet", "generic"} <= set(registry.platforms)
+    assert str(registry.profile.deadline) == "2024-08-15"
+    assert {g.code for g in registry.profile.groups} >= {"legal-docs", "procedures", "news", "other"}
+    hoaxuan = registry.agency("xa-hoaxuan")
+    assert hoaxuan.level == "commune" and hoaxuan.successor and hoaxuan.disposition == "migrate"
+    assert hoaxuan.hosts == ("hoaxuan.tinhmau.gov.vn",)
+
+
+def test_unknown_agency_names_the_known_ones():
+    registry = load_registry(ROOT / "mappings")
+    with pytest.raises(UnknownAgency) as info:
+        registry.agency("so-khong-co")
+    assert "so-khong-co" in str(info.value) and "stnmt" in str(info.value)
+
+
+@pytest.fixture
+def broken_mappings(tmp_path, monkeypatch):
+    root = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    (root / "agencies" / "bad.yml").write_text(
+        "code: bad\nname: Sở Hỏng\nlevel: ministry\nplatform: joomla\ncolour: red\n"
+        "legacy: {base_urls: ['ftp://x']}\ntarget: {subsite: X}\ncategories: {Tin tức: tin-tuc}\n", encoding="utf-8")
+    (root / "agencies" / "yaml.yml").write_text("code: [unclosed\n", encoding="utf-8")
+    (root / "platforms" / "empty.yml").write_text(
+        "name: empty\ndiscovery: {sections: [], items: ['a::attr(href)'], pagination: ['a'], item_url_patterns: ['x']}\n"
+        "fields: {title: ['h1::text'], body: ['!!bad selector']}\n", encoding="utf-8")
+    monkeypatch.setenv("PORTALIZE_MAPPINGS", str(root))
+    return root
+
+
+def test_every_problem_is_reported_as_file_key_message(broken_mappings):
+    with pytest.raises(MappingError) as info:
+        load_registry(broken_mappings)
+    problems = info.value.problems
+    expected = [
+        "mappings/agencies/bad.yml:level: unknown level 'ministry'; valid: department, district, commune, other",
+        "mappings/agencies/bad.yml:platform: unknown platform 'joomla'; valid:",
+        "mappings/agencies/bad.yml:colour: unknown key; valid keys:",
+        "mappings/agencies/bad.yml:legacy.base_urls[0]: 'ftp://x' is not an http(s) URL",
+        "mappings/agencies/bad.yml:target: needs a path",
+        "mappings/agencies/bad.yml:categories.Tin tức: unknown content group 'tin-tuc'; valid:",
+        "mappings/agencies/yaml.yml:line 2: not valid YAML",
+        "mappings/platforms/empty.yml:discovery.sections: must be a non-empty list of selectors",
+        "mappings/platforms/empty.yml:fields.body[0]: invalid CSS selector",
+    ]
+    for line in expected:
+        assert any(p.startswith(line) for p in problems), f"missing {line!r} in {problems}"
+
+
+def test_validate_command_exit_status(broken_mappings):
+    result = CliRunner().invoke(cli, ["agencies", "validate"])
+    assert result.exit_code == 1
+    assert "mappings/agencies/bad.yml:level: unknown level 'ministry'" in result.output
+    assert "problem(s)" in result.output
+
+
+def test_validate_command_ok(monkeypatch):
+    monkeypatch.delenv("PORTALIZE_MAPPINGS", raising=False)
+    result = CliRunner().invoke(cli, ["agencies", "validate"])
+    assert result.exit_code == 0, result.output
+    assert "OK: 2 agencies" in result.output

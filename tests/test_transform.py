@@ -1,0 +1,126 @@
+"""Golden extracted articles for every sample article page, plus the skip and safety paths.
+Set PORTALIZE_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change (then
+read the diff before committing)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from portalize.registry import load_registry
+from portalize.transform_run import mapping_for
+from transform.pipeline import RawPage, transform_page
+from transform.schema import Article, Asset, SkippedPage
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+REGISTRY = load_registry(ROOT / "mappings")
+AGENCY_BY_HOST = {a.hosts[0]: a for a in REGISTRY.agencies.values()}
+
+
+def article_paths(sites):
+    for host, site in sites.sites.items():
+        for cat in site["categories"]:
+            for a in cat["articles"]:
+                if site["style"] == "liferay":
+                    yield host, f"/-/asset_publisher/{site['portlet']}/content/{a['slug']}", a
+                else:
+                    yield host, f"/vi/news/{cat['slug']}/{a['slug']}-{a['id']}.html", a
+
+
+def known_assets(sites) -> dict:
+    return {f"http://{host}{path}": Asset(url=f"http://{host}{path}", filename="", media_type=reply.content_type,
+                                          size=len(reply.body), sha256=hashlib.sha256(reply.body).hexdigest())
+            for (host, path), reply in sites.assets.items()}
+
+
+def transform(sites, host, path):
+    reply = sites.route(host, path)
+    agency = AGENCY_BY_HOST[host]
+    page = RawPage(f"http://{host}{path}", reply.status, reply.body, reply.content_type)
+    return transform_page(page, mapping_for(REGISTRY, agency), known_assets(sites))
+
+
+def test_golden_articles(sample_sites):
+    cases = list(article_paths(sample_sites))
+    assert len(cases) == 13
+    for host, path, source in cases:
+        article = transform(sample_sites, host, path)
+        assert isinstance(article, Article), article
+        got = article.to_dict()
+        golden = GOLDEN / AGENCY_BY_HOST[host].code / (source["slug"] + ".json")
+        markdown = golden.with_suffix(".md")
+        if os.environ.get("PORTALIZE_UPDATE_GOLDEN"):
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_text(json.dumps(got, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            markdown.write_text(got["body_markdown"], encoding="utf-8")
+        assert got == json.loads(golden.read_text(encoding="utf-8")), f"{golden} differs"
+        assert got["body_markdown"] == markdown.read_text(encoding="utf-8")
+        # The golden files agree with the sample site's own data, not only with earlier output.
+        assert got["title"] == source["title"]
+        assert got["summary"] == source["summary"]
+        for paragraph in source["body"]:
+            assert paragraph in got["body_markdown"].replace("\\", "")
+
+
+def test_legacy_encoding_page_reads_as_unicode(sample_sites):
+    article = transform(sample_sites, "hoaxuan.tinhmau.gov.vn", "/vi/news/tin-tuc-su-kien/ky-niem-ngay-thanh-lap-xa-103.html")
+    assert article.title == "Kỷ niệm 30 năm ngày thành lập xã Hòa Xuân"
+    assert "long trọng tổ chức lễ kỷ niệm" in article.body_markdown
+    assert any("windows-1258" in w or "cp1258" in w for w in article.warnings)
+
+
+def test_attachment_and_image_carry_file_facts(sample_sites):
+    article = transform(sample_sites, "stnmt.tinhmau.gov.vn",
+                        "/-/asset_publisher/Xy7kPq2mN4aB/content/quyet-dinh-ban-hanh-bang-gia-dat")
+    [pdf] = article.attachments
+    assert pdf.filename == "quyet-dinh-so-55-2019-qd-ubnd.pdf" and pdf.media_type == "application/pdf"
+    assert pdf.size > 100 and len(pdf.sha256) == 64
+    assert article.group == "legal-docs" and article.kind == "document"
+
+
+def test_http_error_page_becomes_skipped_record(sample_sites):
+    result = transform(sample_sites, "stnmt.tinhmau.gov.vn", "/-/asset_publisher/Xy7kPq2mN4aB/content/khong-ton-tai")
+    assert isinstance(result, SkippedPage)
+    assert result.reason == "legacy server answered HTTP 404"
+
+
+def test_page_without_title_is_skipped_with_the_selector_to_fix():
+    agency = REGISTRY.agency("stnmt")
+    page = RawPage("http://stnmt.tinhmau.gov.vn/-/x", 200, b"<html><body><p>no markup we know</p></body></html>",
+                   "text/html; charset=utf-8")
+    result = transform_page(page, mapping_for(REGISTRY, agency), {})
+    assert isinstance(result, SkippedPage)
+    assert "fields.title" in result.reason and "liferay.yml" in result.reason
+
+
+def test_unknown_category_goes_to_other_with_a_warning(sample_sites):
+    reply = sample_sites.route("stnmt.tinhmau.gov.vn", "/-/asset_publisher/Xy7kPq2mN4aB/content/ra-quan-lam-sach-bo-bien")
+    body = reply.body.replace("Tin hoạt động</a></li></ul>".encode(), "Chuyên mục lạ</a></li></ul>".encode())
+    page = RawPage("http://stnmt.tinhmau.gov.vn/-/a", 200, body, reply.content_type)
+    article = transform_page(page, mapping_for(REGISTRY, REGISTRY.agency("stnmt")), {})
+    assert article.group == "other"
+    assert any("Chuyên mục lạ" in w for w in article.warnings)
+
+
+def test_scripts_and_handlers_never_survive(sample_sites):
+    hostile = ('<html><body><h1 class="header-title">Tiêu đề</h1><div class="journal-content-article">'
+               '<p onclick="steal()">Nội dung <a href="javascript:alert(1)">xem</a></p>'
+               '<script>alert(1)</script><img src="x.png" onerror="alert(2)"><iframe src="http://evil"></iframe>'
+               '<svg><script>alert(3)</script></svg></div></body></html>')
+    page = RawPage("http://stnmt.tinhmau.gov.vn/-/b", 200, hostile.encode(), "text/html; charset=utf-8")
+    article = transform_page(page, mapping_for(REGISTRY, REGISTRY.agency("stnmt")), {})
+    tree = lxml.html.fragment_fromstring(article.body_html, create_parent="div")
+    assert not tree.xpath("//script|//iframe|//svg")
+    assert not [a for el in tree.iter() if isinstance(el.tag, str) for a in el.attrib if a.startswith("on")]
+    assert not [h for h in tree.xpath("//@href|//@src") if h.strip().lower().startswith("javascript:")]
+    assert tree.xpath("//img/@src") == ["http://stnmt.tinhmau.gov.vn/-/x.png"]
+
+
+def test_transform_is_deterministic(sample_sites):
+    host, path, _ = next(article_paths(sample_sites))
+    assert transform(sample_sites, host, path).content_hash == transform(sample_sites, host, path).content_hash
