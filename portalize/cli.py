@@ -193,6 +193,9 @@ def _print_crawl(results: dict) -> None:
         console.print(f"crawled {code}: {s.get('pages', 0)} pages ({kinds}); by status: {statuses}", markup=False)
         for url, error in s.get("errors", [])[:5]:
             console.print(f"  failed: {url} ({error})", markup=False)
+    logs = {s["log"] for s in results.values() if s.get("log")}
+    if logs:
+        console.print(f"Crawl log: {', '.join(sorted(logs))}", markup=False)
 
 
 @cli.command()
@@ -347,10 +350,13 @@ def today_local() -> dt.date:
     return dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
-def _progress(registry, portal, as_json=False):
+def _progress(registry, portal, as_json=False, xlsx=None):
     from .progress import agency_progress
-    from .reports import progress_table
+    from .reports import progress_table, write_progress_xlsx
     rows = agency_progress(registry, portal)
+    if xlsx:
+        write_progress_xlsx(xlsx, rows, registry, today_local())
+        err.print(f"Wrote {xlsx}", markup=False)
     if as_json:
         today = today_local()
         for r in rows:
@@ -366,15 +372,16 @@ def _progress(registry, portal, as_json=False):
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def progress(as_json):
+@click.option("--xlsx", type=click.Path(dir_okay=False, writable=True), help="Also write the table to an Excel file.")
+def progress(as_json, xlsx):
     """Each agency's lifecycle state, counts, and days left or overdue.
 
     \b
     Example:
-        portalize progress
+        portalize progress --xlsx tien-do.xlsx
     """
     registry = _registry()
-    _progress(registry, _portal(registry), as_json)
+    _progress(registry, _portal(registry), as_json, xlsx)
 
 
 # -- samples and demo ----------------------------------------------------------------------

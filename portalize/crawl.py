@@ -1,6 +1,9 @@
 """Running crawls from the CLI: one Scrapy process for one or more agencies."""
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
@@ -11,11 +14,20 @@ from .ledger.db import transaction
 from .ledger.models import CrawlRun
 
 
-def crawl_settings(progress: bool, max_pages: int | None = None):
-    import os
+def crawl_log_path():
+    logs = config.var_dir() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs / f"crawl-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+
+
+def crawl_settings(progress: bool, max_pages: int | None = None, log_file=None):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     settings = get_project_settings()
     settings.set("PORTALIZE_DB", config.ledger_url())
+    if log_file:
+        # Scrapy's own log goes to a file; the terminal shows progress and our summary.
+        settings.set("LOG_FILE", str(log_file))
+        settings.set("LOG_LEVEL", "INFO")
     settings.set("PORTALIZE_PROGRESS", progress)
     if max_pages:
         settings.set("PORTALIZE_MAX_PAGES", max_pages)
@@ -27,7 +39,8 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
     every agency whose site gave no usable page, after all the others have finished."""
     from crawlers.spiders.legacy import LegacySiteSpider
 
-    process = CrawlerProcess(crawl_settings(progress, max_pages))
+    log_file = crawl_log_path()
+    process = CrawlerProcess(crawl_settings(progress, max_pages, log_file))
     crawlers = {}
     for agency in agencies:
         crawler = process.create_crawler(LegacySiteSpider)
@@ -42,6 +55,7 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
             summary = dict(run.stats) if run else {"pages": 0, "by_status": {}, "reason": "not started"}
             summary["status"] = run.status if run else "failed"
             summary["run"] = run_id
+            summary["log"] = str(log_file)
             summary["errors"] = [(p.url, p.error) for p in store.failed_pages(session, run_id)] if run_id else []
             results[code] = summary
             if summary["status"] != "finished":
@@ -51,6 +65,7 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
         for code, spider, summary in failures:
             first = summary["errors"][0] if summary["errors"] else (spider.agency.base_urls[0], summary.get("reason"))
             lines.append(f"agency {code}: could not crawl {first[0]} ({first[1]})")
+        lines.append(f"Crawl log: {log_file}")
         raise CrawlFailed("\n".join(lines), "check legacy.base_urls in the agency's mapping file or pass "
                           "--origin HOST=http://ADDRESS, then run `portalize crawl " + " ".join(c for c, *_ in failures) + "`")
     return results

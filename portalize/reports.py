@@ -69,17 +69,48 @@ def days_phrase(deadline: dt.date | None, today: dt.date) -> str:
     return f"quá hạn {-delta} ngày"
 
 
+PROGRESS_HEADERS = ("Mã", "Đơn vị", "Cấp", "Trạng thái", "Trang", "Bài đã chuẩn hóa", "Bỏ qua",
+                    "Đã chuyển", "Hạn đơn vị", "Còn / quá hạn")
+
+
 def progress_table(rows: list[dict], registry, today: dt.date) -> Table:
     deadline = registry.profile.deadline
     table = Table(title=f"Tiến độ chuyển đổi — hạn theo quy định {deadline:%d/%m/%Y} "
                         f"({days_phrase(deadline, today)})", title_justify="left")
-    for header in ("Mã", "Đơn vị", "Cấp", "Trạng thái", "Trang", "Bài đã chuẩn hóa", "Bỏ qua",
-                   "Đã chuyển", "Hạn đơn vị", "Còn / quá hạn"):
-        table.add_column(header, overflow="fold")
+    for header in PROGRESS_HEADERS:
+        table.add_column(header, overflow="fold", no_wrap=header in ("Trạng thái", "Còn / quá hạn", "Hạn đơn vị"))
     for r in rows:
-        table.add_row(r["code"], r["name"], LEVEL_NAMES.get(r["level"], r["level"]), STATE_NAMES.get(r["state"], r["state"]) +
-                      (" (chỉ lưu trữ)" if r["disposition"] == "archive-only" else ""),
-                      str(r["pages"]), str(r["staged"]), str(r["skipped"]), str(r["loaded"]),
-                      r["target_date"].strftime("%d/%m/%Y") if r["target_date"] else "—",
-                      days_phrase(r["target_date"] or deadline, today))
+        table.add_row(*[str(v) for v in progress_cells(r, deadline, today)])
     return table
+
+
+def progress_cells(r: dict, deadline: dt.date, today: dt.date) -> list:
+    return [r["code"], r["name"], LEVEL_NAMES.get(r["level"], r["level"]),
+            STATE_NAMES.get(r["state"], r["state"]) + (" (chỉ lưu trữ)" if r["disposition"] == "archive-only" else ""),
+            r["pages"], r["staged"], r["skipped"], r["loaded"],
+            r["target_date"].strftime("%d/%m/%Y") if r["target_date"] else "—",
+            days_phrase(r["target_date"] or deadline, today)]
+
+
+def write_progress_xlsx(path: Path, rows: list[dict], registry, today: dt.date) -> Path:
+    """The progress table as a spreadsheet to hand to leadership."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    deadline = registry.profile.deadline
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Tiến độ"
+    sheet.append([f"Tiến độ chuyển đổi trang thông tin điện tử — {registry.profile.title}"])
+    sheet.append([f"Hạn theo quy định: {deadline:%d/%m/%Y} ({days_phrase(deadline, today)}); "
+                  f"số liệu ngày {today:%d/%m/%Y}"])
+    sheet.append([])
+    sheet.append(list(PROGRESS_HEADERS))
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        sheet.append(progress_cells(r, deadline, today))
+    for column, width in zip("ABCDEFGHIJ", (14, 36, 16, 22, 8, 10, 8, 10, 12, 18)):
+        sheet.column_dimensions[column].width = width
+    book.save(path)
+    return path

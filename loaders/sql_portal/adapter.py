@@ -1,6 +1,8 @@
 """`sql` adapter: the embedded portal, a content store in its own SQLAlchemy database."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -23,6 +25,9 @@ class SqlPortal:
         self.url = url
         self.base_url = base_url.rstrip("/")
         self.engine = create_engine(url)
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         try:
             PortalBase.metadata.create_all(self.engine)
         except OperationalError as exc:

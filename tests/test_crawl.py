@@ -1,0 +1,77 @@
+"""Real Scrapy crawls of the sample sites served on a local port."""
+from __future__ import annotations
+
+import sqlite3
+import zlib
+
+import pytest
+
+from .conftest import ROOT, run_portalize
+
+pytestmark = pytest.mark.integration
+
+
+def ledger(workspace):
+    return sqlite3.connect(workspace / "var" / "portalize.db")
+
+
+def test_crawl_counts_and_summary(crawled_template):
+    base, result = crawled_template
+    assert "crawled stnmt: 16 pages (2 asset, 7 item, 7 list); by status: 200: 16" in result.stdout
+    assert "crawled xa-hoaxuan: 12 pages (2 asset, 6 item, 4 list); by status: 200: 12" in result.stdout
+    db = ledger(base)
+    rows = dict(((a, k), n) for a, k, n in db.execute("select agency, kind, count(*) from pages group by 1, 2"))
+    assert rows == {("stnmt", "item"): 7, ("stnmt", "list"): 7, ("stnmt", "asset"): 2,
+                    ("xa-hoaxuan", "item"): 6, ("xa-hoaxuan", "list"): 4, ("xa-hoaxuan", "asset"): 2}
+    runs = db.execute("select agency, status from crawl_runs order by agency").fetchall()
+    assert runs == [("stnmt", "finished"), ("xa-hoaxuan", "finished")]
+
+
+def test_no_trap_or_duplicate_urls_fetched(crawled_template):
+    db = ledger(crawled_template[0])
+    urls = [u for (u,) in db.execute("select url from pages")]
+    assert len(urls) == len(set(urls))
+    for trap in ("print", "login", "/users/", "p_p_lifecycle", "redirect="):
+        assert not [u for u in urls if trap in u], trap
+
+
+def test_raw_bodies_are_kept_compressed_and_exact(crawled_template, sample_sites):
+    db = ledger(crawled_template[0])
+    url, sha = db.execute("select url, sha256 from pages where url like '%ky-niem-ngay-thanh-lap-xa-103.html'").fetchone()
+    data, size = db.execute("select data, size from raw_bodies where sha256 = ?", (sha,)).fetchone()
+    served = sample_sites.route("hoaxuan.tinhmau.gov.vn", "/vi/news/tin-tuc-su-kien/ky-niem-ngay-thanh-lap-xa-103.html").body
+    assert zlib.decompress(data) == served and size == len(served)
+    assert len(data) < size
+    pdf = db.execute("select p.content_type, r.size from pages p join raw_bodies r on r.sha256 = p.sha256 "
+                     "where p.url like '%.pdf%' and p.agency = 'stnmt'").fetchone()
+    assert pdf[0] == "application/pdf" and pdf[1] > 100
+
+
+def test_scrapy_crawl_runs_the_same_spider(workspace, sample_server):
+    origins = ",".join(f"{h}={u}" for h, u in sample_server.origins.items())
+    import subprocess, sys, os
+    env = {**os.environ, "PORTALIZE_DB": os.environ["PORTALIZE_DB"]}
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "legacy", "-a", "agency=xa-hoaxuan",
+                             "-a", f"origins={origins}", "-s", f"PORTALIZE_DB={env['PORTALIZE_DB']}"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    count = ledger(workspace).execute("select count(*) from pages where agency = 'xa-hoaxuan' and status = 200").fetchone()
+    assert count == (12,)
+
+
+def test_unreachable_site_fails_clearly_and_keeps_nothing_half_written(workspace):
+    # Nothing listens on this port: the site is unreachable.
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    result = run_portalize("crawl", "stnmt", "-s", "--origin", f"stnmt.tinhmau.gov.vn=http://127.0.0.1:{port}", check=False)
+    assert result.returncode == 1
+    assert "agency stnmt: could not crawl http://stnmt.tinhmau.gov.vn/web/guest/trang-chu" in result.stderr
+    assert "Next:" in result.stderr and "portalize crawl stnmt" in result.stderr
+    assert "Traceback" not in result.stderr
+    db = ledger(workspace)
+    assert db.execute("select status from crawl_runs").fetchall() == [("failed",)]
+    assert db.execute("select count(*) from pages where status is not null").fetchone() == (0,)
+    assert db.execute("select count(*) from agency_events where event = 'crawled'").fetchone() == (0,)

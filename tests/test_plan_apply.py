@@ -1,0 +1,192 @@
+"""Plan, review, apply on the embedded portal, after a real crawl of the sample sites."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from loaders.apply import apply_plan
+from loaders.registry import open_portal
+from portalize.cli import cli
+from portalize.errors import PortalError
+from portalize.registry import load_registry
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def invoke(*args, ok=True):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def plan_json(agency):
+    return json.loads(invoke("plan", agency, "--json").output)
+
+
+def portal_db(ws):
+    return sqlite3.connect(ws / "var" / "portal.db")
+
+
+def ledger_db(ws):
+    return sqlite3.connect(ws / "var" / "portalize.db")
+
+
+def test_plan_apply_and_idempotence(crawled):
+    invoke("transform", "--all", "-s")
+    plan = plan_json("stnmt")
+    assert plan["summary"] == {"create": 7, "update": 0, "unchanged": 0, "skip": 0, "conflict": 0, "portal": "sql"}
+    titles = {e["title"] for e in plan["entries"]}
+    assert "Quyết định ban hành bảng giá đất giai đoạn 2020-2024" in titles
+    created = next(e for e in plan["entries"] if e["title"].startswith("Quyết định"))
+    assert {"field": "group", "old": "", "new": "legal-docs"} in created["diff"]
+    html = (crawled / "var" / "plans" / f"plan-{plan['plan']}-stnmt.html").read_text(encoding="utf-8")
+    assert "Kế hoạch" in html and "Tạo mới" in html
+
+    out = invoke("apply", str(plan["plan"]), "-s").output
+    assert "7 created, 0 updated" in out
+    db = portal_db(crawled)
+    assert db.execute("select count(*) from items").fetchone() == (7,)
+    assert db.execute("select count(*) from media").fetchone() == (2,)
+    ledger = ledger_db(crawled)
+    assert ledger.execute("select count(*) from id_map where agency='stnmt'").fetchone() == (7,)
+    assert ledger.execute("select count(*) from audit_log where action='create'").fetchone() == (7,)
+    item = json.loads(db.execute("select fields from items where json_extract(fields, '$.group') = 'legal-docs' "
+                                 "and json_extract(fields, '$.title') like 'Quyết định%'").fetchone()[0])
+    assert item["published_at"] == "2019-12-20T16:00:00+07:00" and item["attachments"][0]["filename"].endswith(".pdf")
+
+    # Applying the same plan again does nothing; a new plan has nothing to change.
+    assert "already applied" in invoke("apply", str(plan["plan"]), "-s").output
+    again = plan_json("stnmt")
+    assert again["summary"]["unchanged"] == 7 and again["summary"]["create"] == again["summary"]["update"] == 0
+    invoke("apply", str(again["plan"]), "-s")
+    assert db.execute("select count(*) from items").fetchone() == (7,)
+
+
+@pytest.fixture
+def own_mappings(crawled, monkeypatch):
+    root = crawled / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    monkeypatch.setenv("PORTALIZE_MAPPINGS", str(root))
+    return root
+
+
+def test_stale_plan_is_refused_then_replanned_as_updates(own_mappings):
+    invoke("transform", "xa-hoaxuan", "-s")
+    first = plan_json("xa-hoaxuan")
+    invoke("apply", str(first["plan"]), "-s")
+    stale = plan_json("xa-hoaxuan")
+    assert stale["summary"]["unchanged"] == 6
+    # A province fixes the category mapping and re-runs transform: the saved plan is now stale.
+    agency_file = own_mappings / "agencies" / "xa-hoaxuan.yml"
+    agency_file.write_text(agency_file.read_text(encoding="utf-8").replace("Tin tức - Sự kiện: news",
+                                                                           "Tin tức - Sự kiện: direction"), encoding="utf-8")
+    invoke("transform", "xa-hoaxuan", "-s")
+    refused = invoke("apply", str(stale["plan"]), "-s", ok=False)
+    assert refused.exit_code == 1
+    assert f"Plan {stale['plan']} for xa-hoaxuan is stale" in refused.output
+    assert "transformed differently since the plan was made" in refused.output
+    assert "portalize plan xa-hoaxuan" in refused.output
+    fresh = plan_json("xa-hoaxuan")
+    assert fresh["summary"]["update"] == 4 and fresh["summary"]["unchanged"] == 2
+    update = next(e for e in fresh["entries"] if e["action"] == "update")
+    assert {"field": "group", "old": "news", "new": "direction"} in update["diff"]
+    # An older, superseded plan is refused too.
+    assert "superseded" in invoke("apply", str(stale["plan"]), "-s", ok=False).output
+    assert "4 updated" in invoke("apply", str(fresh["plan"]), "-s").output
+
+
+def test_item_edited_on_the_portal_is_not_overwritten(crawled):
+    invoke("transform", "stnmt", "-s")
+    invoke("apply", str(plan_json("stnmt")["plan"]), "-s")
+    db = portal_db(crawled)
+    db.execute("update items set fields = json_set(fields, '$.title', 'Biên tập viên đã sửa') where id = 1")
+    db.commit()
+    plan = plan_json("stnmt")
+    assert plan["summary"]["conflict"] == 1 and plan["summary"]["unchanged"] == 6
+    conflict = next(e for e in plan["entries"] if e["action"] == "conflict")
+    assert "edited on the portal after loading" in conflict["reason"]
+    invoke("apply", str(plan["plan"]), "-s")
+    assert db.execute("select json_extract(fields, '$.title') from items where id = 1").fetchone() == ("Biên tập viên đã sửa",)
+
+
+class FailingPortal:
+    """The real SQL portal, failing once on the Nth item write (a portal answering 500)."""
+
+    def __init__(self, real, fail_on: int):
+        self.real, self.fail_on, self.calls = real, fail_on, 0
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def upsert_item(self, *args):
+        self.calls += 1
+        if self.calls == self.fail_on:
+            raise PortalError("portal answered HTTP 500", "try again")
+        return self.real.upsert_item(*args)
+
+
+def test_apply_killed_midway_resumes_without_duplicates(crawled):
+    invoke("transform", "stnmt", "-s")
+    plan = plan_json("stnmt")
+    registry = load_registry()
+    portal = open_portal(registry.portal)
+    names = {g.code: g.name for g in registry.profile.groups}
+    with pytest.raises(PortalError):
+        apply_plan(plan["plan"], FailingPortal(portal, fail_on=3), registry.agency("stnmt"), names)
+    db, ledger = portal_db(crawled), ledger_db(crawled)
+    assert db.execute("select count(*) from items").fetchone() == (2,)
+    assert ledger.execute("select count(*) from plan_entries where plan_id=? and applied_at is not null",
+                          (plan["plan"],)).fetchone() == (2,)
+    out = invoke("apply", str(plan["plan"]), "-s").output
+    assert "5 created" in out
+    assert db.execute("select count(*), count(distinct external_key) from items").fetchone() == (7, 7)
+    assert ledger.execute("select count(*) from id_map").fetchone() == (7,)
+
+
+def test_links_are_registered_once(crawled):
+    first = invoke("links", "register", "--all").output
+    assert "linked: stnmt -> http://stnmt.tinhmau.gov.vn/web/guest/trang-chu" in first
+    second = invoke("links", "register", "--all").output
+    assert "already linked: stnmt" in second and "already linked: xa-hoaxuan" in second
+    db = portal_db(crawled)
+    assert db.execute("select key, title from links order by key").fetchall() == [
+        ("stnmt", "Trang thông tin điện tử Sở Tài nguyên và Môi trường"),
+        ("xa-hoaxuan", "Trang thông tin điện tử UBND xã Hòa Xuân")]
+    assert ledger_db(crawled).execute("select count(*) from agency_events where event='linked'").fetchone() == (2,)
+
+
+def test_progress_states_and_deadlines(crawled, monkeypatch):
+    monkeypatch.setenv("PORTALIZE_TODAY", "2026-11-28")
+    rows = {r["code"]: r for r in json.loads(invoke("progress", "--json").output)}
+    assert rows["stnmt"]["state"] == "crawled" and rows["stnmt"]["pages"] == 16
+    invoke("links", "register", "--all")
+    invoke("transform", "stnmt", "-s")
+    invoke("apply", str(plan_json("stnmt")["plan"]), "-s")
+    rows = {r["code"]: r for r in json.loads(invoke("progress", "--json").output)}
+    assert rows["stnmt"]["state"] == "loaded" and rows["stnmt"]["loaded"] == 7
+    assert rows["xa-hoaxuan"]["state"] == "crawled" and rows["xa-hoaxuan"]["linked"]
+    assert rows["stnmt"]["statutory_days_overdue"] == 835  # 2024-08-15 -> 2026-11-28
+    assert rows["stnmt"]["days_left"] == -516  # target 2025-06-30
+    assert rows["xa-hoaxuan"]["days_left"] == 33  # target 2026-12-31
+    table = invoke("progress").output
+    assert "quá hạn 835 ngày" in table and "còn 33 ngày" in table and "đã chuyển lên cổng" in table
+
+
+def test_progress_spreadsheet_for_leadership(crawled, monkeypatch):
+    from openpyxl import load_workbook
+    monkeypatch.setenv("PORTALIZE_TODAY", "2026-11-28")
+    path = crawled / "tien-do.xlsx"
+    invoke("progress", "--xlsx", str(path))
+    sheet = load_workbook(path).active
+    assert "quá hạn 835 ngày" in sheet["A2"].value
+    assert [c.value for c in sheet[4]][:4] == ["Mã", "Đơn vị", "Cấp", "Trạng thái"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
+    assert rows["stnmt"][3] == "đã thu thập" and rows["stnmt"][4] == 16
+    assert rows["xa-hoaxuan"][9] == "còn 33 ngày"
