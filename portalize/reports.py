@@ -14,6 +14,8 @@ ACTION_NAMES = {"create": "Tạo mới", "update": "Cập nhật", "unchanged": 
                 "conflict": "Xung đột"}
 ACTION_LABELS = [("create", "tạo mới / create"), ("update", "cập nhật / update"), ("unchanged", "không đổi / unchanged"),
                  ("skip", "bỏ qua / skip"), ("conflict", "xung đột / conflict")]
+PLAN_STATUS_NAMES = {"pending": "chờ áp dụng", "applying": "đang áp dụng", "applied": "đã áp dụng",
+                     "superseded": "đã được thay bằng kế hoạch mới"}
 LEVEL_NAMES = {"department": "Sở, ban, ngành", "district": "Cấp huyện", "commune": "Cấp xã", "other": "Khác"}
 STATE_NAMES = {"registered": "đã đăng ký", "linked": "đã gắn liên kết", "crawled": "đã thu thập",
                "loaded": "đã chuyển lên cổng"}
@@ -28,7 +30,7 @@ def write_plan_html(plan, entries, agency, registry, portal_name: str) -> Path:
     created = plan.created_at.astimezone(dt.timezone(dt.timedelta(hours=7))).strftime("%d/%m/%Y %H:%M (GMT+7)")
     html = _env.get_template("plan.html").render(
         plan=plan, entries=entries, agency=agency, summary=plan.summary, labels=ACTION_LABELS,
-        action_names=ACTION_NAMES, created=created, portal_name=portal_name,
+        action_names=ACTION_NAMES, status_names=PLAN_STATUS_NAMES, created=created, portal_name=portal_name,
         profile_title=registry.profile.title, deadline=registry.profile.deadline.strftime("%d/%m/%Y"))
     path.write_text(html, encoding="utf-8")
     return path
