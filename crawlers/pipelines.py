@@ -1,6 +1,8 @@
 """Hands every fetched page to the ledger's raw store."""
 from __future__ import annotations
 
+from scrapy import signals
+
 from portalize.ledger import store
 from portalize.ledger.db import sessionmaker_for
 
@@ -21,7 +23,11 @@ class LedgerPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        pipeline = cls(crawler)
+        # spider_closed carries the real reason (finished, shutdown, page limit) and comes
+        # after pipelines close, so the crawl run is finished there.
+        crawler.signals.connect(pipeline.finish_run, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self):
         spider = self.crawler.spider
@@ -38,8 +44,10 @@ class LedgerPipeline:
             store.save_page(self.session, self.crawler.spider.agency.code, self.run_id, item)
         return item
 
-    def close_spider(self):
-        reason = self.crawler.stats.get_value("finish_reason") or "finished"
+    def finish_run(self, spider, reason):
+        if self.session is None:
+            return
         with self.session.begin():
-            store.finish_crawl_run(self.session, self.crawler.spider.agency.code, self.run_id, reason)
+            store.finish_crawl_run(self.session, spider.agency.code, self.run_id, spider.stopped_reason or reason)
         self.session.close()
+        self.session = None

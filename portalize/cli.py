@@ -191,6 +191,9 @@ def _print_crawl(results: dict) -> None:
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(s.get("by_status", {}).items()))
         kinds = ", ".join(f"{v} {k}" for k, v in sorted(s.get("by_kind", {}).items()))
         console.print(f"crawled {code}: {s.get('pages', 0)} pages ({kinds}); by status: {statuses}", markup=False)
+        if s.get("status") == "limited":
+            console.print(f"  stopped early: {s.get('reason')}; pages fetched so far are kept. "
+                          f"Raise --max-pages and run `portalize crawl {code}` again.", markup=False)
         for url, error in s.get("errors", [])[:5]:
             console.print(f"  failed: {url} ({error})", markup=False)
     logs = {s["log"] for s in results.values() if s.get("log")}

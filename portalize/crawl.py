@@ -58,7 +58,7 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
             summary["log"] = str(log_file)
             summary["errors"] = [(p.url, p.error) for p in store.failed_pages(session, run_id)] if run_id else []
             results[code] = summary
-            if summary["status"] != "finished":
+            if summary["status"] not in ("finished", "limited"):
                 failures.append((code, crawler.spider, summary))
     if failures:
         lines = []

@@ -75,3 +75,14 @@ def test_unreachable_site_fails_clearly_and_keeps_nothing_half_written(workspace
     assert db.execute("select status from crawl_runs").fetchall() == [("failed",)]
     assert db.execute("select count(*) from pages where status is not null").fetchone() == (0,)
     assert db.execute("select count(*) from agency_events where event = 'crawled'").fetchone() == (0,)
+
+
+def test_page_limit_stops_the_crawl_with_a_clear_message(workspace, sample_server):
+    origins = [a for h, u in sample_server.origins.items() for a in ("--origin", f"{h}={u}")]
+    result = run_portalize("crawl", "stnmt", "-s", "--max-pages", "5", *origins)
+    assert "stopped early: page limit of 5 reached for agency stnmt" in result.stdout
+    assert "Raise --max-pages" in result.stdout
+    db = ledger(workspace)
+    assert db.execute("select status from crawl_runs").fetchall() == [("limited",)]
+    stored = db.execute("select count(*) from pages where status = 200").fetchone()[0]
+    assert 5 <= stored <= 5 + 16  # requests already in flight when the limit hit still land

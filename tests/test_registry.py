@@ -75,3 +75,10 @@ def test_validate_command_ok(monkeypatch):
     result = CliRunner().invoke(cli, ["agencies", "validate"])
     assert result.exit_code == 0, result.output
     assert "OK: 2 agencies" in result.output
+
+
+def test_any_command_refuses_a_broken_registry_with_the_problems(broken_mappings, workspace):
+    result = CliRunner().invoke(cli, ["progress"])
+    assert result.exit_code == 1
+    assert "mappings/agencies/bad.yml:platform: unknown platform 'joomla'" in result.output
+    assert "Next: fix the files above, then run `portalize agencies validate`" in result.output

@@ -35,6 +35,7 @@ class LegacySiteSpider(scrapy.Spider):
         self.discovery = self.agency.platform.discovery
         self.fields = self.agency.platform.fields
         self.pages_seen = 0
+        self.stopped_reason = None  # set when the spider stops itself (page limit)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -79,7 +80,8 @@ class LegacySiteSpider(scrapy.Spider):
     def _count_page(self) -> None:
         self.pages_seen += 1
         if self.max_pages and self.pages_seen > self.max_pages:
-            raise CloseSpider(f"page limit of {self.max_pages} reached for agency {self.agency.code}")
+            self.stopped_reason = f"page limit of {self.max_pages} reached for agency {self.agency.code}"
+            raise CloseSpider(self.stopped_reason)
 
     def parse(self, response):
         self._count_page()

@@ -87,7 +87,14 @@ def finish_crawl_run(session: Session, agency: str, run_id: int, reason: str) ->
     summary = crawl_summary(session, run_id)
     ok = summary["by_status"].get("200", 0) > 0
     run.finished_at, run.stats = utcnow(), {**summary, "reason": reason}
-    run.status = "finished" if ok and reason == "finished" else "failed"
+    if not ok:
+        run.status = "failed"
+    elif reason == "finished":
+        run.status = "finished"
+    elif reason.startswith("page limit"):
+        run.status = "limited"  # stopped by PORTALIZE_MAX_PAGES / --max-pages: what was fetched is kept
+    else:
+        run.status = "failed"
     if ok:
         record_event(session, agency, "crawled", run=run_id, pages=summary["pages"])
     return summary
