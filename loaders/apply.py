@@ -67,7 +67,7 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
                             f"run `portalize plan {plan.agency}` to make a new plan, review it, then apply it")
         plan.status = "applying"
         pending = [(e.id, e.uid, e.action) for e in entries if e.applied_at is None]
-    subsite = portal.ensure_subsite(agency.code, agency.subsite_name, agency.subsite_path)
+    subsite = portal.ensure_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
     task = progress.add_task(f"apply plan {plan_id} ({agency.code})", total=len(pending)) if progress else None
     done = {"create": 0, "update": 0}
     for entry_id, uid, action in pending:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
+from portalize.errors import ArchiveOnly
 from portalize.ledger.db import transaction
 from portalize.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, utcnow
 
@@ -64,8 +65,12 @@ def build_entries(session, agency_code: str, portal) -> list[PlannedEntry]:
     return sorted(entries, key=lambda e: (order[e.action], e.title, e.uid))
 
 
-def make_plan(agency_code: str, portal) -> Plan:
+def make_plan(agency_code: str, portal, disposition: str = "migrate") -> Plan:
     """Build and save a plan; earlier pending plans of the agency are superseded."""
+    if disposition == "archive-only":
+        raise ArchiveOnly(f"Agency {agency_code} is archive-only: its legacy site is crawled and kept, "
+                          "never loaded into the portal.",
+                          f"change disposition in mappings/agencies/{agency_code}.yml to migrate if it should be")
     with transaction() as session:
         entries = build_entries(session, agency_code, portal)
         counts = Counter(e.action for e in entries)

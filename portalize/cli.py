@@ -112,6 +112,8 @@ def agencies_validate():
             err.print(problem, markup=False)
         err.print(f"{len(exc.problems)} problem(s) in {config.mappings_dir()}", markup=False)
         sys.exit(1)
+    for warning in registry.warnings:
+        err.print(f"warning: {warning}", markup=False)
     console.print(f"OK: {len(registry.agencies)} agencies, {len(registry.platforms)} platform presets, "
                   f"profile {registry.profile.id} (deadline {registry.profile.deadline:%d/%m/%Y}).")
 
@@ -250,7 +252,7 @@ def _plan(registry, portal, agency, as_json=False):
     from loaders.plan import make_plan, plan_entries
     from .ledger.db import transaction
     from .reports import print_plan, write_plan_html
-    plan = make_plan(agency.code, portal)
+    plan = make_plan(agency.code, portal, agency.disposition)
     with transaction() as session:
         entries = plan_entries(session, plan.id)
     html = write_plan_html(plan, entries, agency, registry, portal.name)
@@ -340,7 +342,11 @@ def batch(agencies, all_, origins, do_apply, max_pages, silent):
     portal = _portal(registry)
     _print_crawl(run_crawls(selected, _origins(origins), progress=not silent, max_pages=max_pages))
     _transform(registry, selected, silent)
-    plans = [_plan(registry, portal, a) for a in selected]
+    migrating = [a for a in selected if a.disposition == "migrate"]
+    for agency in selected:
+        if agency.disposition != "migrate":
+            console.print(f"{agency.code} is archive-only: crawled and kept, not planned.", markup=False)
+    plans = [_plan(registry, portal, a) for a in migrating]
     if do_apply:
         for p in plans:
             _apply(registry, portal, p.id, silent)

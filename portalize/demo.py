@@ -32,7 +32,7 @@ def run_demo(console, silent: bool = False) -> None:
     console.rule("5. Transform")
     _transform(registry, agencies, silent)
     console.rule("6. Plan (dry run)")
-    plans = [_plan(registry, portal, a) for a in agencies]
+    plans = [_plan(registry, portal, a) for a in agencies if a.disposition == "migrate"]
     console.rule("7. Apply")
     for plan in plans:
         _apply(registry, portal, plan.id, silent)

@@ -41,3 +41,7 @@ class PortalError(PortalizeError):
 
 class PlanNotFound(PortalizeError):
     pass
+
+
+class ArchiveOnly(PortalizeError):
+    """The agency's site is only archived (no successor unit): it is never planned or loaded."""

@@ -88,6 +88,7 @@ class Registry:
     platforms: dict[str, Platform]
     profile: Profile
     portal: dict
+    warnings: list = field(default_factory=list)
 
     def agency(self, code: str) -> Agency:
         try:
@@ -289,4 +290,13 @@ def load_registry(root: Path | None = None) -> Registry:
         agencies[agency.code] = agency
     if problems:
         raise MappingError(list(problems))
-    return Registry(agencies=agencies, platforms=platforms, profile=profile, portal=(portal or {}).get("portal", {}))
+    warnings = _Problems()
+    warnings.base = problems.base
+    if profile.domain_pattern:
+        for agency in agencies.values():
+            for host in agency.hosts:
+                if not re.fullmatch(profile.domain_pattern, host):
+                    warnings.add(Path(agency.source_file), "legacy.hosts",
+                                 f"{host!r} does not follow the domain-name pattern of {profile.id} ({profile.domain_pattern})")
+    return Registry(agencies=agencies, platforms=platforms, profile=profile, portal=(portal or {}).get("portal", {}),
+                    warnings=list(warnings))

@@ -190,3 +190,26 @@ def test_progress_spreadsheet_for_leadership(crawled, monkeypatch):
     rows = {r[0]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
     assert rows["stnmt"][3] == "đã thu thập" and rows["stnmt"][4] == 16
     assert rows["xa-hoaxuan"][9] == "còn 33 ngày"
+
+
+def test_archive_only_agency_is_never_planned(own_mappings):
+    path = own_mappings / "agencies" / "stnmt.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("disposition: migrate", "disposition: archive-only"),
+                    encoding="utf-8")
+    invoke("transform", "stnmt", "-s")
+    result = invoke("plan", "stnmt", ok=False)
+    assert result.exit_code == 1 and "Agency stnmt is archive-only" in result.output
+    rows = {r["code"]: r for r in json.loads(invoke("progress", "--json").output)}
+    assert rows["stnmt"]["disposition"] == "archive-only" and rows["stnmt"]["state"] == "crawled"
+
+
+def test_merged_units_share_one_subsite(own_mappings):
+    path = own_mappings / "agencies" / "xa-hoaxuan.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("path: /web/xa-hoaxuan", "path: /web/stnmt"),
+                    encoding="utf-8")
+    invoke("transform", "--all", "-s")
+    for code in ("stnmt", "xa-hoaxuan"):
+        invoke("apply", str(plan_json(code)["plan"]), "-s")
+    db = portal_db(own_mappings.parent)
+    assert db.execute("select count(*) from subsites").fetchone() == (1,)
+    assert db.execute("select count(*) from items").fetchone() == (13,)

@@ -82,3 +82,16 @@ def test_any_command_refuses_a_broken_registry_with_the_problems(broken_mappings
     assert result.exit_code == 1
     assert "mappings/agencies/bad.yml:platform: unknown platform 'joomla'" in result.output
     assert "Next: fix the files above, then run `portalize agencies validate`" in result.output
+
+
+def test_hosts_outside_the_domain_pattern_are_warned_not_refused(tmp_path, monkeypatch):
+    root = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    path = root / "agencies" / "stnmt.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("hosts: [stnmt.tinhmau.gov.vn]",
+                                                             "hosts: [stnmt.tinhmau.gov.vn, tnmt-tinhmau.com.vn]"),
+                    encoding="utf-8")
+    monkeypatch.setenv("PORTALIZE_MAPPINGS", str(root))
+    result = CliRunner().invoke(cli, ["agencies", "validate"])
+    assert result.exit_code == 0
+    assert "warning: mappings/agencies/stnmt.yml:legacy.hosts: 'tnmt-tinhmau.com.vn' does not follow" in result.output

@@ -41,11 +41,11 @@ class SqlPortal:
         subsite = session.get(Subsite, item.subsite_id)
         return f"{self.base_url}{subsite.path}/-/{item.slug}-{item.id}"
 
-    def ensure_subsite(self, code: str, name: str, path: str) -> str:
+    def ensure_subsite(self, key: str, name: str, path: str) -> str:
         with self._session() as s, s.begin():
-            row = s.scalar(select(Subsite).where(Subsite.code == code))
+            row = s.scalar(select(Subsite).where(Subsite.code == key))
             if row is None:
-                row = Subsite(code=code, name=name, path="/" + path.strip("/"))
+                row = Subsite(code=key, name=name, path="/" + path.strip("/"))
                 s.add(row)
                 s.flush()
             return str(row.id)
@@ -117,10 +117,3 @@ class SqlPortal:
         with self._session() as s:
             return [{"key": r.key, "title": r.title, "url": r.url, "group": r.group_code}
                     for r in s.scalars(select(Link).order_by(Link.id))]
-
-    def count_items(self, subsite_code: str | None = None) -> int:
-        with self._session() as s:
-            query = select(Item)
-            if subsite_code:
-                query = query.join(Subsite, Subsite.id == Item.subsite_id).where(Subsite.code == subsite_code)
-            return len(s.scalars(query).all())

@@ -6,19 +6,18 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, DateTime, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+from portalize.ledger.models import utcnow
 
 
 class PortalBase(DeclarativeBase):
+    """The portal's own metadata, apart from the ledger's: it lives in another database."""
     type_annotation_map = {dict: JSON, list: JSON}
 
 
 class Subsite(PortalBase):
     __tablename__ = "subsites"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(300), unique=True)  # the target path or host
     name: Mapped[str] = mapped_column(String(300))
     path: Mapped[str] = mapped_column(String(300))
 
