@@ -124,3 +124,20 @@ def test_scripts_and_handlers_never_survive(sample_sites):
 def test_transform_is_deterministic(sample_sites):
     host, path, _ = next(article_paths(sample_sites))
     assert transform(sample_sites, host, path).content_hash == transform(sample_sites, host, path).content_hash
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+def test_page_typed_in_a_legacy_font_is_repaired(sample_sites, encoding):
+    from transform.encodings import _to_cp1252_bytes
+
+    from .test_encodings import _encode_with_table
+    path = "/-/asset_publisher/Xy7kPq2mN4aB/content/hoi-nghi-tong-ket-cong-tac-nam-2022"
+    clean = transform(sample_sites, "stnmt.tinhmau.gov.vn", path)
+    html = sample_sites.route("stnmt.tinhmau.gov.vn", path).body.decode("utf-8")
+    legacy = _encode_with_table(html.replace("charset=UTF-8", "charset=windows-1252"), encoding)
+    page = RawPage(f"http://stnmt.tinhmau.gov.vn{path}", 200, _to_cp1252_bytes(legacy), "text/html")
+    article = transform_page(page, mapping_for(REGISTRY, REGISTRY.agency("stnmt")), known_assets(sample_sites))
+    assert article.title == clean.title and article.summary == clean.summary
+    assert article.body_markdown == clean.body_markdown
+    assert article.published_at == clean.published_at and article.group == clean.group == "news"
+    assert any(w.startswith("repaired ") and ("TCVN3" in w or "VNI" in w) for w in article.warnings)

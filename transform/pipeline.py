@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
+from parsel import Selector
+
 from .dates import date_from_url, parse_date
+from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .decode import decode_html
 from .extract import extract_fields
 from .markdown import to_markdown
@@ -67,6 +70,20 @@ def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
     return out
 
 
+def _repair_legacy_text(values: dict, warnings: list) -> None:
+    """Decide once per page whether its text is in a legacy Vietnamese encoding (TCVN3, VNI,
+    Windows-1258, UTF-8 mojibake, NFD), then re-read every text field and the body with it."""
+    body_text = " ".join(Selector(text=values["body"]).css("::text").getall()) if values.get("body") else ""
+    sample = " ".join(v for v in (values.get("title"), values.get("summary"), body_text) if v)
+    repair = repair_text(sample)
+    if repair.encoding is None:
+        return
+    for name in ("title", "summary", "category", "author", "date"):
+        values[name] = apply_encoding(values.get(name), repair.encoding)
+    values["body"] = apply_encoding_html(values.get("body"), repair.encoding)
+    warnings.append(repair.warning)
+
+
 def transform_page(page: RawPage, mapping: Mapping, assets: dict | None = None) -> Article | SkippedPage:
     url = canonical_url(page.url, mapping.drop_params)
     uid = uid_for(mapping.agency, url)
@@ -83,6 +100,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         return SkippedPage(uid, mapping.agency, url, "empty response body")
     html, warnings = decode_html(page.body, page.content_type)
     values, sources = extract_fields(html, mapping.fields)
+    _repair_legacy_text(values, warnings)
     where = f"mappings/platforms/{mapping.platform}.yml"
     if not values.get("title"):
         return SkippedPage(uid, mapping.agency, url, f"no title matched fields.title in {where}")
