@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -204,5 +205,5 @@ def apply_encoding_html(html: str, encoding: str | None) -> str:
         for attribute in ("alt", "title"):
             if element.get(attribute):
                 element.set(attribute, apply_encoding(element.get(attribute), encoding))
-    inner = (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    inner = escape(root.text or "", quote=False) + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
     return inner

@@ -1,6 +1,9 @@
 """Safe HTML for a portal article: an allow-list through nh3, links made absolute first."""
 from __future__ import annotations
 
+import re
+from html import escape
+
 import lxml.html
 import nh3
 
@@ -10,18 +13,30 @@ TAGS = {"p", "br", "hr", "strong", "b", "em", "i", "u", "s", "sub", "sup", "span
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
               "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}, "col": {"span"}}
 SCHEMES = {"http", "https", "mailto", "tel"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def absolutize(html: str, base_url: str) -> str:
+    """Make every link of an (already sanitised) fragment absolute against the page URL."""
     if not html.strip():
         return ""
     fragment = lxml.html.fragment_fromstring(html, create_parent="div")
     fragment.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
-    return lxml.html.tostring(fragment, encoding="unicode")
+    inner = escape(fragment.text or "", quote=False) + "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)
+    return inner
+
+
+def _clean(html: str) -> str:
+    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
+                     clean_content_tags={"script", "style", "noscript", "template"}, link_rel=None,
+                     strip_comments=True)
 
 
 def sanitize(html: str, base_url: str) -> str:
-    cleaned = nh3.clean(absolutize(html, base_url), tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
-                        clean_content_tags={"script", "style", "noscript", "template"}, link_rel="noopener",
-                        strip_comments=True)
-    return "\n".join(line.rstrip() for line in cleaned.strip().splitlines() if line.strip())
+    """Allow-list sanitising with nh3 (any input, however broken), then absolute links.
+
+    Control characters (which lxml refuses) are removed between two nh3 passes: removed only
+    after the last one, `java&#1;script:` would become `javascript:` behind nh3's back."""
+    cleaned = _clean(_CONTROL.sub("", _clean(_CONTROL.sub("", html))))
+    out = absolutize(cleaned, base_url)
+    return "\n".join(line.rstrip() for line in out.strip().splitlines() if line.strip())

@@ -1,0 +1,76 @@
+"""XSS gate: after sanitising, no payload of ../shared/data/xss-vectors can run script.
+Checked on the parsed output (lxml's HTML parser), not by string matching on the input; the
+browser test in test_browser.py also loads every output in headless Chromium."""
+from __future__ import annotations
+
+import re
+
+import lxml.html
+
+from transform.sanitize import sanitize
+
+from .conftest import SHARED
+
+VECTORS = SHARED / "data" / "xss-vectors"
+FORBIDDEN_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "svg", "math", "style",
+                  "link", "meta", "base", "form", "input", "button", "textarea", "select", "template", "noscript",
+                  "video", "audio", "source", "marquee", "xml", "isindex"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "background", "poster", "cite", "longdesc", "lowsrc",
+                  "dynsrc", "data", "codebase", "xlink:href"}
+SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|tel:|[^:]*$)", re.I)
+
+
+def payloads() -> list[str]:
+    out = []
+    for path in sorted(VECTORS.glob("*.txt")):
+        if path.name == "SOURCE.txt":
+            continue
+        out += [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    return out
+
+
+def problems_in(html: str) -> list[str]:
+    if not html.strip():
+        return []
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    found = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag.lower() in FORBIDDEN_TAGS:
+            found.append(f"<{el.tag}>")
+        for name, value in el.attrib.items():
+            lower = name.lower()
+            if lower.startswith("on") or lower in ("srcdoc", "style"):
+                found.append(f"{lower}=")
+            if lower in URL_ATTRIBUTES:
+                compact = re.sub(r"[\x00-\x20]+", "", value)
+                if not SAFE_SCHEMES.match(compact):
+                    found.append(f"{lower}={value[:40]}")
+    return found
+
+
+def test_payload_corpus_is_there():
+    assert len(payloads()) > 900
+
+
+def test_no_payload_survives_sanitising():
+    failures = {}
+    for payload in payloads():
+        for wrapped in (payload, f"<p>Nội dung {payload} tiếp</p>"):
+            out = sanitize(wrapped, "http://stnmt.tinhmau.gov.vn/tin-tuc/bai-1")
+            bad = problems_in(out)
+            if bad:
+                failures[payload] = (out, bad)
+    assert not failures, f"{len(failures)} payloads survived, e.g. {list(failures.items())[:3]}"
+
+
+def test_portal_markup_is_kept():
+    html = ('<h2>Tiêu đề</h2><p>Xem <a href="/van-ban/1.pdf" title="Tải">văn bản</a></p>'
+            '<table><tr><th colspan="2">Bảng</th></tr><tr><td>1</td><td>2</td></tr></table>'
+            '<figure><img src="anh.png" alt="Ảnh"><figcaption>Chú thích</figcaption></figure>')
+    out = sanitize(html, "http://x.gov.vn/a/b.html")
+    root = lxml.html.fragment_fromstring(out, create_parent="div")
+    assert root.xpath("//a/@href") == ["http://x.gov.vn/van-ban/1.pdf"]
+    assert root.xpath("//img/@src") == ["http://x.gov.vn/a/anh.png"]
+    assert root.xpath("//th/@colspan") == ["2"] and root.xpath("//figcaption/text()") == ["Chú thích"]
