@@ -95,7 +95,7 @@ def test_page_without_title_is_skipped_with_the_selector_to_fix():
                    "text/html; charset=utf-8")
     result = transform_page(page, mapping_for(REGISTRY, agency), {})
     assert isinstance(result, SkippedPage)
-    assert "fields.title" in result.reason and "liferay.yml" in result.reason
+    assert "fields.title in mappings/platforms/liferay.yml" in result.reason
 
 
 def test_unknown_category_goes_to_other_with_a_warning(sample_sites):

@@ -10,6 +10,7 @@ from parsel import Selector
 
 from .dates import date_from_url, parse_date
 from .encodings import apply_encoding, apply_encoding_html, repair_text
+from .auto import auto_extract
 from .decode import decode_html
 from .extract import extract_fields
 from .markdown import to_markdown
@@ -29,11 +30,11 @@ class RawPage:
 
 @dataclass(frozen=True)
 class Mapping:
-    """What transform needs of an agency and its platform preset."""
+    """What transform needs of an agency and its platform preset (no fields: automatic mode)."""
     agency: str
-    platform: str
-    version: str
-    fields: dict
+    platform: str = "auto"
+    version: str = ""
+    fields: dict = field(default_factory=dict)
     drop_params: tuple = ()
     group_index: dict = field(default_factory=dict)
 
@@ -99,13 +100,25 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     if not page.body:
         return SkippedPage(uid, mapping.agency, url, "empty response body")
     html, warnings = decode_html(page.body, page.content_type)
-    values, sources = extract_fields(html, mapping.fields)
+    values, sources = extract_fields(html, mapping.fields) if mapping.fields else ({}, {})
+    method = f"{mapping.platform}@{mapping.version}" if mapping.fields else "auto"
+    if not (values.get("title") and values.get("body")):
+        found, found_sources = auto_extract(html, url)
+        if found.get("title") and found.get("body"):
+            if mapping.fields:
+                missing = [f for f in ("title", "body") if not values.get(f)]
+                warnings.append(f"the {mapping.platform} mapping found no {' or '.join(missing)}; "
+                                "automatic extraction used")
+                method = f"{method}+auto"
+            for name, value in found.items():
+                if not values.get(name):
+                    values[name], sources[name] = value, found_sources.get(name, "auto")
     _repair_legacy_text(values, warnings)
-    where = f"mappings/platforms/{mapping.platform}.yml"
+    where = f"fields.{{}} in mappings/platforms/{mapping.platform}.yml" if mapping.fields else "automatic extraction"
     if not values.get("title"):
-        return SkippedPage(uid, mapping.agency, url, f"no title matched fields.title in {where}")
+        return SkippedPage(uid, mapping.agency, url, f"no title found (by {where.format('title')})")
     if not values.get("body"):
-        return SkippedPage(uid, mapping.agency, url, f"no body matched fields.body in {where}")
+        return SkippedPage(uid, mapping.agency, url, f"no body found (by {where.format('body')})")
     published = parse_date(values.get("date"))
     if published is None:
         published = date_from_url(url)
@@ -130,6 +143,6 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         images=_assets(values.get("images", []), url, mapping.drop_params, assets),
         attachments=_assets(values.get("attachments", []), url, mapping.drop_params, assets),
         document=None, source_url=url, aliases=[], lang="vi", content_hash="",
-        extracted_by=f"{mapping.platform}@{mapping.version}", field_sources=sources, warnings=warnings)
+        extracted_by=method, field_sources=sources, warnings=warnings)
     article.content_hash = article.compute_hash()
     return article

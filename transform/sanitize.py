@@ -40,3 +40,32 @@ def sanitize(html: str, base_url: str) -> str:
     cleaned = _clean(_CONTROL.sub("", _clean(_CONTROL.sub("", html))))
     out = absolutize(cleaned, base_url)
     return "\n".join(line.rstrip() for line in out.strip().splitlines() if line.strip())
+
+
+_BLOCKS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "br", "hr",
+           "figure", "figcaption", "blockquote", "pre", "table", "caption", "section", "article"}
+
+
+def html_text(html: str) -> str:
+    """Plain text of an HTML fragment, one line per block (words of two blocks never merge)."""
+    if not html or not html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(_CONTROL.sub("", html), create_parent="div")
+    parts: list[str] = []
+
+    def walk(element):
+        block = isinstance(element.tag, str) and element.tag in _BLOCKS
+        if block:
+            parts.append("\n")
+        if isinstance(element.tag, str) and element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append("\n")
+
+    walk(root)
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,132 @@
+"""Automatic extraction for pages with no working mapping, built on trafilatura and htmldate,
+with what they miss on government and news pages: the headline and the sapo kept out of the
+body, newsletter/print/share/`Tin liên quan` boilerplate dropped, titles cleaned of site
+names, Vietnamese bylines (`Tác giả:`, `Nguồn:`) and day-first dates."""
+from __future__ import annotations
+
+import copy
+import re
+
+import lxml.html
+from lxml import etree
+from trafilatura import bare_extraction
+from trafilatura.htmlprocessing import convert_to_html
+
+from .dates import parse_date
+
+# Whole paragraphs that are never article text (checked case-insensitively on short blocks).
+_BOILERPLATE = re.compile(
+    r"^(share|tweet|print( article)?|order reprints|email|comments?|advertisement|related( articles| stories)?|"
+    r"read more|see also|sign up|subscribe|thanks for signing up!?|keep an eye on your inbox.*|"
+    r".*newsletter.*|this copy is for your personal.*|write to .+ at \S+@\S+|https?://\S+|"
+    r"in bài viết|bản in|chia sẻ|gửi email|gửi bài viết|lượt xem.*|tin liên quan|các tin khác|tin cùng chuyên mục|"
+    r"quay lại|về đầu trang|đầu trang|bình luận|ý kiến bạn đọc)[\s.:!]*$", re.I)
+_BYLINE = re.compile(r"^\s*(tác giả|nguồn tin|nguồn|theo|by)\s*:?\s+(.{2,80})$", re.I)
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def _prune(body: etree._Element, title: str | None, description: str | None) -> None:
+    """Drop the headline, the sapo when it leads, and boilerplate blocks from trafilatura's body."""
+    children = list(body)
+    for index, child in enumerate(children):
+        text = _norm("".join(child.itertext()))
+        if not text:
+            continue
+        leading = index < 3
+        if leading and title and text == _norm(title):
+            body.remove(child)
+        elif leading and description and text == _norm(description):
+            body.remove(child)
+        elif len(text) < 160 and _BOILERPLATE.match(text):
+            body.remove(child)
+
+
+def _body_html(body: etree._Element) -> str:
+    tree = convert_to_html(copy.deepcopy(body))
+    inner = tree.find(".//body")
+    root = inner if inner is not None else tree
+    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+def _loose(text: str | None) -> str:
+    """Compare titles as a reader would: case, quotes, punctuation and spacing ignored."""
+    return " ".join(re.sub(r"[^\w]+", " ", (text or "").casefold()).split())
+
+
+def _parts(title: str | None, site: str | None) -> list[str]:
+    """A <title> or og:title split at ` | `, ` - `..., without the parts that name the site."""
+    if not title:
+        return []
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    named = [p for p in parts if not (site and _loose(p) in _loose(site)) and len(p) >= 4]
+    return named or parts
+
+
+def best_title(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
+    """The headline: the first h1/h2 a reference title agrees with (as shown on the page),
+    else the og:title or <title> without the site's name."""
+    def first(xpath):
+        found = page.xpath(xpath)
+        return " ".join(str(found[0]).split()) if found else None
+
+    site = first("//meta[@property='og:site_name']/@content")
+    og, doc_title = first("//meta[@property='og:title']/@content"), first("//title/text()")
+    references = [r for r in (og, doc_title, fallback) if r]
+    whole = {_loose(r) for r in references}
+    pieces = {_loose(p) for r in references for p in _parts(r, site)}
+    headings = [" ".join(h.text_content().split()) for h in page.xpath("//h1|//h2")]
+    for heading in headings:
+        key = _loose(heading)
+        if len(key) >= 4 and (key in whole or key in pieces) and not (site and key == _loose(site)):
+            return heading
+    for reference in (og, doc_title):
+        parts = _parts(reference, site)
+        if parts:
+            return max(parts, key=len)
+    return fallback
+
+
+def auto_extract(html: str, url: str | None = None) -> tuple[dict, dict]:
+    """(values, sources) in the same shape as extract.extract_fields, or ({}, {})."""
+    doc = bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+                          include_images=True, include_links=True,
+                          date_extraction_params={"original_date": True, "extensive_search": True})
+    if doc is None or doc.body is None:
+        return {}, {}
+    try:
+        page = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        page = None
+    title = best_title(page, doc.title) if page is not None else doc.title
+    _prune(doc.body, title, doc.description)
+    values = {"title": title, "summary": doc.description, "body": _body_html(doc.body),
+              "author": doc.author, "category": (doc.categories or [None])[0], "attachments": [], "images": []}
+    sources = {"title": "auto:title", "summary": "auto:trafilatura", "body": "auto:trafilatura",
+               "author": "auto:trafilatura", "category": "auto:trafilatura"}
+    if doc.date:
+        values["date"], sources["date"] = doc.date, "auto:htmldate"
+    if page is not None:
+        _vietnamese_fallbacks(page, values, sources)
+        values["attachments"] = [h for h in page.xpath("//a/@href")
+                                 if re.search(r"\.(pdf|docx?|xlsx?|zip|rar)(\?|$)", h, re.I)]
+    return {k: v for k, v in values.items() if v not in (None, "")}, sources
+
+
+def _vietnamese_fallbacks(page, values: dict, sources: dict) -> None:
+    """Bylines and day-first dates as Vietnamese pages write them, where trafilatura found none."""
+    text_blocks = [" ".join(t.split()) for t in page.xpath("//body//text()") if t.strip()]
+    if not values.get("author"):
+        for block in reversed(text_blocks[-80:]):
+            match = _BYLINE.match(block)
+            if match and len(match[2].split()) <= 10:
+                values["author"], sources["author"] = block, "auto:byline"
+                break
+    if not values.get("date"):
+        for block in text_blocks[:400]:
+            if len(block) < 80 and parse_date(block):
+                values["date"], sources["date"] = block, "auto:visible-date"
+                break
