@@ -247,6 +247,112 @@ def transform(agencies, all_, silent):
     _transform(registry, _select(registry, agencies, all_), silent)
 
 
+def _fetch(url: str) -> tuple[bytes, str | None]:
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(url, headers={"User-Agent": "portalize/0.1 (extract)"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read(), response.headers.get("Content-Type")
+    except (urllib.error.URLError, OSError) as exc:
+        from .errors import CrawlFailed
+        raise CrawlFailed(f"could not fetch {url} ({getattr(exc, 'reason', exc)})",
+                          "check the address, or save the page and run `portalize extract FILE --url URL`") from exc
+
+
+@cli.command()
+@click.argument("source", metavar="FILE_OR_URL")
+@click.option("--url", "page_url", help="The page's legacy URL (for a saved file: resolves links, names the uid).")
+@click.option("--agency", help="Use this agency's mapping; without it, automatic extraction.")
+@click.option("--json", "as_json", is_flag=True, help="Print the canonical article as JSON.")
+def extract(source, page_url, agency, as_json):
+    """Print the canonical article for one saved HTML file or URL, and which selector gave each field.
+
+    \b
+    Example:
+        portalize extract saved-page.html --url http://stnmt.tinh.gov.vn/-/bai-viet --agency stnmt
+        portalize extract https://example.gov.vn/tin-tuc/bai-1.html --json
+    """
+    from pathlib import Path
+
+    from transform.pipeline import Mapping, RawPage, transform_page
+    from transform.schema import SkippedPage
+
+    from .transform_run import mapping_for
+    path = Path(source)
+    if path.is_file():
+        body, content_type = path.read_bytes(), None
+        page_url = page_url or path.resolve().as_uri()
+    elif source.startswith(("http://", "https://")):
+        body, content_type = _fetch(source)
+        page_url = page_url or source
+    else:
+        raise click.BadParameter(f"{source!r} is neither a file nor an http(s) URL", param_hint="FILE_OR_URL")
+    mapping = mapping_for(_registry(), _registry().agency(agency)) if agency else Mapping(agency="extract")
+    result = transform_page(RawPage(page_url, 200, body, content_type), mapping)
+    if isinstance(result, SkippedPage):
+        err.print(f"Not extracted: {result.reason} ({page_url})", markup=False)
+        sys.exit(1)
+    data = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    console.print(f"extracted by {data['extracted_by']}", markup=False)
+    for name in ("title", "published_at", "summary", "legacy_category", "group", "kind", "author", "source_name"):
+        source_of = data["field_sources"].get(name if name not in ("published_at", "legacy_category") else
+                                              {"published_at": "date", "legacy_category": "category"}[name], "")
+        console.print(f"{name:>15}: {data[name]}  [{source_of}]" if data[name] else f"{name:>15}: —",
+                      markup=False, highlight=False)
+    for kind in ("attachments", "images"):
+        for asset in data[kind]:
+            console.print(f"{kind[:-1]:>15}: {asset['filename']}  {asset['url']}", markup=False)
+    for warning in data["warnings"]:
+        console.print(f"{'warning':>15}: {warning}", markup=False)
+    console.print(f"{'body':>15}: [{data['field_sources'].get('body', '')}]", markup=False)
+    console.print(data["body_markdown"][:1200], markup=False, highlight=False)
+
+
+@cli.command()
+@click.argument("agency")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def categories(agency, as_json):
+    """List the legacy categories of an agency's staged articles, their content group and counts.
+
+    \b
+    Example:
+        portalize categories xa-hoaxuan
+    """
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from .ledger.db import transaction
+    from .ledger.models import StagedArticle
+    registry = _registry()
+    record = registry.agency(agency)
+    with transaction() as session:
+        rows = session.scalars(select(StagedArticle).where(StagedArticle.agency == record.code,
+                                                           StagedArticle.status == "ok")).all()
+        counts = Counter((r.data.get("legacy_category") or "", r.data.get("group")) for r in rows)
+    if not rows:
+        err.print(f"No staged articles for {record.code}.", markup=False)
+        err.print(f"  Next: run `portalize transform {record.code}` (after `portalize crawl {record.code}`)",
+                  markup=False)
+        sys.exit(1)
+    listing = [{"legacy_category": c, "group": g, "count": n, "mapped": g != "other"}
+               for (c, g), n in counts.most_common()]
+    if as_json:
+        click.echo(json.dumps(listing, ensure_ascii=False, indent=2))
+        return
+    for row in listing:
+        mark = "" if row["mapped"] else "   <- not mapped"
+        console.print(f"{row['count']:>6}  {row['legacy_category'] or '(none)':<40} -> {row['group']}{mark}",
+                      markup=False)
+    if any(not r["mapped"] for r in listing):
+        console.print(f"Map them under `categories:` in {record.source_file}, then run "
+                      f"`portalize transform {record.code}`.", markup=False)
+
+
 # -- plan / apply --------------------------------------------------------------------------
 def _plan(registry, portal, agency, as_json=False):
     from loaders.plan import make_plan, plan_entries
