@@ -85,6 +85,8 @@ def decode_legacy(data: bytes, encoding: str) -> str:
     return unicodedata.normalize("NFC", _convert(cp1252_text(data), encoding))
 
 
+_VI_LETTER = re.compile("[" + "".join(sorted(VIETNAMESE_LETTERS)) + "]")
+_BAD_CHAR = re.compile("[" + re.escape("".join(sorted(_LEGACY_MARKS))) + "\u0300-\u036f\ufffd]")
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
 _NUCLEI = ("a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi ua uâ uê ui uô uơ uy "
@@ -94,6 +96,7 @@ _SYLLABLE = re.compile(
     r"|(?:a|ê|i|uy|oa|uê)(?:ch|nh))$")
 
 
+@lru_cache(maxsize=65536)
 def _syllable_ok(word: str) -> bool:
     """Is `word` a well-formed Vietnamese syllable (one tone mark at most)?"""
     nfd = unicodedata.normalize("NFD", word.lower())
@@ -106,8 +109,8 @@ def _syllable_ok(word: str) -> bool:
 def score(text: str) -> int:
     """Higher reads more like Vietnamese: well-formed syllables and Vietnamese letters count
     for it; malformed syllables and legacy leftovers count against it."""
-    good = sum(ch in VIETNAMESE_LETTERS for ch in text)
-    bad = sum(ch in _LEGACY_MARKS or unicodedata.combining(ch) or ch == "\ufffd" for ch in text)
+    good = len(_VI_LETTER.findall(text))
+    bad = len(_BAD_CHAR.findall(text))
     words = _non_ascii_words(text)
     valid = sum(_syllable_ok(w) for w in words)
     return good + 3 * valid - 5 * (len(words) - valid) - 4 * bad
@@ -140,19 +143,15 @@ def _candidates(text: str):
         yield "utf8-as-cp1252", ftfy.fix_encoding(text)
 
 
+_MARK_CHARS = re.compile("[" + re.escape("".join(sorted(_LEGACY_MARKS - set("«»")))) + "]|\\w[«»]|[«»]\\w")
+_COMBINING = re.compile("[\u0300-\u036f]")
+
+
 def _suspicious(text: str) -> bool:
     """Any sign of a legacy reading: a leftover mark (a lone « or » between spaces is only a
     quotation mark), a combining mark, or a malformed Vietnamese syllable."""
-    for i, ch in enumerate(text):
-        if unicodedata.combining(ch):
-            return True
-        if ch in _LEGACY_MARKS:
-            if ch not in "«»":
-                return True
-            before = text[i - 1] if i else " "
-            after = text[i + 1] if i + 1 < len(text) else " "
-            if before.isalpha() or after.isalpha():
-                return True
+    if _MARK_CHARS.search(text) or _COMBINING.search(text):
+        return True
     return any(not _syllable_ok(w) for w in _non_ascii_words(text))
 
 

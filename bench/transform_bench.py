@@ -1,0 +1,88 @@
+"""bench/transform: pages per second of the full transform, against trafilatura.extract on the
+same pages in the same run, plus peak memory.
+
+    .venv/bin/python bench/transform_bench.py [--rounds 5]
+
+- mapped: portalize transform_page with the agency's platform mapping, on the sample sites'
+  13 article pages (Liferay and NukeViet styles);
+- automatic: transform_page with no mapping, on the 62 Zyte benchmark pages;
+- baseline: trafilatura.extract(html, url) on the same pages.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import trafilatura  # noqa: E402
+
+from portalize.registry import load_registry  # noqa: E402
+from portalize.samples.server import SampleSites  # noqa: E402
+from portalize.transform_run import mapping_for  # noqa: E402
+from scoring import zyte_pages  # noqa: E402
+from transform.pipeline import Mapping, RawPage, transform_page  # noqa: E402
+
+
+def sample_pages():
+    sites, registry = SampleSites(), load_registry(ROOT / "mappings")
+    by_host = {a.hosts[0]: mapping_for(registry, a) for a in registry.agencies.values()}
+    for host, site in sites.sites.items():
+        for cat in site["categories"]:
+            for a in cat["articles"]:
+                path = (f"/-/asset_publisher/{site['portlet']}/content/{a['slug']}" if site["style"] == "liferay"
+                        else f"/vi/news/{cat['slug']}/{a['slug']}-{a['id']}.html")
+                reply = sites.route(host, path)
+                yield f"http://{host}{path}", reply.body, reply.content_type, by_host[host]
+
+
+def rate(function, items, rounds) -> float:
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for item in items:
+            function(*item)
+    return rounds * len(items) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    mapped = [(url, body, ctype, mapping) for url, body, ctype, mapping in sample_pages()]
+    zyte = [(url, html.encode("utf-8")) for _, url, html, _ in zyte_pages()]
+    auto = Mapping(agency="bench")
+
+    ours_mapped = rate(lambda u, b, c, m: transform_page(RawPage(u, 200, b, c), m), mapped, args.rounds * 20)
+    base_mapped = rate(lambda u, b, c, m: trafilatura.extract(b.decode("utf-8", "replace"), url=u), mapped,
+                       args.rounds * 20)
+    ours_auto = rate(lambda u, b: transform_page(RawPage(u, 200, b, "text/html; charset=utf-8"), auto), zyte,
+                     args.rounds)
+    base_auto = rate(lambda u, b: trafilatura.extract(b.decode("utf-8"), url=u), zyte, args.rounds)
+    base_meta = rate(lambda u, b: trafilatura.extract(b.decode("utf-8"), url=u, with_metadata=True), zyte, args.rounds)
+    # Memory in a separate pass: tracemalloc slows Python code and would skew the timings.
+    tracemalloc.start()
+    for u, b, c, m in mapped:
+        transform_page(RawPage(u, 200, b, c), m)
+    for u, b in zyte:
+        transform_page(RawPage(u, 200, b, "text/html; charset=utf-8"), auto)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"fixture pages ({len(mapped)}), mapped transform: {ours_mapped:8.1f} pages/s; "
+          f"trafilatura.extract {base_mapped:8.1f} pages/s; ratio {ours_mapped / base_mapped:5.2f}x (target >= 10x)")
+    print(f"Zyte pages ({len(zyte)}), automatic transform: {ours_auto:8.1f} pages/s; "
+          f"trafilatura.extract {base_auto:8.1f} pages/s; ratio {ours_auto / base_auto:5.2f}x (target >= 1x)")
+    print(f"   same pages, trafilatura.extract(with_metadata=True) (title/date/author too, as ours): "
+          f"{base_meta:8.1f} pages/s; ratio {ours_auto / base_meta:5.2f}x")
+    print(f"memory: peak traced Python allocations {peak / 2**20:.1f} MB; process max RSS {rss:.0f} MB "
+          f"(target < 200 MB per worker)")
+
+
+if __name__ == "__main__":
+    main()
