@@ -8,7 +8,7 @@ from typing import Protocol
 
 # The fields of a canonical article that a portal item carries (and that plans diff).
 ITEM_FIELDS = ("title", "summary", "body_html", "body_markdown", "published_at", "kind", "group",
-               "author", "source_name", "source_url", "attachments", "images")
+               "author", "source_name", "source_url", "attachments", "images", "document")
 
 
 def item_fields(article: dict) -> dict:

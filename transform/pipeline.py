@@ -12,6 +12,7 @@ from .dates import date_from_url, parse_date
 from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .auto import auto_extract
 from .decode import decode_html
+from .documents import extract_document
 from .extract import extract_fields
 from .markdown import to_markdown
 from .sanitize import sanitize
@@ -134,15 +135,20 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         warnings.append(warning)
     body_html = sanitize(values["body"], url)
     author, source_name = _byline(values.get("author"))
+    kind = KIND_BY_GROUP.get(group, "article")
+    document = None
+    if kind == "document":
+        document, document_warnings = extract_document(html, values["title"])
+        warnings.extend(document_warnings)
     article = Article(
-        uid=uid, agency=mapping.agency, kind=KIND_BY_GROUP.get(group, "article"), group=group,
+        uid=uid, agency=mapping.agency, kind=kind, group=group,
         legacy_category=values.get("category"), title=values["title"], summary=values.get("summary"),
         body_html=body_html, body_markdown=to_markdown(body_html),
         published_at=published.isoformat() if published else None, updated_at=None,
         author=author, source_name=source_name,
         images=_assets(values.get("images", []), url, mapping.drop_params, assets),
         attachments=_assets(values.get("attachments", []), url, mapping.drop_params, assets),
-        document=None, source_url=url, aliases=[], lang="vi", content_hash="",
+        document=document, source_url=url, aliases=[], lang="vi", content_hash="",
         extracted_by=method, field_sources=sources, warnings=warnings)
     article.content_hash = article.compute_hash()
     return article

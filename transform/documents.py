@@ -1,0 +1,74 @@
+"""Legal-document metadata (văn bản) from the property tables and labels unit sites use:
+`Số ký hiệu`, `Ngày ban hành`, `Cơ quan ban hành`, `Người ký`, `Trích yếu`... Labels are
+compared without diacritics and case, so `SỐ KÝ HIỆU:` and `So ky hieu` both match."""
+from __future__ import annotations
+
+import re
+
+from parsel import Selector
+
+from .dates import parse_date
+from .schema import DocumentInfo
+from .taxonomy import fold
+
+LABELS = {
+    "number": ["so ky hieu", "so hieu", "ky hieu", "so van ban", "so ky hieu van ban"],
+    "type": ["loai van ban", "hinh thuc van ban", "hinh thuc", "the loai", "loai"],
+    "issuer": ["co quan ban hanh", "noi ban hanh", "don vi ban hanh", "co quan", "cap ban hanh"],
+    "signer": ["nguoi ky", "nguoi ky duyet", "ky boi"],
+    "issued": ["ngay ban hanh", "ngay ky", "ban hanh ngay"],
+    "effective": ["ngay hieu luc", "ngay co hieu luc", "hieu luc tu ngay", "ngay ap dung"],
+    "expiry": ["ngay het hieu luc", "het hieu luc ngay", "ngay het han"],
+    "status": ["tinh trang", "tinh trang hieu luc", "trang thai", "hieu luc"],
+    "abstract": ["trich yeu", "trich yeu noi dung", "noi dung"],
+    "field": ["linh vuc", "nganh", "linh vuc van ban"],
+}
+_BY_LABEL = {label: name for name, labels in LABELS.items() for label in labels}
+DATE_FIELDS = ("issued", "effective", "expiry")
+NUMBER = re.compile(r"\b\d{1,5}/(?:\d{4}/)?[A-ZĐ]{1,6}(?:-[A-ZĐ0-9]{1,10}){1,3}\b")
+
+
+def _text(node) -> str:
+    return " ".join(" ".join(node.css("::text").getall()).split())
+
+
+def _pairs(doc: Selector):
+    """(label, value) from two-cell table rows, definition lists and `Label: value` lines."""
+    for row in doc.css("tr"):
+        cells = row.css("th, td")
+        if len(cells) >= 2:
+            yield _text(cells[0]), _text(cells[1])
+    for term in doc.css("dt"):
+        value = term.xpath("following-sibling::dd[1]")
+        if value:
+            yield _text(term), _text(value[0])
+    for line in doc.css("li, p, div.row, div.item"):
+        text = _text(line)
+        if ":" in text and len(text) < 400:
+            label, value = text.split(":", 1)
+            yield label, value
+
+
+def extract_document(html: str, title: str | None = None) -> tuple[DocumentInfo | None, list[str]]:
+    """(DocumentInfo or None, warnings). None when the page shows no document metadata."""
+    found: dict[str, str] = {}
+    for label, value in _pairs(Selector(text=html)):
+        name = _BY_LABEL.get(fold(label).rstrip(": "))
+        if name and value.strip() and name not in found:
+            found[name] = value.strip()
+    warnings = []
+    for name in DATE_FIELDS:
+        if name in found:
+            parsed = parse_date(found[name])
+            if parsed is None:
+                warnings.append(f"document {name} date {found[name]!r} not understood; left empty")
+                del found[name]
+            else:
+                found[name] = parsed.date().isoformat()
+    if "number" not in found and title:
+        match = NUMBER.search(title)
+        if match:
+            found["number"] = match.group(0)
+    if not found:
+        return None, []
+    return DocumentInfo(**found), warnings
