@@ -9,7 +9,7 @@ from portalize.ledger import store
 from portalize.ledger.db import transaction
 from portalize.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, StagedArticle, utcnow
 
-from .base import fields_hash, item_fields
+from .base import fields_hash
 
 WRITES = ("create", "update")
 
@@ -27,9 +27,7 @@ def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
         s = staged.get(e.uid)
         if s is None:
             reasons.append(f"{e.uid}: no longer staged")
-        elif e.action == "skip" and s.status != "skipped":
-            reasons.append(f"{e.uid}: transformed differently since the plan was made")
-        elif e.action != "skip" and (s.status != "ok" or fields_hash(item_fields(s.data)) != e.expected_hash):
+        elif s.content_hash != e.expected_hash or (s.status == "skipped") != (e.action == "skip"):
             reasons.append(f"{e.uid}: transformed differently since the plan was made")
         m = mapped.get(e.uid)
         if (m.portal_hash if m else None) != e.expected_map_hash:
@@ -75,7 +73,7 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             entry = session.get(PlanEntry, entry_id)
             if action in WRITES:
                 staged = session.get(StagedArticle, uid)
-                fields = item_fields(staged.data)
+                fields = entry.fields  # exactly what was planned and reviewed
                 category = portal.ensure_category(subsite, fields["group"], category_names.get(fields["group"], fields["group"]))
                 try:
                     ref = portal.upsert_item(subsite, category, uid, fields)

@@ -16,6 +16,7 @@ from portalize.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, utcno
 
 from .base import fields_hash, item_fields
 from .diff import field_diff
+from .link_rewrite import UrlMap, rewrite_fields
 
 ACTIONS = ("create", "update", "unchanged", "skip", "conflict")
 
@@ -29,6 +30,8 @@ class PlannedEntry:
     diff: list = field(default_factory=list)
     expected_hash: str | None = None
     expected_map_hash: str | None = None
+    fields: dict | None = None
+    unresolved: list = field(default_factory=list)
 
 
 def fingerprint(entries) -> str:
@@ -36,13 +39,38 @@ def fingerprint(entries) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _entry(staged: StagedArticle, mapped: IdMap | None, portal) -> PlannedEntry:
+def build_url_map(session, registry, portal) -> UrlMap:
+    """Every legacy page and file of every migrating agency -> its portal address: from the id
+    map for what is loaded, predicted by the portal for what a plan will create."""
+    url_map = UrlMap()
+    for agency in registry.agencies.values():
+        for host in agency.hosts:
+            url_map.legacy_hosts.add(host)
+            url_map.drop_params[host] = tuple(agency.platform.discovery.get("drop_params") or ())
+    for row in session.scalars(select(IdMap)):
+        url_map.pages[row.source_url] = row.portal_url
+    for staged in session.scalars(select(StagedArticle).where(StagedArticle.status == "ok")):
+        agency = registry.agencies.get(staged.agency)
+        if agency is None or agency.disposition != "migrate":
+            continue
+        data = staged.data
+        target = url_map.pages.get(data["source_url"]) or portal.item_url(agency.subsite_path, staged.uid, data["title"])
+        for url in [data["source_url"], *data.get("aliases", [])]:
+            url_map.pages.setdefault(url, target)
+        for asset in (data.get("attachments") or []) + (data.get("images") or []):
+            if asset.get("sha256"):
+                url_map.files[asset["url"]] = portal.asset_url(asset["sha256"], asset["filename"])
+    return url_map
+
+
+def _entry(staged: StagedArticle, mapped: IdMap | None, portal, url_map: UrlMap) -> PlannedEntry:
     if staged.status != "ok":
-        return PlannedEntry(staged.uid, "skip", staged.data.get("source_url", ""), reason=staged.reason)
-    fields = item_fields(staged.data)
+        return PlannedEntry(staged.uid, "skip", staged.data.get("source_url", ""), reason=staged.reason,
+                            expected_hash=staged.content_hash)
+    fields, unresolved = rewrite_fields(item_fields(staged.data), url_map)
     new_hash = fields_hash(fields)
-    base = dict(uid=staged.uid, title=fields["title"], expected_hash=new_hash,
-                expected_map_hash=mapped.portal_hash if mapped else None)
+    base = dict(uid=staged.uid, title=fields["title"], expected_hash=staged.content_hash,
+                expected_map_hash=mapped.portal_hash if mapped else None, fields=fields, unresolved=unresolved)
     if mapped is None:
         return PlannedEntry(action="create", diff=field_diff(None, fields), **base)
     current = portal.read_item(mapped.portal_id)
@@ -57,33 +85,35 @@ def _entry(staged: StagedArticle, mapped: IdMap | None, portal) -> PlannedEntry:
     return PlannedEntry(action="update", diff=field_diff(current["fields"], fields), **base)
 
 
-def build_entries(session, agency_code: str, portal) -> list[PlannedEntry]:
+def build_entries(session, agency_code: str, portal, url_map: UrlMap) -> list[PlannedEntry]:
     staged = session.scalars(select(StagedArticle).where(StagedArticle.agency == agency_code)).all()
     mapped = {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.agency == agency_code))}
-    entries = [_entry(s, mapped.get(s.uid), portal) for s in staged]
+    entries = [_entry(s, mapped.get(s.uid), portal, url_map) for s in staged]
     order = {a: i for i, a in enumerate(ACTIONS)}
     return sorted(entries, key=lambda e: (order[e.action], e.title, e.uid))
 
 
-def make_plan(agency_code: str, portal, disposition: str = "migrate") -> Plan:
+def make_plan(agency, registry, portal) -> Plan:
     """Build and save a plan; earlier pending plans of the agency are superseded."""
+    agency_code, disposition = agency.code, agency.disposition
     if disposition == "archive-only":
         raise ArchiveOnly(f"Agency {agency_code} is archive-only: its legacy site is crawled and kept, "
                           "never loaded into the portal.",
                           f"change disposition in mappings/agencies/{agency_code}.yml to migrate if it should be")
     with transaction() as session:
-        entries = build_entries(session, agency_code, portal)
+        entries = build_entries(session, agency_code, portal, build_url_map(session, registry, portal))
         counts = Counter(e.action for e in entries)
         session.execute(update(Plan).where(Plan.agency == agency_code, Plan.status == "pending")
                         .values(status="superseded"))
         plan = Plan(agency=agency_code, fingerprint=fingerprint(entries), created_at=utcnow(),
-                    summary={a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name})
+                    summary={a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name,
+                             "unresolved_links": sum(len(e.unresolved) for e in entries)})
         session.add(plan)
         session.flush()
         for position, e in enumerate(entries):
             session.add(PlanEntry(plan_id=plan.id, position=position, uid=e.uid, action=e.action, title=e.title,
                                   reason=e.reason, diff=e.diff, expected_hash=e.expected_hash,
-                                  expected_map_hash=e.expected_map_hash))
+                                  expected_map_hash=e.expected_map_hash, fields=e.fields, unresolved=e.unresolved))
         from portalize.ledger.store import record_event
         record_event(session, agency_code, "planned", plan=plan.id, **plan.summary)
     return plan

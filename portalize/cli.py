@@ -358,7 +358,7 @@ def _plan(registry, portal, agency, as_json=False):
     from loaders.plan import make_plan, plan_entries
     from .ledger.db import transaction
     from .reports import print_plan, write_plan_html
-    plan = make_plan(agency.code, portal, agency.disposition)
+    plan = make_plan(agency, registry, portal)
     with transaction() as session:
         entries = plan_entries(session, plan.id)
     html = write_plan_html(plan, entries, agency, registry, portal.name)

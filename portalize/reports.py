@@ -41,6 +41,9 @@ def print_plan(console: Console, plan, entries, agency, html_path: Path, max_dif
     console.print(f"[bold]Plan {plan.id}[/] for {agency.code} ({agency.name}): "
                   f"[green]{s['create']} create[/], [yellow]{s['update']} update[/], {s['unchanged']} unchanged, "
                   f"{s['skip']} skip, [red]{s['conflict']} conflict[/]")
+    if s.get("unresolved_links"):
+        console.print(f"  {s['unresolved_links']} link(s) to legacy pages that are not migrated are kept as they are; "
+                      "they are listed in the HTML review")
     shown = 0
     for e in entries:
         if e.action in ("unchanged",) or shown >= max_diffs:

@@ -41,7 +41,8 @@ def ledger_db(ws):
 def test_plan_apply_and_idempotence(crawled):
     invoke("transform", "--all", "-s")
     plan = plan_json("stnmt")
-    assert plan["summary"] == {"create": 7, "update": 0, "unchanged": 0, "skip": 0, "conflict": 0, "portal": "sql"}
+    assert plan["summary"] == {"create": 7, "update": 0, "unchanged": 0, "skip": 0, "conflict": 0, "portal": "sql",
+                               "unresolved_links": 1}
     titles = {e["title"] for e in plan["entries"]}
     assert "Quyết định ban hành bảng giá đất giai đoạn 2020-2024" in titles
     created = next(e for e in plan["entries"] if e["title"].startswith("Quyết định"))
@@ -213,3 +214,31 @@ def test_merged_units_share_one_subsite(own_mappings):
     db = portal_db(own_mappings.parent)
     assert db.execute("select count(*) from subsites").fetchone() == (1,)
     assert db.execute("select count(*) from items").fetchone() == (13,)
+
+
+def test_links_and_images_point_at_the_portal_after_apply(crawled):
+    invoke("transform", "--all", "-s")
+    plan = plan_json("stnmt")
+    entry = next(e for e in plan["entries"] if e["title"] == "Đẩy mạnh chuyển đổi số trong lĩnh vực đất đai")
+    ledger = ledger_db(crawled)
+    unresolved = json.loads(ledger.execute("select unresolved from plan_entries where plan_id=? and uid=?",
+                                           (plan["plan"], entry["uid"])).fetchone()[0])
+    assert unresolved == ["http://stnmt.tinhmau.gov.vn/web/guest/lien-he"]
+    invoke("apply", str(plan["plan"]), "-s")
+    invoke("apply", str(plan_json("xa-hoaxuan")["plan"]), "-s")
+    db = portal_db(crawled)
+    urls = dict(db.execute("select json_extract(fields, '$.source_url'), i.slug from items i").fetchall())
+    portal_url = {row[0]: row[1] for row in ledger.execute("select source_url, portal_url from id_map")}
+    body = db.execute("select json_extract(fields, '$.body_html') from items "
+                      "where json_extract(fields, '$.title') = 'Đẩy mạnh chuyển đổi số trong lĩnh vực đất đai'").fetchone()[0]
+    decision = next(u for u in portal_url if u.endswith("quyet-dinh-ban-hanh-bang-gia-dat"))
+    birth = next(u for u in portal_url if u.endswith("thu-tuc-dang-ky-khai-sinh-201.html"))
+    assert f'href="{portal_url[decision]}"' in body and f'href="{portal_url[birth]}"' in body
+    assert 'href="http://stnmt.tinhmau.gov.vn/web/guest/lien-he"' in body  # listed in the plan, kept
+    assert portal_url[birth].startswith("https://tinhmau.gov.vn/web/xa-hoaxuan/-/")
+    image_body = db.execute("select json_extract(fields, '$.body_html') from items where json_extract(fields, '$.title') "
+                            "like 'Hội nghị tổng kết%'").fetchone()[0]
+    media = db.execute("select sha256, filename from media where filename like '%.png'").fetchall()
+    assert any(f"/documents/{sha[:16]}/{name}" in image_body for sha, name in media)
+    assert "stnmt.tinhmau.gov.vn/documents" not in image_body
+    assert len(urls) == 13

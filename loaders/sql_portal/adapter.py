@@ -39,7 +39,20 @@ class SqlPortal:
 
     def _item_url(self, session, item: Item) -> str:
         subsite = session.get(Subsite, item.subsite_id)
-        return f"{self.base_url}{subsite.path}/-/{item.slug}-{item.id}"
+        return f"{self.base_url}{subsite.path}/-/{item.slug}"
+
+    def item_url(self, subsite_path: str, key: str, title: str) -> str:
+        """The address an item will have, known before it is created (links are rewritten to
+        it when the plan is built). The slug is fixed at creation: later title edits keep it."""
+        return f"{self.base_url}/{subsite_path.strip('/')}/-/{self._slug(key, title)}"
+
+    @staticmethod
+    def _slug(key: str, title: str) -> str:
+        return f"{slugify(title)[:90]}-{key.rsplit('-', 1)[-1]}"
+
+    def asset_url(self, sha256: str, filename: str) -> str:
+        """The address of an uploaded file, from its content: known before upload."""
+        return f"{self.base_url}/documents/{sha256[:16]}/{filename}"
 
     def ensure_subsite(self, key: str, name: str, path: str) -> str:
         with self._session() as s, s.begin():
@@ -78,7 +91,7 @@ class SqlPortal:
             item = s.scalar(select(Item).where(Item.external_key == key))
             if item is None:
                 item = Item(external_key=key, subsite_id=int(subsite), category_id=int(category),
-                            slug=slugify(fields["title"]), fields=fields)
+                            slug=self._slug(key, fields["title"]), fields=fields)
                 s.add(item)
             else:
                 item.category_id, item.fields, item.updated_at = int(category), fields, utcnow()
@@ -99,7 +112,7 @@ class SqlPortal:
                             size=len(data), data=data)
                 s.add(row)
                 s.flush()
-            return f"{self.base_url}/documents/{row.id}/{filename}"
+            return self.asset_url(sha256, filename)
 
     def register_link(self, key: str, title: str, url: str, group: str) -> LinkRef:
         with self._session() as s, s.begin():

@@ -113,6 +113,8 @@ class PlanEntry(Base):
     diff: Mapped[list] = mapped_column(JSON, default=list)
     expected_hash: Mapped[str | None] = mapped_column(String(64))  # staged content hash planned
     expected_map_hash: Mapped[str | None] = mapped_column(String(64))  # id-map hash when planned
+    fields: Mapped[dict | None] = mapped_column(JSON)  # exactly what apply writes (links rewritten)
+    unresolved: Mapped[list | None] = mapped_column(JSON)  # legacy links with no portal address
     applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     result: Mapped[dict] = mapped_column(JSON, default=dict)
 

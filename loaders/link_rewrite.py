@@ -1,0 +1,62 @@
+"""Rewriting links when a plan is built, like Drupal's migrate lookup: links and images that
+point at legacy pages or files of any migrated agency get their portal addresses; links to
+legacy pages that are not migrated are listed, never silently kept."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from urllib.parse import urlsplit
+
+import lxml.html
+
+from transform.markdown import to_markdown
+from transform.urls import canonical_url
+
+
+@dataclass
+class UrlMap:
+    """Legacy URL -> portal URL, for pages (id map or predicted) and files."""
+    pages: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    legacy_hosts: set[str] = field(default_factory=set)
+    drop_params: dict[str, tuple] = field(default_factory=dict)  # host -> parameters to drop
+
+    def canonical(self, url: str) -> str:
+        host = (urlsplit(url).hostname or "").lower()
+        return canonical_url(url, self.drop_params.get(host, ()))
+
+    def lookup(self, url: str) -> str | None:
+        key = self.canonical(url)
+        return self.pages.get(key) or self.files.get(key)
+
+    def is_legacy(self, url: str) -> bool:
+        return (urlsplit(url).hostname or "").lower() in self.legacy_hosts
+
+
+def rewrite_fields(fields: dict, url_map: UrlMap) -> tuple[dict, list[str]]:
+    """(fields with links rewritten, legacy URLs left unresolved). Pure."""
+    html = fields.get("body_html") or ""
+    unresolved: list[str] = []
+    if html.strip():
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        changed = False
+        for element, attribute in [(a, "href") for a in root.iter("a")] + [(i, "src") for i in root.iter("img")]:
+            value = element.get(attribute)
+            if not value or not value.startswith(("http://", "https://")) or not url_map.is_legacy(value):
+                continue
+            target = url_map.lookup(value)
+            if target:
+                element.set(attribute, target)
+                changed = True
+            elif value not in unresolved:
+                unresolved.append(value)
+        if changed:
+            body = escape(root.text or "", quote=False) + "".join(
+                lxml.html.tostring(child, encoding="unicode") for child in root)
+            fields = {**fields, "body_html": body, "body_markdown": to_markdown(body)}
+    for kind in ("attachments", "images"):
+        assets = []
+        for asset in fields.get(kind) or []:
+            assets.append({**asset, "portal_url": url_map.files.get(asset["url"])})
+        fields = {**fields, kind: assets}
+    return fields, unresolved
