@@ -5,6 +5,7 @@ from collections import Counter
 
 from sqlalchemy import delete, select
 
+from transform.duplicates import merge_duplicates
 from transform.pipeline import Mapping, RawPage, transform_page
 from transform.schema import Asset, SkippedPage
 from transform.taxonomy import build_index
@@ -34,19 +35,24 @@ def transform_agency(registry, agency, progress=None) -> dict:
         items = [p for p in pages if p.kind == "item"]
         session.execute(delete(StagedArticle).where(StagedArticle.agency == agency.code))
         task = progress.add_task(f"transform {agency.code}", total=len(items)) if progress else None
+        results, page_ids = [], {}
         for page in items:
             raw = RawPage(page.url, page.status, store.load_body(session, page.sha256), page.content_type)
             result = transform_page(raw, mapping, assets)
+            results.append(result)
+            page_ids[result.uid] = page.id
+            if progress:
+                progress.advance(task)
+        for result in merge_duplicates(results):
+            page_id = page_ids[result.uid]
             if isinstance(result, SkippedPage):
-                session.add(StagedArticle(uid=result.uid, agency=agency.code, page_id=page.id, status="skipped",
+                session.add(StagedArticle(uid=result.uid, agency=agency.code, page_id=page_id, status="skipped",
                                           reason=result.reason, data={"source_url": result.source_url}))
                 counts["skipped"] += 1
             else:
-                session.add(StagedArticle(uid=result.uid, agency=agency.code, page_id=page.id, status="ok",
+                session.add(StagedArticle(uid=result.uid, agency=agency.code, page_id=page_id, status="ok",
                                           data=result.to_dict(), content_hash=result.content_hash))
                 counts["ok"] += 1
                 counts["warnings"] += len(result.warnings)
-            if progress:
-                progress.advance(task)
         store.record_event(session, agency.code, "transformed", ok=counts["ok"], skipped=counts["skipped"])
     return dict(counts)

@@ -141,3 +141,24 @@ def test_page_typed_in_a_legacy_font_is_repaired(sample_sites, encoding):
     assert article.body_markdown == clean.body_markdown
     assert article.published_at == clean.published_at and article.group == clean.group == "news"
     assert any(w.startswith("repaired ") and ("TCVN3" in w or "VNI" in w) for w in article.warnings)
+
+
+def test_same_article_under_two_urls_is_one_article_with_an_alias(sample_sites):
+    from transform.duplicates import merge_duplicates
+    path = "/vi/news/tin-tuc-su-kien/dai-hoi-dai-bieu-mttq-xa-101.html"
+    reply = sample_sites.route("hoaxuan.tinhmau.gov.vn", path)
+    mapping = mapping_for(REGISTRY, REGISTRY.agency("xa-hoaxuan"))
+    first = transform_page(RawPage(f"http://hoaxuan.tinhmau.gov.vn{path}", 200, reply.body, reply.content_type), mapping)
+    other_url = "http://hoaxuan.tinhmau.gov.vn/vi/news/thong-bao/dai-hoi-dai-bieu-mttq-xa-101.html"
+    second = transform_page(RawPage(other_url, 200, reply.body, reply.content_type), mapping)
+    different = transform(sample_sites, "hoaxuan.tinhmau.gov.vn", "/vi/news/tin-tuc-su-kien/tiem-chung-mo-rong-dot-2-104.html")
+    merged = merge_duplicates([second, different, first])
+    kept = [r for r in merged if isinstance(r, Article)]
+    skipped = [r for r in merged if isinstance(r, SkippedPage)]
+    assert len(kept) == 2 and len(skipped) == 1
+    winner = next(a for a in kept if a.title == first.title)
+    # The shorter URL is kept (a deterministic choice); the other becomes its alias.
+    assert winner.source_url == other_url and winner.aliases == [first.source_url]
+    assert winner.content_hash == winner.compute_hash() != second.content_hash
+    assert second.aliases == []  # inputs are not changed
+    assert skipped[0].reason.startswith(f"same content as {winner.uid}")

@@ -68,7 +68,7 @@ class Article:
     warnings: list[str] = _f("Things a person should check (date unsure, encoding repaired, ...).")
 
     HASHED = ("kind", "group", "legacy_category", "title", "summary", "body_html", "published_at",
-              "updated_at", "author", "source_name", "images", "attachments", "document", "source_url")
+              "updated_at", "author", "source_name", "images", "attachments", "document", "source_url", "aliases")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
