@@ -458,6 +458,34 @@ def batch(agencies, all_, origins, do_apply, max_pages, silent):
             _apply(registry, portal, p.id, silent)
 
 
+@cli.command()
+@agencies_arg
+@all_opt
+@click.option("--output", type=click.Path(dir_okay=False), help="WARC file to write (one agency only).")
+@silent_opt
+def archive(agencies, all_, output, silent):
+    """Write each agency's stored crawl as a standard WARC file (keep the legacy site after switch-off).
+
+    \b
+    Example:
+        portalize archive xa-hoaxuan
+    """
+    from pathlib import Path
+
+    from .archive import write_warc
+    registry = _registry()
+    selected = _select(registry, agencies, all_)
+    if output and len(selected) != 1:
+        raise click.UsageError("--output names one file: give exactly one agency")
+    with _bar(silent) as bar:
+        for agency in selected:
+            path, count = write_warc(agency, Path(output) if output else None, bar)
+            if count == 0:
+                err.print(f"{agency.code}: nothing stored yet. Next: run `portalize crawl {agency.code}`", markup=False)
+            else:
+                console.print(f"archived {agency.code}: {count} records -> {path}", markup=False)
+
+
 # -- progress ------------------------------------------------------------------------------
 def today_local() -> dt.date:
     if os.environ.get("PORTALIZE_TODAY"):

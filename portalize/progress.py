@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from .ledger.db import transaction
-from .ledger.models import AgencyRow, CrawlRun, IdMap, Page, Plan, StagedArticle
+from .ledger.models import AgencyEvent, AgencyRow, CrawlRun, IdMap, Page, Plan, StagedArticle
 
-STATES = ("registered", "linked", "crawled", "loaded")
+STATES = ("registered", "linked", "crawled", "loaded", "archived")
 
 
 def agency_progress(registry, portal) -> list[dict]:
@@ -30,6 +30,10 @@ def agency_progress(registry, portal) -> list[dict]:
                 state = "crawled"
             if applied and loaded:
                 state = "loaded"
+            archived = count(select(func.count()).select_from(AgencyEvent)
+                             .where(AgencyEvent.agency == agency.code, AgencyEvent.event == "archived"))
+            if archived and agency.disposition == "archive-only":
+                state = "archived"
             staged = dict(session.execute(select(StagedArticle.status, func.count())
                                           .where(StagedArticle.agency == agency.code)
                                           .group_by(StagedArticle.status)).all())

@@ -18,7 +18,7 @@ PLAN_STATUS_NAMES = {"pending": "chờ áp dụng", "applying": "đang áp dụn
                      "superseded": "đã được thay bằng kế hoạch mới"}
 LEVEL_NAMES = {"department": "Sở, ban, ngành", "district": "Cấp huyện", "commune": "Cấp xã", "other": "Khác"}
 STATE_NAMES = {"registered": "đã đăng ký", "linked": "đã gắn liên kết", "crawled": "đã thu thập",
-               "loaded": "đã chuyển lên cổng"}
+               "loaded": "đã chuyển lên cổng", "archived": "đã lưu trữ", "unregistered": "chưa đăng ký"}
 
 _env = Environment(loader=PackageLoader("portalize", "templates"), autoescape=select_autoescape())
 

@@ -86,3 +86,26 @@ def test_page_limit_stops_the_crawl_with_a_clear_message(workspace, sample_serve
     assert db.execute("select status from crawl_runs").fetchall() == [("limited",)]
     stored = db.execute("select count(*) from pages where status = 200").fetchone()[0]
     assert 5 <= stored <= 5 + 16  # requests already in flight when the limit hit still land
+
+
+def test_archive_writes_a_replayable_warc(crawled, sample_sites):
+    from click.testing import CliRunner
+    from warcio.archiveiterator import ArchiveIterator
+
+    from portalize.cli import cli
+    out = crawled / "hoaxuan.warc.gz"
+    result = CliRunner().invoke(cli, ["archive", "xa-hoaxuan", "--output", str(out), "-s"])
+    assert result.exit_code == 0, result.output
+    assert "archived xa-hoaxuan: 12 records" in result.output
+    records = {}
+    with out.open("rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type == "response":
+                records[record.rec_headers.get_header("WARC-Target-URI")] = (
+                    record.http_headers.get_statuscode(), record.content_stream().read())
+    assert len(records) == 12
+    path = "/vi/news/tin-tuc-su-kien/ky-niem-ngay-thanh-lap-xa-103.html"
+    status, body = records[f"http://hoaxuan.tinhmau.gov.vn{path}"]
+    assert status == "200" and body == sample_sites.route("hoaxuan.tinhmau.gov.vn", path).body
+    pdf = next(b for u, (_, b) in records.items() if u.endswith(".pdf"))
+    assert pdf.startswith(b"%PDF-1.4")

@@ -202,6 +202,10 @@ def test_archive_only_agency_is_never_planned(own_mappings):
     assert result.exit_code == 1 and "Agency stnmt is archive-only" in result.output
     rows = {r["code"]: r for r in json.loads(invoke("progress", "--json").output)}
     assert rows["stnmt"]["disposition"] == "archive-only" and rows["stnmt"]["state"] == "crawled"
+    assert "archived stnmt: 16 records" in invoke("archive", "stnmt", "-s").output
+    rows = {r["code"]: r for r in json.loads(invoke("progress", "--json").output)}
+    assert rows["stnmt"]["state"] == "archived"
+    assert "đã lưu trữ (chỉ lưu trữ)" in invoke("progress").output
 
 
 def test_merged_units_share_one_subsite(own_mappings):
