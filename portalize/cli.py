@@ -247,12 +247,16 @@ def transform(agencies, all_, silent):
     _transform(registry, _select(registry, agencies, all_), silent)
 
 
-def _fetch(url: str) -> tuple[bytes, str | None]:
+def _fetch(url: str, origins: dict | None = None) -> tuple[bytes, str | None]:
+    """One page, through its origin override when it has one (see --origin)."""
     import urllib.error
     import urllib.request
+    from urllib.parse import urlsplit
     request = urllib.request.Request(url, headers={"User-Agent": "portalize/0.1 (extract)"})
+    origin = (origins or {}).get((urlsplit(url).hostname or "").lower())
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": origin} if origin else {}))
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with opener.open(request, timeout=30) as response:
             return response.read(), response.headers.get("Content-Type")
     except (urllib.error.URLError, OSError) as exc:
         from .errors import CrawlFailed
@@ -265,7 +269,8 @@ def _fetch(url: str) -> tuple[bytes, str | None]:
 @click.option("--url", "page_url", help="The page's legacy URL (for a saved file: resolves links, names the uid).")
 @click.option("--agency", help="Use this agency's mapping; without it, automatic extraction.")
 @click.option("--json", "as_json", is_flag=True, help="Print the canonical article as JSON.")
-def extract(source, page_url, agency, as_json):
+@origin_opt
+def extract(source, page_url, agency, as_json, origins):
     """Print the canonical article for one saved HTML file or URL, and which selector gave each field.
 
     \b
@@ -284,7 +289,7 @@ def extract(source, page_url, agency, as_json):
         body, content_type = path.read_bytes(), None
         page_url = page_url or path.resolve().as_uri()
     elif source.startswith(("http://", "https://")):
-        body, content_type = _fetch(source)
+        body, content_type = _fetch(source, _origins(origins))
         page_url = page_url or source
     else:
         raise click.BadParameter(f"{source!r} is neither a file nor an http(s) URL", param_hint="FILE_OR_URL")
@@ -310,6 +315,50 @@ def extract(source, page_url, agency, as_json):
         console.print(f"{'warning':>15}: {warning}", markup=False)
     console.print(f"{'body':>15}: [{data['field_sources'].get('body', '')}]", markup=False)
     console.print(data["body_markdown"][:1200], markup=False, highlight=False)
+
+
+@cli.group(context_settings=CONTEXT)
+def mapping():
+    """Write and fix an agency's mapping against real pages.
+
+    \b
+    Example:
+        portalize mapping check stnmt http://stnmt.tinh.gov.vn/-/asset_publisher/x/content/bai-viet
+    """
+
+
+@mapping.command("check")
+@click.argument("agency")
+@click.argument("url")
+@origin_opt
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def mapping_check(agency, url, origins, as_json):
+    """Fetch one page and show every field: each selector in order, what it yields, which is used.
+
+    \b
+    Example:
+        portalize mapping check xa-hoaxuan http://hoaxuan.tinh.gov.vn/vi/news/tin-tuc/bai-1.html
+    """
+    from transform.decode import decode_html
+    from transform.extract import explain_fields
+    record = _registry().agency(agency)
+    body, content_type = _fetch(url, _origins(origins))
+    html, warnings = decode_html(body, content_type)
+    rows = explain_fields(html, record.platform.fields)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    console.print(f"{url}  (platform {record.platform.name}, {record.platform.label})", markup=False)
+    for warning in warnings:
+        console.print(f"  warning: {warning}", markup=False)
+    for row in rows:
+        mark = "=>" if row["used"] else "  "
+        value = row["value"][:70] if row["matches"] else "(no match)"
+        console.print(f"{mark} {row['field']:<11} {row['selector']:<58} {value}", markup=False, highlight=False)
+    missing = sorted({r["field"] for r in rows} - {r["field"] for r in rows if r["used"]} - {"attachments", "images"})
+    if missing:
+        console.print(f"No selector matched: {', '.join(missing)}. Add one under fields: in "
+                      f"mappings/platforms/{record.platform.name}.yml (or the agency's overrides).", markup=False)
 
 
 @cli.command()

@@ -74,16 +74,8 @@ def test_extract_a_saved_file_with_an_agency_mapping(tmp_path, sample_sites):
 
 @pytest.mark.integration
 def test_extract_a_url_in_automatic_mode(sample_server):
-    import urllib.request
-    # The sample server answers for the legacy host named in an absolute-form request target,
-    # so going through it as a proxy reaches the NukeViet sample page.
     url = "http://hoaxuan.tinhmau.gov.vn/vi/news/tin-tuc-su-kien/dai-hoi-dai-bieu-mttq-xa-101.html"
-    proxy = urllib.request.ProxyHandler({"http": sample_server.url})
-    urllib.request.install_opener(urllib.request.build_opener(proxy))
-    try:
-        result = CliRunner().invoke(cli, ["extract", url])
-    finally:
-        urllib.request.install_opener(None)
+    result = CliRunner().invoke(cli, ["extract", url, "--origin", f"hoaxuan.tinhmau.gov.vn={sample_server.url}"])
     assert result.exit_code == 0, result.output
     assert "extracted by auto" in result.output
     assert "Đại hội đại biểu Mặt trận Tổ quốc Việt Nam xã Hòa Xuân lần thứ XII" in result.output
@@ -102,3 +94,19 @@ def test_categories_lists_mapped_and_unmapped(crawled):
     assert result.exit_code == 0
     assert "5  Tin hoạt động" in result.output and "-> news" in result.output
     assert "2  Văn bản chỉ đạo điều hành" in result.output and "-> legal-docs" in result.output
+
+
+@pytest.mark.integration
+def test_mapping_check_shows_each_selector(sample_server):
+    origin = f"hoaxuan.tinhmau.gov.vn={sample_server.url}"
+    url = "http://hoaxuan.tinhmau.gov.vn/vi/news/thu-tuc-hanh-chinh/thu-tuc-dang-ky-khai-sinh-201.html"
+    result = CliRunner().invoke(cli, ["mapping", "check", "xa-hoaxuan", url, "--origin", origin])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(l.startswith("=> title") and "Thủ tục đăng ký khai sinh" in l for l in lines)
+    assert any(l.startswith("   title") and "h1.title ::text" in l for l in lines)  # a later fallback, not used
+    assert any(l.startswith("=> attachments") and "mau-to-khai-dang-ky-khai-sinh.pdf" in l for l in lines)
+    import json
+    rows = json.loads(CliRunner().invoke(cli, ["mapping", "check", "xa-hoaxuan", url, "--origin", origin,
+                                               "--json"]).output)
+    assert [r["selector"] for r in rows if r["used"] and r["field"] == "body"] == ["#news-bodyhtml"]

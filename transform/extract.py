@@ -38,3 +38,21 @@ def extract_fields(html: str, fields: dict) -> tuple[dict, dict]:
                     sources.setdefault(name, selector)
         values[name] = seen
     return values, sources
+
+
+def explain_fields(html: str, fields: dict) -> list[dict]:
+    """For each field and each of its selectors in order: what the selector yields and whether
+    it is the one extraction uses. This is how people write and fix mappings."""
+    doc = Selector(text=html)
+    values, sources = extract_fields(html, fields)
+    rows = []
+    for name, selectors in fields.items():
+        for selector in selectors:
+            found = doc.css(selector)
+            if name == "body":
+                preview = _clean(found[0].css("::text").getall()) if found else ""
+            else:
+                preview = _clean(found.getall()) if name not in LIST_FIELDS else ", ".join(found.getall())
+            rows.append({"field": name, "selector": selector, "matches": len(found), "value": preview,
+                         "used": sources.get(name) == selector})
+    return rows
