@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import config
 from .errors import MappingError, PortalizeError
+from .ledger.models import AgencyRow
 from .registry import load_registry
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -35,7 +36,14 @@ class Group(click.Group):
 
 
 def _registry():
-    return load_registry()
+    """The mappings, with the platforms detected at registration for agencies that name none."""
+    registry = load_registry()
+    if all(a.platform_declared for a in registry.agencies.values()):
+        return registry
+    from .ledger import store
+    from .ledger.db import transaction
+    with transaction() as session:
+        return registry.with_detected(store.detected_platforms(session))
 
 
 def _portal(registry):
@@ -143,20 +151,34 @@ def agencies_list(as_json):
 @agencies.command("register")
 @agencies_arg
 @all_opt
-def agencies_register(agencies, all_):
-    """Record agencies in the ledger (state: registered).
+@origin_opt
+def agencies_register(agencies, all_, origins):
+    """Record agencies in the ledger (state: registered); detect the platform of those that name none.
 
     \b
     Example:
         portalize agencies register --all
     """
+    from transform.decode import decode_html
+
+    from .detect import detect_platform
     from .ledger import store
     from .ledger.db import transaction
     registry = _registry()
     for agency in _select(registry, agencies, all_):
+        detection = None
+        if not agency.platform_declared:
+            body, content_type = _fetch(agency.base_urls[0], _origins(origins))
+            detection, _ = detect_platform(agency.base_urls[0], decode_html(body, content_type)[0], registry.platforms)
         with transaction() as session:
             new = store.register_agency(session, agency)
+            if detection:
+                session.get(AgencyRow, agency.code).platform = detection.platform
+                store.record_event(session, agency.code, "detected", platform=detection.platform,
+                                   evidence=detection.evidence)
         console.print(f"{'registered' if new else 'up to date'}: {agency.code} ({agency.name})", markup=False)
+        if detection:
+            console.print(f"  platform detected: {detection.platform} ({'; '.join(detection.evidence)})", markup=False)
 
 
 # -- links ---------------------------------------------------------------------------------
@@ -315,6 +337,34 @@ def extract(source, page_url, agency, as_json, origins):
         console.print(f"{'warning':>15}: {warning}", markup=False)
     console.print(f"{'body':>15}: [{data['field_sources'].get('body', '')}]", markup=False)
     console.print(data["body_markdown"][:1200], markup=False, highlight=False)
+
+
+@cli.command()
+@click.argument("url")
+@origin_opt
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def detect(url, origins, as_json):
+    """Name the platform of a legacy site from URL and HTML markers, with the evidence.
+
+    \b
+    Example:
+        portalize detect http://stnmt.tinh.gov.vn/web/guest/trang-chu
+    """
+    from transform.decode import decode_html
+
+    from .detect import detect_platform
+    body, content_type = _fetch(url, _origins(origins))
+    html, _ = decode_html(body, content_type)
+    best, candidates = detect_platform(url, html, _registry().platforms)
+    if as_json:
+        click.echo(json.dumps({"platform": best.platform, "score": best.score, "evidence": best.evidence,
+                               "candidates": [c.__dict__ for c in candidates]}, ensure_ascii=False, indent=2))
+        return
+    console.print(f"{url}: {best.platform}", markup=False)
+    for line in best.evidence:
+        console.print(f"  - {line}", markup=False)
+    for other in candidates[1:]:
+        console.print(f"  (also {other.platform}: {other.score} marker(s))", markup=False)
 
 
 @cli.group(context_settings=CONTEXT)

@@ -45,7 +45,8 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
     for agency in agencies:
         crawler = process.create_crawler(LegacySiteSpider)
         crawlers[agency.code] = crawler
-        process.crawl(crawler, agency=agency.code, origins=origins, mappings=str(config.mappings_dir()))
+        process.crawl(crawler, agency=agency.code, origins=origins, mappings=str(config.mappings_dir()),
+                      platform=agency.platform.name)
     process.start()
     results, failures = {}, []
     with transaction() as session:

@@ -3,6 +3,7 @@ all read from `mappings/` and validated up front. Every problem is reported as
 `file:key: message`; unknown values are answered with the valid ones."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class Agency:
     categories: dict = field(default_factory=dict)
     obey_robots: bool = True
     source_file: str = ""
+    platform_declared: bool = True  # False: no `platform:` in the file; detected at registration
 
 
 @dataclass
@@ -97,6 +99,14 @@ class Registry:
             known = ", ".join(sorted(self.agencies)) or "none"
             raise UnknownAgency(f"Unknown agency '{code}'. Registered agencies: {known}.",
                                 f"add mappings/agencies/{code}.yml, or run `portalize agencies list`") from None
+
+    def with_detected(self, detected: dict[str, str]) -> "Registry":
+        """Agencies whose file names no platform take the one detected at registration."""
+        for code, name in detected.items():
+            agency = self.agencies.get(code)
+            if agency and not agency.platform_declared and name in self.platforms:
+                self.agencies[code] = dataclasses.replace(agency, platform=self.platforms[name])
+        return self
 
     def select(self, codes: tuple[str, ...] | list[str], all_: bool = False) -> list[Agency]:
         if all_ or not codes:
@@ -255,7 +265,7 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
                   subsite_name=target["subsite"], subsite_path=target.get("path") or target.get("host"),
                   disposition=disposition, successor=data.get("successor"), target_date=target_date,
                   categories=dict(categories), obey_robots=bool(data.get("robots", True)),
-                  source_file=str(path))
+                  source_file=str(path), platform_declared="platform" in data)
 
 
 def load_registry(root: Path | None = None) -> Registry:

@@ -110,3 +110,16 @@ def test_mapping_check_shows_each_selector(sample_server):
     rows = json.loads(CliRunner().invoke(cli, ["mapping", "check", "xa-hoaxuan", url, "--origin", origin,
                                                "--json"]).output)
     assert [r["selector"] for r in rows if r["used"] and r["field"] == "body"] == ["#news-bodyhtml"]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("url, platform, evidence", [
+    ("http://stnmt.tinhmau.gov.vn/web/guest/trang-chu", "liferay", "URL has '/web/guest/'"),
+    ("http://hoaxuan.tinhmau.gov.vn/vi/", "nukeviet", "HTML has 'content=\"NukeViet'"),
+])
+def test_detect_names_the_platform_with_evidence(sample_server, url, platform, evidence):
+    host = url.split("/")[2]
+    result = CliRunner().invoke(cli, ["detect", url, "--origin", f"{host}={sample_server.url}"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"{url}: {platform}"
+    assert f"  - {evidence}" in result.output

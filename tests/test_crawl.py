@@ -1,6 +1,7 @@
 """Real Scrapy crawls of the sample sites served on a local port."""
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import zlib
 
@@ -109,3 +110,23 @@ def test_archive_writes_a_replayable_warc(crawled, sample_sites):
     assert status == "200" and body == sample_sites.route("hoaxuan.tinhmau.gov.vn", path).body
     pdf = next(b for u, (_, b) in records.items() if u.endswith(".pdf"))
     assert pdf.startswith(b"%PDF-1.4")
+
+
+def test_agency_without_platform_gets_the_detected_one(workspace, sample_server):
+    import json
+    root = workspace / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    path = root / "agencies" / "xa-hoaxuan.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("platform: nukeviet\n", ""), encoding="utf-8")
+    env = {"PORTALIZE_MAPPINGS": str(root)}
+    origin = ["--origin", f"hoaxuan.tinhmau.gov.vn={sample_server.url}"]
+    result = run_portalize("agencies", "register", "xa-hoaxuan", *origin, env_extra=env)
+    assert "platform detected: nukeviet (" in result.stdout and "HTML has 'content=\"NukeViet'" in result.stdout
+    listed = json.loads(run_portalize("agencies", "list", "--json", env_extra=env).stdout)
+    assert next(a for a in listed if a["code"] == "xa-hoaxuan")["platform"] == "nukeviet"
+    crawl = run_portalize("crawl", "xa-hoaxuan", "-s", *origin, env_extra=env)
+    assert "crawled xa-hoaxuan: 12 pages (2 asset, 6 item, 4 list)" in crawl.stdout
+    db = ledger(workspace)
+    assert db.execute("select platform from agencies where code='xa-hoaxuan'").fetchone() == ("nukeviet",)
+    detail = json.loads(db.execute("select detail from agency_events where event='detected'").fetchone()[0])
+    assert detail["platform"] == "nukeviet" and detail["evidence"]

@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+import dataclasses
+
 import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.http import TextResponse
@@ -28,9 +30,14 @@ def parse_origins(value) -> dict[str, str]:
 class LegacySiteSpider(scrapy.Spider):
     name = "legacy"
 
-    def __init__(self, agency: str, origins=None, mappings: str | None = None, **kwargs):
+    def __init__(self, agency: str, origins=None, mappings: str | None = None, platform: str | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
-        self.agency = load_registry(mappings).agency(agency)
+        registry = load_registry(mappings)
+        self.agency = registry.agency(agency)
+        if platform and platform != self.agency.platform.name:
+            # A platform detected at registration, for an agency whose file names none.
+            self.agency = dataclasses.replace(self.agency, platform=registry.platforms[platform])
         self.origins = parse_origins(origins)
         self.discovery = self.agency.platform.discovery
         self.fields = self.agency.platform.fields

@@ -27,9 +27,18 @@ def register_agency(session: Session, agency) -> bool:
         session.flush()
         record_event(session, agency.code, "registered")
         return True
+    if not agency.platform_declared:
+        fields.pop("platform")  # keep what detection recorded
     for key, value in fields.items():
         setattr(row, key, value)
     return False
+
+
+def detected_platforms(session: Session) -> dict[str, str]:
+    """code -> platform recorded by detection (for agencies whose file names none)."""
+    rows = session.execute(select(AgencyEvent.agency, AgencyEvent.detail).where(AgencyEvent.event == "detected")
+                           .order_by(AgencyEvent.id)).all()
+    return {agency: detail["platform"] for agency, detail in rows}
 
 
 def start_crawl_run(session: Session, agency: str) -> int:
