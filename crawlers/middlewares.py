@@ -1,6 +1,9 @@
 """Downloader middlewares."""
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urljoin
+
 from scrapy.exceptions import NotConfigured
 
 from .urls import host_of
@@ -30,3 +33,43 @@ class OriginOverrideMiddleware:
         if origin and not request.url.startswith("https:"):
             request.meta["proxy"] = origin
         return None
+
+
+class RedirectGuardMiddleware:
+    """Refuse redirects that leave the agency's hosts, or that point at a private, loopback or
+    link-local address (unless the agency says `local_test_host: true`). The 3xx response is
+    kept as the page, with the refusal as its error, so nothing is silently dropped."""
+
+    REDIRECTS = (301, 302, 303, 307, 308)
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        if response.status not in self.REDIRECTS or b"Location" not in response.headers:
+            return response
+        spider = self.crawler.spider
+        target = urljoin(request.url, response.headers[b"Location"].decode("latin-1").strip())
+        reason = refusal(target, spider.agency.hosts, getattr(spider.agency, "local_test_host", False))
+        if reason:
+            request.meta["dont_redirect"] = True
+            request.meta["refused_redirect"] = f"redirect to {target} refused: {reason}"
+        return response
+
+
+def refusal(url: str, hosts, allow_private: bool) -> str | None:
+    host = host_of(url)
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    if address is not None and not allow_private and (address.is_private or address.is_loopback or
+                                                      address.is_link_local or address.is_reserved):
+        return "private, loopback or link-local address"
+    if host not in hosts:
+        return "outside the agency's hosts"
+    return None

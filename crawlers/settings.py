@@ -20,6 +20,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.OriginOverrideMiddleware": 700,
+    # After RedirectMiddleware (600) in request order, so its process_response runs first.
+    "crawlers.middlewares.RedirectGuardMiddleware": 650,
 }
 ITEM_PIPELINES = {
     "crawlers.pipelines.LedgerPipeline": 300,

@@ -24,7 +24,7 @@ DISCOVERY_KEYS = ("sections", "items", "pagination", "item_url_patterns", "drop_
 SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
 PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "traps")
 AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "successor", "disposition",
-               "target_date", "categories", "robots")
+               "target_date", "categories", "robots", "local_test_host")
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class Agency:
     obey_robots: bool = True
     source_file: str = ""
     platform_declared: bool = True  # False: no `platform:` in the file; detected at registration
+    local_test_host: bool = False  # redirects to private/loopback addresses allowed (test sites only)
 
 
 @dataclass
@@ -265,7 +266,8 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
                   subsite_name=target["subsite"], subsite_path=target.get("path") or target.get("host"),
                   disposition=disposition, successor=data.get("successor"), target_date=target_date,
                   categories=dict(categories), obey_robots=bool(data.get("robots", True)),
-                  source_file=str(path), platform_declared="platform" in data)
+                  source_file=str(path), platform_declared="platform" in data,
+                  local_test_host=bool(data.get("local_test_host", False)))
 
 
 def load_registry(root: Path | None = None) -> Registry:

@@ -114,7 +114,7 @@ class LegacySiteSpider(scrapy.Spider):
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         return PageItem(url=url, kind=kind, status=response.status, body=response.body,
                         content_type=headers.get("Content-Type"), headers=headers,
-                        referer=response.meta.get("referer"))
+                        referer=response.meta.get("referer"), error=response.meta.get("refused_redirect"))
 
     def on_error(self, failure):
         request = failure.request

@@ -110,4 +110,4 @@ def finish_crawl_run(session: Session, agency: str, run_id: int, reason: str) ->
 
 
 def failed_pages(session: Session, run_id: int) -> list[Page]:
-    return list(session.scalars(select(Page).where(Page.crawl_run == run_id, Page.status.is_(None))))
+    return list(session.scalars(select(Page).where(Page.crawl_run == run_id, Page.error.is_not(None))))

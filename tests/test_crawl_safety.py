@@ -1,0 +1,72 @@
+"""The crawl stays on the agency's hosts: redirects off-site or to private addresses are refused
+and recorded; every other response is kept."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from .conftest import ROOT, run_portalize
+
+pytestmark = pytest.mark.integration
+
+PAGES = {
+    "/": (200, '<html><body><nav><a href="/ok">ok</a> <a href="/to-private">p</a> <a href="/to-loopback">l</a> '
+               '<a href="/to-elsewhere">e</a> <a href="/moved">m</a></nav></body></html>'),
+    "/ok": (200, "<html><body><h1>Được</h1></body></html>"),
+    "/moved": (301, "/ok2"),
+    "/ok2": (200, "<html><body><h1>Đã chuyển</h1></body></html>"),
+    "/to-private": (302, "http://10.20.30.40/admin"),
+    "/to-loopback": (302, "http://127.0.0.2/"),
+    "/to-elsewhere": (302, "http://quangcao.example.com/"),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        path = "/" + self.path.split("/", 3)[3] if self.path.startswith("http") else self.path
+        status, value = PAGES.get(path, (404, "<html>Không có</html>"))
+        self.send_response(status)
+        if status in (301, 302):
+            self.send_header("Location", value)
+            value = ""
+        body = value.encode()
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def tricky_site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, tricky_site):
+    root = workspace / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    (root / "agencies" / "so-thu.yml").write_text(
+        "code: so-thu\nname: Sở Thử nghiệm\nlevel: department\nplatform: generic\n"
+        "legacy: {base_urls: ['http://sothu.tinhmau.gov.vn/'], hosts: [sothu.tinhmau.gov.vn]}\n"
+        "target: {subsite: Sở Thử nghiệm, path: /web/so-thu}\nrobots: false\n", encoding="utf-8")
+    result = run_portalize("crawl", "so-thu", "-s", "--origin", f"sothu.tinhmau.gov.vn={tricky_site}",
+                           env_extra={"PORTALIZE_MAPPINGS": str(root)})
+    db = sqlite3.connect(workspace / "var" / "portalize.db")
+    pages = {url.split("gov.vn")[1]: (status, error) for url, status, error in
+             db.execute("select url, status, error from pages where agency='so-thu'")}
+    assert pages["/to-private"] == (302, "redirect to http://10.20.30.40/admin refused: private, loopback or link-local address")
+    assert pages["/to-loopback"] == (302, "redirect to http://127.0.0.2/ refused: private, loopback or link-local address")
+    assert pages["/to-elsewhere"] == (302, "redirect to http://quangcao.example.com/ refused: outside the agency's hosts")
+    assert pages["/ok2"] == (200, None) and pages["/ok"] == (200, None)  # an on-site redirect is followed
+    assert all("10.20.30.40" not in u and "127.0.0.2" not in u for (u,) in db.execute("select url from pages"))
+    assert "refused: private" in result.stdout  # listed in the crawl summary
