@@ -19,11 +19,12 @@ def ledger(workspace):
 def test_crawl_counts_and_summary(crawled_template):
     base, result = crawled_template
     assert "crawled stnmt: 16 pages (2 asset, 7 item, 7 list); by status: 200: 16" in result.stdout
-    assert "crawled xa-hoaxuan: 12 pages (2 asset, 6 item, 4 list); by status: 200: 12" in result.stdout
+    assert "crawled xa-hoaxuan: 15 pages (2 asset, 2 feed, 7 item, 4 list); by status: 200: 15" in result.stdout
     db = ledger(base)
     rows = dict(((a, k), n) for a, k, n in db.execute("select agency, kind, count(*) from pages group by 1, 2"))
     assert rows == {("stnmt", "item"): 7, ("stnmt", "list"): 7, ("stnmt", "asset"): 2,
-                    ("xa-hoaxuan", "item"): 6, ("xa-hoaxuan", "list"): 4, ("xa-hoaxuan", "asset"): 2}
+                    ("xa-hoaxuan", "item"): 7, ("xa-hoaxuan", "list"): 4, ("xa-hoaxuan", "asset"): 2,
+                    ("xa-hoaxuan", "feed"): 2}
     runs = db.execute("select agency, status from crawl_runs order by agency").fetchall()
     assert runs == [("stnmt", "finished"), ("xa-hoaxuan", "finished")]
 
@@ -57,7 +58,7 @@ def test_scrapy_crawl_runs_the_same_spider(workspace, sample_server):
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     count = ledger(workspace).execute("select count(*) from pages where agency = 'xa-hoaxuan' and status = 200").fetchone()
-    assert count == (12,)
+    assert count == (15,)
 
 
 def test_unreachable_site_fails_clearly_and_keeps_nothing_half_written(workspace):
@@ -97,14 +98,14 @@ def test_archive_writes_a_replayable_warc(crawled, sample_sites):
     out = crawled / "hoaxuan.warc.gz"
     result = CliRunner().invoke(cli, ["archive", "xa-hoaxuan", "--output", str(out), "-s"])
     assert result.exit_code == 0, result.output
-    assert "archived xa-hoaxuan: 12 records" in result.output
+    assert "archived xa-hoaxuan: 15 records" in result.output
     records = {}
     with out.open("rb") as stream:
         for record in ArchiveIterator(stream):
             if record.rec_type == "response":
                 records[record.rec_headers.get_header("WARC-Target-URI")] = (
                     record.http_headers.get_statuscode(), record.content_stream().read())
-    assert len(records) == 12
+    assert len(records) == 15
     path = "/vi/news/tin-tuc-su-kien/ky-niem-ngay-thanh-lap-xa-103.html"
     status, body = records[f"http://hoaxuan.tinhmau.gov.vn{path}"]
     assert status == "200" and body == sample_sites.route("hoaxuan.tinhmau.gov.vn", path).body
@@ -125,8 +126,18 @@ def test_agency_without_platform_gets_the_detected_one(workspace, sample_server)
     listed = json.loads(run_portalize("agencies", "list", "--json", env_extra=env).stdout)
     assert next(a for a in listed if a["code"] == "xa-hoaxuan")["platform"] == "nukeviet"
     crawl = run_portalize("crawl", "xa-hoaxuan", "-s", *origin, env_extra=env)
-    assert "crawled xa-hoaxuan: 12 pages (2 asset, 6 item, 4 list)" in crawl.stdout
+    assert "crawled xa-hoaxuan: 15 pages (2 asset, 2 feed, 7 item, 4 list)" in crawl.stdout
     db = ledger(workspace)
     assert db.execute("select platform from agencies where code='xa-hoaxuan'").fetchone() == ("nukeviet",)
     detail = json.loads(db.execute("select detail from agency_events where event='detected'").fetchone()[0])
     assert detail["platform"] == "nukeviet" and detail["evidence"]
+
+
+def test_sitemap_and_feed_reach_an_article_no_list_links_to(crawled_template):
+    db = ledger(crawled_template[0])
+    feeds = sorted(u for (u,) in db.execute("select url from pages where kind = 'feed'"))
+    assert feeds == ["http://hoaxuan.tinhmau.gov.vn/sitemap.xml", "http://hoaxuan.tinhmau.gov.vn/vi/news/rss/"]
+    orphan = db.execute("select status, referer from pages where url like '%thong-bao-lich-tiep-cong-dan-105.html'").fetchone()
+    assert orphan[0] == 200 and orphan[1] in feeds
+    # The Liferay site has no sitemap: its 404 probe is not stored as a page of the site.
+    assert db.execute("select count(*) from pages where url like '%stnmt%sitemap%'").fetchone() == (0,)

@@ -83,7 +83,7 @@ def test_stale_plan_is_refused_then_replanned_as_updates(own_mappings):
     first = plan_json("xa-hoaxuan")
     invoke("apply", str(first["plan"]), "-s")
     stale = plan_json("xa-hoaxuan")
-    assert stale["summary"]["unchanged"] == 6
+    assert stale["summary"]["unchanged"] == 7
     # A province fixes the category mapping and re-runs transform: the saved plan is now stale.
     agency_file = own_mappings / "agencies" / "xa-hoaxuan.yml"
     agency_file.write_text(agency_file.read_text(encoding="utf-8").replace("Tin tức - Sự kiện: news",
@@ -95,12 +95,12 @@ def test_stale_plan_is_refused_then_replanned_as_updates(own_mappings):
     assert "transformed differently since the plan was made" in refused.output
     assert "portalize plan xa-hoaxuan" in refused.output
     fresh = plan_json("xa-hoaxuan")
-    assert fresh["summary"]["update"] == 4 and fresh["summary"]["unchanged"] == 2
+    assert fresh["summary"]["update"] == 5 and fresh["summary"]["unchanged"] == 2
     update = next(e for e in fresh["entries"] if e["action"] == "update")
     assert {"field": "group", "old": "news", "new": "direction"} in update["diff"]
     # An older, superseded plan is refused too.
     assert "superseded" in invoke("apply", str(stale["plan"]), "-s", ok=False).output
-    assert "4 updated" in invoke("apply", str(fresh["plan"]), "-s").output
+    assert "5 updated" in invoke("apply", str(fresh["plan"]), "-s").output
 
 
 def test_item_edited_on_the_portal_is_not_overwritten(crawled):
@@ -217,7 +217,7 @@ def test_merged_units_share_one_subsite(own_mappings):
         invoke("apply", str(plan_json(code)["plan"]), "-s")
     db = portal_db(own_mappings.parent)
     assert db.execute("select count(*) from subsites").fetchone() == (1,)
-    assert db.execute("select count(*) from items").fetchone() == (13,)
+    assert db.execute("select count(*) from items").fetchone() == (14,)
 
 
 def test_links_and_images_point_at_the_portal_after_apply(crawled):
@@ -245,4 +245,4 @@ def test_links_and_images_point_at_the_portal_after_apply(crawled):
     media = db.execute("select sha256, filename from media where filename like '%.png'").fetchall()
     assert any(f"/documents/{sha[:16]}/{name}" in image_body for sha, name in media)
     assert "stnmt.tinhmau.gov.vn/documents" not in image_body
-    assert len(urls) == 13
+    assert len(urls) == 14

@@ -47,7 +47,7 @@ def transform(sites, host, path):
 
 def test_golden_articles(sample_sites):
     cases = list(article_paths(sample_sites))
-    assert len(cases) == 13
+    assert len(cases) == 14
     for host, path, source in cases:
         article = transform(sample_sites, host, path)
         assert isinstance(article, Article), article

@@ -6,15 +6,21 @@
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import urlsplit
 
 import scrapy
+from parsel import Selector
 from scrapy.exceptions import CloseSpider
 from scrapy.http import TextResponse
+from scrapy.utils.sitemap import Sitemap
 
 from portalize.registry import load_registry
 
 from ..items import PageItem
 from ..urls import canonical_url, host_of, matches_any
+
+
+FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="application/atom+xml"]::attr(href)')
 
 
 def parse_origins(value) -> dict[str, str]:
@@ -56,6 +62,10 @@ class LegacySiteSpider(scrapy.Spider):
     async def start(self):
         for url in self.agency.base_urls:
             yield self._request(url, referer=None, kind="list")
+        for origin in sorted({f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.agency.base_urls}):
+            # A probe: a site without a sitemap answers 404, which is not a page of the site.
+            yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.on_probe_error,
+                                 meta={"kind": "feed", "referer": None, "dont_retry": True})
 
     # -- what to follow -------------------------------------------------------------------
     def _request(self, url: str, referer: str | None, kind: str):
@@ -105,6 +115,44 @@ class LegacySiteSpider(scrapy.Spider):
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link):
                     yield self._request(link, referer=url, kind="asset")
+        for feed in self._links(response, FEED_LINKS):
+            if self._wanted(feed):
+                yield scrapy.Request(canonical_url(feed), callback=self.parse_feed, errback=self.on_error,
+                                     meta={"kind": "feed", "referer": url})
+
+    def parse_sitemap(self, response):
+        if response.status != 200:
+            self.crawler.stats.inc_value("portalize/sitemap_missing")
+            return
+        self._count_page()
+        yield self._item(response, canonical_url(response.url), "feed")
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception as exc:  # a broken sitemap is recorded and skipped, the crawl goes on
+            self.logger.warning("unreadable sitemap %s: %s", response.url, exc)
+            return
+        for entry in sitemap:
+            link = entry.get("loc", "").strip()
+            if sitemap.type == "sitemapindex" and self._wanted(link):
+                yield scrapy.Request(link, callback=self.parse_sitemap, errback=self.on_error,
+                                     meta={"kind": "feed", "referer": response.url})
+            elif self._wanted(link):
+                yield self._request(link, referer=response.url, kind=self._kind(link))
+
+    def parse_feed(self, response):
+        self._count_page()
+        yield self._item(response, canonical_url(response.url), "feed")
+        if response.status != 200:
+            return
+        selector = Selector(text=response.text, type="xml")
+        selector.remove_namespaces()
+        for link in selector.xpath("//item/link/text() | //entry/link/@href").getall():
+            link = response.urljoin(link.strip())
+            if self._wanted(link):
+                yield self._request(link, referer=response.url, kind=self._kind(link))
+
+    def on_probe_error(self, failure):
+        self.crawler.stats.inc_value("portalize/sitemap_missing")
 
     def parse_asset(self, response):
         self._count_page()

@@ -7,6 +7,7 @@ reaches it through an origin override (`--origin HOST=http://127.0.0.1:PORT`).
 from __future__ import annotations
 
 import struct
+from html import escape
 import threading
 import unicodedata
 import zlib
@@ -128,6 +129,10 @@ class SampleSites:
             return Reply(200, b"User-agent: *\nDisallow: /c/portal/login\nDisallow: /vi/users/\n", "text/plain")
         if (host, parts.path) in self.assets:
             return self.assets[(host, parts.path)]
+        if parts.path == "/sitemap.xml" and site.get("sitemap"):
+            return self._sitemap(site)
+        if parts.path == "/vi/news/rss/" and site.get("rss"):
+            return self._rss(site)
         render = self._liferay if site["style"] == "liferay" else self._nukeviet
         return render(site, parts.path, parse_qs(parts.query)) or Reply(404, b"<html><body>Not found</body></html>")
 
@@ -138,14 +143,37 @@ class SampleSites:
         return Reply(200, html.encode("utf-8"))
 
     def _latest(self, site, n=3):
-        return [c["articles"][0] for c in site["categories"]][:n]
+        return [self._listed(c)[0] for c in site["categories"]][:n]
+
+    @staticmethod
+    def _listed(category):
+        """Articles shown in lists and menus (a `hidden` one is only in the sitemap and feed)."""
+        return [a for a in category["articles"] if not a.get("hidden")]
+
+    def _article_url(self, site, a) -> str:
+        if site["style"] == "liferay":
+            return f"http://{site['host']}/-/asset_publisher/{site['portlet']}/content/{a['slug']}"
+        return f"http://{site['host']}/vi/news/{a['category']['slug']}/{a['slug']}-{a['id']}.html"
+
+    def _sitemap(self, site) -> Reply:
+        urls = "".join(f"<url><loc>{self._article_url(site, a)}</loc></url>"
+                       for c in site["categories"] for a in c["articles"])
+        return Reply(200, ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/'
+                           f'sitemap/0.9">{urls}</urlset>').encode(), "application/xml")
+
+    def _rss(self, site) -> Reply:
+        items = "".join(f"<item><title>{escape(a['title'])}</title><link>{self._article_url(site, a)}</link></item>"
+                        for c in site["categories"] for a in c["articles"])
+        return Reply(200, (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{site["name"]}'
+                           f"</title>{items}</channel></rss>").encode(), "application/rss+xml")
 
     def _list(self, site, category, page):
         size = site["page_size"]
-        pages = max(1, -(-len(category["articles"]) // size))
+        listed = self._listed(category)
+        pages = max(1, -(-len(listed) // size))
         if not 1 <= page <= pages:
             return None
-        chunk = category["articles"][(page - 1) * size: page * size]
+        chunk = listed[(page - 1) * size: page * size]
         return self._page(site, "list.html", category=category, articles=chunk, page=page, pages=pages)
 
     def _liferay(self, site, path, query):
