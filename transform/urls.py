@@ -8,11 +8,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from w3lib.url import canonicalize_url
 
 
+# Session ids never change a page: Java (jsessionid), PHP, classic ASP, Oracle ADF, generic.
+SESSION_PARAMS = re.compile(r"^(jsessionid|phpsessid|sid|sessionid|session_id|aspsessionid\w*|_afrloop|"
+                            r"_afrwindowmode|_afrwindowid|_adf\.ctrl-state|cfid|cftoken)$", re.I)
+_PATH_SESSION = re.compile(r";jsessionid=[^/?#]*|/\(S\([a-z0-9]+\)\)", re.I)
+
+
 def canonical_url(url: str, drop_params=()) -> str:
+    """One URL per document: lower-case scheme and host, no fragment, no session ids, the
+    site's meaningless parameters dropped, the rest sorted."""
     parts = urlsplit(url.strip())
     drop = set(drop_params)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in drop]
-    rebuilt = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), ""))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in drop and not SESSION_PARAMS.match(k)]
+    path = _PATH_SESSION.sub("", parts.path) or "/"
+    rebuilt = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
 
 
