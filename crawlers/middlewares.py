@@ -35,6 +35,29 @@ class OriginOverrideMiddleware:
         return None
 
 
+class ConditionalRequestMiddleware:
+    """Re-crawls ask `If-None-Match` / `If-Modified-Since` with the stored copy's validators, so
+    an unchanged page answers 304 and is neither downloaded nor stored again."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("PORTALIZE_CONDITIONAL_REQUESTS", True):
+            raise NotConfigured
+        return cls(crawler)
+
+    def process_request(self, request):
+        stored = (getattr(self.crawler.spider, "validators", None) or {}).get(request.url)
+        if stored:
+            if "etag" in stored:
+                request.headers.setdefault(b"If-None-Match", stored["etag"].encode("latin-1"))
+            if "last-modified" in stored:
+                request.headers.setdefault(b"If-Modified-Since", stored["last-modified"].encode("latin-1"))
+        return None
+
+
 class RedirectGuardMiddleware:
     """Refuse redirects that leave the agency's hosts, or that point at a private, loopback or
     link-local address (unless the agency says `local_test_host: true`). The 3xx response is

@@ -22,6 +22,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.OriginOverrideMiddleware": 700,
     # After RedirectMiddleware (600) in request order, so its process_response runs first.
     "crawlers.middlewares.RedirectGuardMiddleware": 650,
+    "crawlers.middlewares.ConditionalRequestMiddleware": 710,
 }
 ITEM_PIPELINES = {
     "crawlers.pipelines.LedgerPipeline": 300,

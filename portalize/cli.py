@@ -214,7 +214,9 @@ def _print_crawl(results: dict) -> None:
     for code, s in results.items():
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(s.get("by_status", {}).items()))
         kinds = ", ".join(f"{v} {k}" for k, v in sorted(s.get("by_kind", {}).items()))
-        console.print(f"crawled {code}: {s.get('pages', 0)} pages ({kinds}); by status: {statuses}", markup=False)
+        unchanged = f"; {s['not_modified']} not modified since the last crawl" if s.get("not_modified") else ""
+        console.print(f"crawled {code}: {s.get('pages', 0)} pages ({kinds}); by status: {statuses}{unchanged}",
+                      markup=False)
         if s.get("status") == "limited":
             console.print(f"  stopped early: {s.get('reason')}; pages fetched so far are kept. "
                           f"Raise --max-pages and run `portalize crawl {code}` again.", markup=False)

@@ -141,3 +141,36 @@ def test_sitemap_and_feed_reach_an_article_no_list_links_to(crawled_template):
     assert orphan[0] == 200 and orphan[1] in feeds
     # The Liferay site has no sitemap: its 404 probe is not stored as a page of the site.
     assert db.execute("select count(*) from pages where url like '%stnmt%sitemap%'").fetchone() == (0,)
+
+
+def test_recrawl_asks_conditionally_and_replans_only_what_changed(crawled, sample_server):
+    from click.testing import CliRunner
+
+    from portalize.cli import cli
+    origins = [a for h, u in sample_server.origins.items() for a in ("--origin", f"{h}={u}")]
+    sites = sample_server.sites
+    sites.hits.clear()
+    again = run_portalize("crawl", "--all", "-s", *origins)
+    assert "crawled stnmt: 14 pages (7 item, 7 list); by status: 200: 14; 14 not modified" in again.stdout
+    assert sites.hits[304] == 27 and sites.hits[200] == 2  # only the two robots.txt came back whole
+    runner = CliRunner()
+    assert runner.invoke(cli, ["transform", "--all", "-s"]).exit_code == 0
+    import json
+    first_plan = json.loads(runner.invoke(cli, ["plan", "stnmt", "--json"]).output)
+    assert runner.invoke(cli, ["apply", str(first_plan["plan"]), "-y", "-s"]).exit_code == 0
+    article = sites.sites["stnmt.tinhmau.gov.vn"]["categories"][0]["articles"][1]
+    original = article["title"]
+    article["title"] = original + " (cập nhật)"
+    try:
+        sites.hits.clear()
+        third = run_portalize("crawl", "stnmt", "-s", *origins)
+    finally:
+        article["title"] = original
+    # robots.txt, the changed article and the two list pages showing its title come back whole.
+    assert sites.hits[200] == 1 + 1 + 2 and sites.hits[304] == 14 - 3
+    assert "not modified" in third.stdout
+    assert runner.invoke(cli, ["transform", "stnmt", "-s"]).exit_code == 0
+    plan = json.loads(runner.invoke(cli, ["plan", "stnmt", "--json"]).output)
+    assert plan["summary"]["update"] == 1 and plan["summary"]["unchanged"] == 6
+    [update] = [e for e in plan["entries"] if e["action"] == "update"]
+    assert {"field": "title", "old": original, "new": original + " (cập nhật)"} in update["diff"]

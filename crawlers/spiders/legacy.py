@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 import scrapy
 from parsel import Selector
 from scrapy.exceptions import CloseSpider
-from scrapy.http import TextResponse
+from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
+from portalize.ledger import store
+from portalize.ledger.db import sessionmaker_for
 from portalize.registry import load_registry
 
 from ..items import PageItem
@@ -49,11 +51,16 @@ class LegacySiteSpider(scrapy.Spider):
         self.fields = self.agency.platform.fields
         self.pages_seen = 0
         self.stopped_reason = None  # set when the spider stops itself (page limit)
+        self.validators: dict[str, dict] = {}  # url -> ETag/Last-Modified of the stored copy
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_pages = crawler.settings.getint("PORTALIZE_MAX_PAGES")
+        spider.db_url = crawler.settings.get("PORTALIZE_DB")
+        if crawler.settings.getbool("PORTALIZE_CONDITIONAL_REQUESTS", True):
+            with sessionmaker_for(spider.db_url)() as session:
+                spider.validators = store.validators(session, spider.agency.code)
         if not spider.agency.obey_robots:
             crawler.settings.frozen = False
             crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
@@ -103,8 +110,15 @@ class LegacySiteSpider(scrapy.Spider):
     def parse(self, response):
         self._count_page()
         url = canonical_url(response.url, self.discovery.get("drop_params") or ())
-        kind = self._kind(url) if isinstance(response, TextResponse) else "asset"
-        yield self._item(response, url, kind)
+        if response.status == 304:
+            kind = self._kind(url)
+            yield self._item(response, url, kind)
+            if kind == "item":
+                return  # unchanged article: its files are revalidated on their own
+            response = self._stored(response, url)
+        else:
+            kind = self._kind(url) if isinstance(response, TextResponse) else "asset"
+            yield self._item(response, url, kind)
         if not isinstance(response, TextResponse) or response.status >= 400:
             return
         for link in self._links(response, [*self.discovery.get("sections", ()), *self.discovery.get("items", ()),
@@ -120,12 +134,21 @@ class LegacySiteSpider(scrapy.Spider):
                 yield scrapy.Request(canonical_url(feed), callback=self.parse_feed, errback=self.on_error,
                                      meta={"kind": "feed", "referer": url})
 
+    def _stored(self, response, url: str):
+        """A 304 answer, replaced by the stored copy so its links are still followed."""
+        with sessionmaker_for(self.db_url)() as session:
+            body, content_type = store.stored_body(session, self.agency.code, url)
+        return HtmlResponse(url=response.url, body=body, request=response.request,
+                            headers={"Content-Type": content_type or "text/html"})
+
     def parse_sitemap(self, response):
-        if response.status != 200:
+        if response.status not in (200, 304):
             self.crawler.stats.inc_value("portalize/sitemap_missing")
             return
         self._count_page()
         yield self._item(response, canonical_url(response.url), "feed")
+        if response.status == 304:
+            response = self._stored(response, canonical_url(response.url))
         try:
             sitemap = Sitemap(response.body)
         except Exception as exc:  # a broken sitemap is recorded and skipped, the crawl goes on
@@ -142,7 +165,9 @@ class LegacySiteSpider(scrapy.Spider):
     def parse_feed(self, response):
         self._count_page()
         yield self._item(response, canonical_url(response.url), "feed")
-        if response.status != 200:
+        if response.status == 304:
+            response = self._stored(response, canonical_url(response.url))
+        if response.status != 200 and not response.body:
             return
         selector = Selector(text=response.text, type="xml")
         selector.remove_namespaces()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import false
 
 
 def utcnow() -> dt.datetime:
@@ -74,6 +75,8 @@ class Page(Base):
     referer: Mapped[str | None] = mapped_column(Text)
     crawl_run: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
     fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # True when the last fetch was a conditional request answered 304 Not Modified.
+    revalidated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StagedArticle(Base):

@@ -72,6 +72,12 @@ def save_page(session: Session, agency: str, run_id: int, item) -> Page:
         # A failed re-fetch never hides a good earlier copy; it is recorded as the error.
         page.error, page.crawl_run = item.error, run_id
         return page
+    if item.status == 304 and page.sha256:
+        # Not modified since the stored copy: keep it, note when it was confirmed.
+        page.crawl_run, page.fetched_at, page.revalidated, page.error = run_id, utcnow(), True, None
+        session.flush()
+        return page
+    page.revalidated = False
     page.kind, page.status, page.error = item.kind, item.status, item.error
     page.content_type, page.headers, page.referer = item.content_type, item.headers, item.referer
     page.sha256 = save_body(session, item.body) if item.status is not None else None
@@ -82,13 +88,31 @@ def save_page(session: Session, agency: str, run_id: int, item) -> Page:
 
 
 def crawl_summary(session: Session, run_id: int) -> dict:
-    rows = session.execute(select(Page.kind, Page.status, func.count()).where(Page.crawl_run == run_id)
-                           .group_by(Page.kind, Page.status)).all()
-    by_status, by_kind = Counter(), Counter()
-    for kind, status, n in rows:
+    rows = session.execute(select(Page.kind, Page.status, Page.revalidated, func.count())
+                           .where(Page.crawl_run == run_id).group_by(Page.kind, Page.status, Page.revalidated)).all()
+    by_status, by_kind, unchanged = Counter(), Counter(), 0
+    for kind, status, revalidated, n in rows:
         by_status[str(status) if status is not None else "no response"] += n
         by_kind[kind] += n
-    return {"pages": sum(by_kind.values()), "by_status": dict(by_status), "by_kind": dict(by_kind)}
+        unchanged += n if revalidated else 0
+    return {"pages": sum(by_kind.values()), "by_status": dict(by_status), "by_kind": dict(by_kind),
+            "not_modified": unchanged}
+
+
+def validators(session: Session, agency: str) -> dict[str, dict]:
+    """url -> the ETag / Last-Modified of its stored copy, for conditional re-crawls."""
+    out = {}
+    for url, headers in session.execute(select(Page.url, Page.headers).where(
+            Page.agency == agency, Page.status == 200, Page.sha256.is_not(None))):
+        found = {k.lower(): v for k, v in (headers or {}).items() if k.lower() in ("etag", "last-modified")}
+        if found:
+            out[url] = found
+    return out
+
+
+def stored_body(session: Session, agency: str, url: str) -> tuple[bytes, str | None]:
+    page = session.scalar(select(Page).where(Page.agency == agency, Page.url == url))
+    return (load_body(session, page.sha256), page.content_type) if page else (b"", None)
 
 
 def finish_crawl_run(session: Session, agency: str, run_id: int, reason: str) -> dict:

@@ -6,7 +6,9 @@ reaches it through an origin override (`--origin HOST=http://127.0.0.1:PORT`).
 """
 from __future__ import annotations
 
+import hashlib
 import struct
+from collections import Counter
 from html import escape
 import threading
 import unicodedata
@@ -90,6 +92,7 @@ class SampleSites:
         self.sites = {s["host"]: s for s in self.data["sites"]}
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
         self.assets: dict[tuple[str, str], Reply] = {}
+        self.hits: Counter = Counter()  # responses sent, by status (tests read it)
         for site in self.sites.values():
             for cat in site["categories"]:
                 for a in cat["articles"]:
@@ -209,9 +212,19 @@ def make_handler(sites: SampleSites):
 
         def do_GET(self):  # noqa: N802 (http.server's naming)
             reply = sites.route(self.headers.get("Host", ""), self.path)
+            etag = '"' + hashlib.sha1(reply.body).hexdigest()[:16] + '"'
+            if reply.status == 200 and self.headers.get("If-None-Match") == etag:
+                sites.hits[304] += 1
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            sites.hits[reply.status] += 1
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
+            if reply.status == 200:
+                self.send_header("ETag", etag)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(reply.body)
