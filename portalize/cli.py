@@ -217,6 +217,11 @@ def _print_crawl(results: dict) -> None:
         unchanged = f"; {s['not_modified']} not modified since the last crawl" if s.get("not_modified") else ""
         console.print(f"crawled {code}: {s.get('pages', 0)} pages ({kinds}); by status: {statuses}{unchanged}",
                       markup=False)
+        if s.get("resumed"):
+            console.print(f"  resumed the interrupted crawl of {code}", markup=False)
+        if s.get("status") == "interrupted":
+            console.print(f"  interrupted; pages fetched so far are kept. Run `portalize crawl {code}` to resume.",
+                          markup=False)
         if s.get("status") == "limited":
             console.print(f"  stopped early: {s.get('reason')}; pages fetched so far are kept. "
                           f"Raise --max-pages and run `portalize crawl {code}` again.", markup=False)
@@ -232,8 +237,10 @@ def _print_crawl(results: dict) -> None:
 @all_opt
 @origin_opt
 @click.option("--max-pages", type=int, help="Hard limit of pages per agency.")
+@click.option("-S", "--setting", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy setting for this crawl, e.g. DOWNLOAD_DELAY=1 (repeatable).")
 @silent_opt
-def crawl(agencies, all_, origins, max_pages, silent):
+def crawl(agencies, all_, origins, max_pages, settings, silent):
     """Harvest agencies' legacy sites into the raw store (every response kept).
 
     \b
@@ -243,7 +250,19 @@ def crawl(agencies, all_, origins, max_pages, silent):
     from .crawl import run_crawls
     registry = _registry()
     selected = _select(registry, agencies, all_)
-    _print_crawl(run_crawls(selected, _origins(origins), progress=not silent, max_pages=max_pages))
+    overrides = {}
+    for item in settings:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} should be NAME=VALUE, e.g. DOWNLOAD_DELAY=1", param_hint="--setting")
+        name, value = item.split("=", 1)
+        overrides[name.strip()] = value.strip()
+    results = run_crawls(selected, _origins(origins), progress=not silent, max_pages=max_pages, overrides=overrides)
+    _print_crawl(results)
+    stopped = [code for code, s in results.items() if s.get("status") == "interrupted"]
+    if stopped:
+        from .errors import CrawlFailed
+        raise CrawlFailed(f"crawl interrupted for {', '.join(stopped)}; everything fetched so far is kept",
+                          f"run `portalize crawl {' '.join(stopped)}` to resume where it stopped")
 
 
 def _transform(registry, selected, silent):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
@@ -20,7 +21,13 @@ def crawl_log_path():
     return logs / f"crawl-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
 
 
-def crawl_settings(progress: bool, max_pages: int | None = None, log_file=None):
+def job_dir(agency_code: str):
+    """Scrapy's job state for one agency: kept when a crawl is interrupted, so the next
+    `portalize crawl` resumes it; removed when a crawl finishes."""
+    return config.var_dir() / "jobs" / agency_code
+
+
+def crawl_settings(progress: bool, max_pages: int | None = None, log_file=None, overrides: dict | None = None):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     settings = get_project_settings()
     settings.set("PORTALIZE_DB", config.ledger_url())
@@ -28,22 +35,29 @@ def crawl_settings(progress: bool, max_pages: int | None = None, log_file=None):
         # Scrapy's own log goes to a file; the terminal shows progress and our summary.
         settings.set("LOG_FILE", str(log_file))
         settings.set("LOG_LEVEL", "INFO")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
     settings.set("PORTALIZE_PROGRESS", progress)
     if max_pages:
         settings.set("PORTALIZE_MAX_PAGES", max_pages)
     return settings
 
 
-def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pages: int | None = None) -> dict:
+def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pages: int | None = None,
+               overrides: dict | None = None) -> dict:
     """Crawl each agency's legacy site; return {code: summary}. Raises CrawlFailed naming
     every agency whose site gave no usable page, after all the others have finished."""
     from crawlers.spiders.legacy import LegacySiteSpider
 
     log_file = crawl_log_path()
-    process = CrawlerProcess(crawl_settings(progress, max_pages, log_file))
-    crawlers = {}
+    process = CrawlerProcess(crawl_settings(progress, max_pages, log_file, overrides))
+    crawlers, resumed = {}, []
     for agency in agencies:
         crawler = process.create_crawler(LegacySiteSpider)
+        jobs = job_dir(agency.code)
+        if (jobs / "requests.seen").exists():
+            resumed.append(agency.code)
+        crawler.settings.set("JOBDIR", str(jobs), priority="cmdline")
         crawlers[agency.code] = crawler
         process.crawl(crawler, agency=agency.code, origins=origins, mappings=str(config.mappings_dir()),
                       platform=agency.platform.name)
@@ -57,9 +71,12 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
             summary["status"] = run.status if run else "failed"
             summary["run"] = run_id
             summary["log"] = str(log_file)
+            summary["resumed"] = code in resumed
+            if summary["status"] == "finished":
+                shutil.rmtree(job_dir(code), ignore_errors=True)
             summary["errors"] = [(p.url, p.error) for p in store.failed_pages(session, run_id)] if run_id else []
             results[code] = summary
-            if summary["status"] not in ("finished", "limited"):
+            if summary["status"] not in ("finished", "limited", "interrupted"):
                 failures.append((code, crawler.spider, summary))
     if failures:
         lines = []

@@ -174,3 +174,45 @@ def test_recrawl_asks_conditionally_and_replans_only_what_changed(crawled, sampl
     assert plan["summary"]["update"] == 1 and plan["summary"]["unchanged"] == 6
     [update] = [e for e in plan["entries"] if e["action"] == "update"]
     assert {"field": "title", "old": original, "new": original + " (cập nhật)"} in update["diff"]
+
+
+def test_interrupted_crawl_resumes_without_losing_or_refetching(workspace, sample_server):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import PORTALIZE
+    sites = sample_server.sites
+    sites.fetches.clear()
+    origin = ["--origin", f"stnmt.tinhmau.gov.vn={sample_server.url}"]
+    slow = ["-S", "DOWNLOAD_DELAY=0.25", "-S", "CONCURRENT_REQUESTS=1", "-S", "RANDOMIZE_DOWNLOAD_DELAY=False"]
+    proc = subprocess.Popen([*PORTALIZE, "crawl", "stnmt", "-s", *origin, *slow], cwd=ROOT, env=dict(os.environ),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db_path = workspace / "var" / "portalize.db"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(0.2)
+        if db_path.exists():
+            try:
+                if sqlite3.connect(db_path).execute("select count(*) from pages").fetchone()[0] >= 5:
+                    break
+            except sqlite3.OperationalError:
+                pass
+    proc.send_signal(signal.SIGINT)
+    out, errors = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out + errors
+    assert "crawl interrupted for stnmt" in errors and "to resume" in errors
+    first = sqlite3.connect(db_path).execute("select count(*) from pages").fetchone()[0]
+    assert 5 <= first < 16
+    assert (workspace / "var" / "jobs" / "stnmt" / "requests.seen").exists()
+    resumed = run_portalize("crawl", "stnmt", "-s", *origin)
+    assert "resumed the interrupted crawl of stnmt" in resumed.stdout
+    db = ledger(workspace)
+    assert db.execute("select count(*), count(distinct url) from pages where status = 200").fetchone() == (16, 16)
+    pages = [(h, p) for (h, p) in sites.fetches if p != "/robots.txt" and h == "stnmt.tinhmau.gov.vn"]
+    assert len(pages) == 16 and all(sites.fetches[k] == 1 for k in pages)  # nothing fetched twice
+    assert not (workspace / "var" / "jobs" / "stnmt").exists()  # finished: job state removed
+    runs = db.execute("select status from crawl_runs order by id").fetchall()
+    assert runs == [("interrupted",), ("finished",)]

@@ -126,6 +126,8 @@ def finish_crawl_run(session: Session, agency: str, run_id: int, reason: str) ->
         run.status = "finished"
     elif reason.startswith("page limit"):
         run.status = "limited"  # stopped by PORTALIZE_MAX_PAGES / --max-pages: what was fetched is kept
+    elif reason == "shutdown":
+        run.status = "interrupted"  # Ctrl-C or SIGTERM: the job state is kept and the next crawl resumes
     else:
         run.status = "failed"
     if ok:

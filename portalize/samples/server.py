@@ -93,6 +93,7 @@ class SampleSites:
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
         self.assets: dict[tuple[str, str], Reply] = {}
         self.hits: Counter = Counter()  # responses sent, by status (tests read it)
+        self.fetches: Counter = Counter()  # full (200) responses sent, by (host, path?query)
         for site in self.sites.values():
             for cat in site["categories"]:
                 for a in cat["articles"]:
@@ -220,6 +221,10 @@ def make_handler(sites: SampleSites):
                 self.end_headers()
                 return
             sites.hits[reply.status] += 1
+            if reply.status == 200:
+                target = urlsplit(self.path)
+                path = target.path + (f"?{target.query}" if target.query else "")
+                sites.fetches[(target.hostname or self.headers.get("Host", "").split(":")[0], path)] += 1
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
