@@ -35,3 +35,4 @@ EXTENSIONS = {
 PORTALIZE_DB = None            # ledger URL; defaults to PORTALIZE_DB env or var/portalize.db
 PORTALIZE_PROGRESS = False     # live progress line (the CLI turns it on)
 PORTALIZE_MAX_PAGES = 20000    # hard limit per agency
+PORTALIZE_REVALIDATE_ALL = False  # re-crawls: re-check every stored page, not only those changed lists show

@@ -215,6 +215,8 @@ def _print_crawl(results: dict) -> None:
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(s.get("by_status", {}).items()))
         kinds = ", ".join(f"{v} {k}" for k, v in sorted(s.get("by_kind", {}).items()))
         unchanged = f"; {s['not_modified']} not modified since the last crawl" if s.get("not_modified") else ""
+        if s.get("known_not_rechecked"):
+            unchanged += f"; {s['known_not_rechecked']} stored articles under unchanged lists not re-checked (--full)"
         console.print(f"crawled {code}: {s.get('pages', 0)} pages ({kinds}); by status: {statuses}{unchanged}",
                       markup=False)
         if s.get("resumed"):
@@ -239,8 +241,9 @@ def _print_crawl(results: dict) -> None:
 @click.option("--max-pages", type=int, help="Hard limit of pages per agency.")
 @click.option("-S", "--setting", "settings", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this crawl, e.g. DOWNLOAD_DELAY=1 (repeatable).")
+@click.option("--full", is_flag=True, help="Re-check every stored page, not only those that changed lists show.")
 @silent_opt
-def crawl(agencies, all_, origins, max_pages, settings, silent):
+def crawl(agencies, all_, origins, max_pages, settings, full, silent):
     """Harvest agencies' legacy sites into the raw store (every response kept).
 
     \b
@@ -256,6 +259,8 @@ def crawl(agencies, all_, origins, max_pages, settings, silent):
             raise click.BadParameter(f"{item!r} should be NAME=VALUE, e.g. DOWNLOAD_DELAY=1", param_hint="--setting")
         name, value = item.split("=", 1)
         overrides[name.strip()] = value.strip()
+    if full:
+        overrides["PORTALIZE_REVALIDATE_ALL"] = True
     results = run_crawls(selected, _origins(origins), progress=not silent, max_pages=max_pages, overrides=overrides)
     _print_crawl(results)
     stopped = [code for code, s in results.items() if s.get("status") == "interrupted"]

@@ -72,6 +72,7 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
             summary["run"] = run_id
             summary["log"] = str(log_file)
             summary["resumed"] = code in resumed
+            summary["known_not_rechecked"] = crawler.stats.get_value("portalize/known_not_rechecked", 0)
             if summary["status"] == "finished":
                 shutil.rmtree(job_dir(code), ignore_errors=True)
             summary["errors"] = [(p.url, p.error) for p in store.failed_pages(session, run_id)] if run_id else []

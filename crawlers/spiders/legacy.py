@@ -52,12 +52,14 @@ class LegacySiteSpider(scrapy.Spider):
         self.pages_seen = 0
         self.stopped_reason = None  # set when the spider stops itself (page limit)
         self.validators: dict[str, dict] = {}  # url -> ETag/Last-Modified of the stored copy
+        self.not_rechecked: set[str] = set()  # stored articles a re-crawl left alone
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_pages = crawler.settings.getint("PORTALIZE_MAX_PAGES")
         spider.db_url = crawler.settings.get("PORTALIZE_DB")
+        spider.revalidate_all = crawler.settings.getbool("PORTALIZE_REVALIDATE_ALL")
         if crawler.settings.getbool("PORTALIZE_CONDITIONAL_REQUESTS", True):
             with sessionmaker_for(spider.db_url)() as session:
                 spider.validators = store.validators(session, spider.agency.code)
@@ -107,10 +109,24 @@ class LegacySiteSpider(scrapy.Spider):
             self.stopped_reason = f"page limit of {self.max_pages} reached for agency {self.agency.code}"
             raise CloseSpider(self.stopped_reason)
 
+    def _follow_item(self, link: str, unchanged_source: bool) -> bool:
+        """Re-crawls skip stored articles that only an unchanged list, sitemap or feed points at:
+        an edited article changes the list that shows it, which then re-checks its items.
+        PORTALIZE_REVALIDATE_ALL re-checks every stored page."""
+        if not unchanged_source or self.revalidate_all:
+            return True
+        canonical = canonical_url(link, self.discovery.get("drop_params") or ())
+        if canonical in self.validators:
+            self.not_rechecked.add(canonical)
+            self.crawler.stats.set_value("portalize/known_not_rechecked", len(self.not_rechecked))
+            return False
+        return True
+
     def parse(self, response):
         self._count_page()
         url = canonical_url(response.url, self.discovery.get("drop_params") or ())
-        if response.status == 304:
+        unchanged = response.status == 304
+        if unchanged:
             kind = self._kind(url)
             yield self._item(response, url, kind)
             if kind == "item":
@@ -123,7 +139,7 @@ class LegacySiteSpider(scrapy.Spider):
             return
         for link in self._links(response, [*self.discovery.get("sections", ()), *self.discovery.get("items", ()),
                                            *self.discovery.get("pagination", ())]):
-            if self._wanted(link):
+            if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
                 yield self._request(link, referer=url, kind=self._kind(link))
         if kind == "item":
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
@@ -147,7 +163,8 @@ class LegacySiteSpider(scrapy.Spider):
             return
         self._count_page()
         yield self._item(response, canonical_url(response.url), "feed")
-        if response.status == 304:
+        unchanged = response.status == 304
+        if unchanged:
             response = self._stored(response, canonical_url(response.url))
         try:
             sitemap = Sitemap(response.body)
@@ -159,13 +176,14 @@ class LegacySiteSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex" and self._wanted(link):
                 yield scrapy.Request(link, callback=self.parse_sitemap, errback=self.on_error,
                                      meta={"kind": "feed", "referer": response.url})
-            elif self._wanted(link):
+            elif self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
                 yield self._request(link, referer=response.url, kind=self._kind(link))
 
     def parse_feed(self, response):
         self._count_page()
         yield self._item(response, canonical_url(response.url), "feed")
-        if response.status == 304:
+        unchanged = response.status == 304
+        if unchanged:
             response = self._stored(response, canonical_url(response.url))
         if response.status != 200 and not response.body:
             return
@@ -173,7 +191,7 @@ class LegacySiteSpider(scrapy.Spider):
         selector.remove_namespaces()
         for link in selector.xpath("//item/link/text() | //entry/link/@href").getall():
             link = response.urljoin(link.strip())
-            if self._wanted(link):
+            if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
                 yield self._request(link, referer=response.url, kind=self._kind(link))
 
     def on_probe_error(self, failure):

@@ -1,0 +1,182 @@
+"""bench/crawl: crawl-and-store throughput against a bare Scrapy spider following the same
+links, in the same run, on a generated local site; plus the unchanged re-crawl and memory.
+
+    .venv/bin/python bench/crawl_bench.py [--pages 20000]
+
+The site (NukeViet markup, 20 items per list page, categories of 1,000 items) is served by a
+separate process, so the server does not share the crawler's core. Each crawl runs in its own
+process (Twisted's reactor starts once per process) and reports its own peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "bench.tinhmau.gov.vn"
+PER_LIST, PER_CATEGORY = 20, 1000
+
+
+def page(pages: int, path: str) -> bytes | None:
+    categories = max(1, pages // PER_CATEGORY)
+    nav = "".join(f'<li><a href="/vi/news/c{c}/">Chuyên mục {c}</a></li>' for c in range(categories))
+    head = ('<html><head><meta name="generator" content="NukeViet v4.5"><meta charset="utf-8"></head><body>'
+            f'<nav id="menusite"><ul>{nav}</ul></nav>')
+    if path in ("/", "/vi/"):
+        return (head + "<h1>Cổng thử tải</h1></body></html>").encode()
+    parts = path.strip("/").split("/")
+    if len(parts) >= 3 and parts[:2] == ["vi", "news"] and parts[2].startswith("c"):
+        c = int(parts[2][1:])
+        if len(parts) == 3 or parts[3].startswith("page-"):
+            p = int(parts[3][5:]) if len(parts) == 4 else 1
+            last = PER_CATEGORY // PER_LIST
+            items = "".join(f'<h3><a href="/vi/news/c{c}/bai-{c}-{i}.html">Bài {i}</a></h3>'
+                            for i in range((p - 1) * PER_LIST, p * PER_LIST))
+            pager = "".join(f'<li><a href="/vi/news/c{c}/page-{n}">{n}</a></li>' for n in range(max(1, p - 2), min(last, p + 3) + 1))
+            return (head + f'<div class="news_column">{items}</div><ul class="pagination">{pager}</ul></body></html>').encode()
+        i = parts[3].removeprefix(f"bai-{c}-").removesuffix(".html")
+        body = "".join(f"<p>Đoạn {k} của bài {i}: nội dung thử tải cho cổng thông tin điện tử tỉnh.</p>" for k in range(8))
+        return (head + f'<div class="news_column"><h1 class="title">Bài viết số {i} chuyên mục {c}</h1>'
+                f'<span class="h5">10:00, 01/0{1 + int(i) % 9}/2024</span><div id="news-bodyhtml" class="bodytext">{body}'
+                f"</div></div></body></html>").encode()
+    return None
+
+
+def serve(pages: int, port_file: str) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            path = self.path.split(HOST, 1)[1] if HOST in self.path else self.path
+            body = page(pages, path.split("?")[0])
+            if body is None:
+                body, status = b"not found", 404
+            else:
+                status = 200
+            etag = '"' + hashlib.md5(body).hexdigest() + '"'
+            if status == 200 and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", etag)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Path(port_file).write_text(str(server.server_address[1]))
+    server.serve_forever()
+
+
+BARE = '''
+import sys, time, resource, json
+import scrapy
+from scrapy.crawler import CrawlerProcess
+SEL = ["#menusite a::attr(href)", ".news_column h3 a::attr(href)", ".pagination a::attr(href)"]
+class Bare(scrapy.Spider):
+    name = "bare"
+    pages = 0
+    async def start(self):
+        yield scrapy.Request("http://{host}/vi/", meta={{"proxy": "{origin}"}})
+    def parse(self, response):
+        Bare.pages += 1
+        for sel in SEL:
+            for href in response.css(sel).getall():
+                yield response.follow(href, meta={{"proxy": "{origin}"}})
+start = time.perf_counter()
+p = CrawlerProcess({{"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": False, "CONCURRENT_REQUESTS": 16,
+                    "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False}})
+p.crawl(Bare)
+p.start()
+print(json.dumps({{"pages": Bare.pages, "seconds": time.perf_counter() - start,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+'''
+
+OURS = '''
+import time, resource, json
+from portalize.registry import load_registry
+from portalize.crawl import run_crawls
+start = time.perf_counter()
+result = run_crawls([load_registry().agency("bench")], {{"{host}": "{origin}"}}, progress=False,
+                    max_pages={max_pages})["bench"]
+print(json.dumps({{"pages": result["pages"], "not_modified": result.get("not_modified", 0),
+                  "seconds": time.perf_counter() - start,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+'''
+
+
+def run(code: str, env: dict) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench(pages: int, workdir: Path) -> dict:
+    workdir.mkdir(parents=True, exist_ok=True)
+    port_file = workdir / "port"
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(pages), str(port_file)])
+    try:
+        deadline = time.time() + 30
+        while not port_file.exists() or not port_file.read_text():
+            if server.poll() is not None or time.time() > deadline:
+                raise RuntimeError("the bench site server did not start")
+            time.sleep(0.05)
+        origin = f"http://127.0.0.1:{port_file.read_text()}"
+        mappings = workdir / "mappings"
+        shutil.copytree(ROOT / "mappings", mappings, dirs_exist_ok=True)
+        (mappings / "agencies" / "bench.yml").write_text(
+            f"code: bench\nname: Đơn vị thử tải\nlevel: other\nplatform: nukeviet\nrobots: false\n"
+            f"legacy: {{base_urls: ['http://{HOST}/vi/'], hosts: [{HOST}]}}\n"
+            "target: {subsite: Thử tải, path: /web/bench}\n", encoding="utf-8")
+        env = {**os.environ, "PORTALIZE_MAPPINGS": str(mappings), "PORTALIZE_VAR": str(workdir / f"var{pages}"),
+               "PORTALIZE_DB": f"sqlite:///{workdir / f'var{pages}' / 'portalize.db'}"}
+        bare = run(BARE.format(host=HOST, origin=origin), env)
+        first = run(OURS.format(host=HOST, origin=origin, max_pages=pages * 2), env)
+        again = run(OURS.format(host=HOST, origin=origin, max_pages=pages * 2), env)
+        return {"bare": bare, "first": first, "again": again}
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=20000)
+    parser.add_argument("--serve", nargs=2)
+    args = parser.parse_args()
+    if args.serve:
+        serve(int(args.serve[0]), args.serve[1])
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        small = bench(args.pages // 4, Path(tmp) / "small")
+        large = bench(args.pages, Path(tmp) / "large")
+    b, f, a = large["bare"], large["first"], large["again"]
+    print(f"generated site: {f['pages']} pages stored by portalize, {b['pages']} followed by the bare spider")
+    print(f"bare Scrapy (follow links only): {b['pages'] / b['seconds']:7.1f} pages/s, {b['seconds']:.1f} s")
+    print(f"portalize crawl-and-store:       {f['pages'] / f['seconds']:7.1f} pages/s, {f['seconds']:.1f} s; "
+          f"ratio {(f['pages'] / f['seconds']) / (b['pages'] / b['seconds']):.2f} (target >= 0.8)")
+    print(f"unchanged re-crawl:              {a['seconds']:.1f} s, {a['not_modified']} pages not modified; "
+          f"{100 * a['seconds'] / f['seconds']:.0f}% of the first crawl (target <= 10%)")
+    print(f"peak RSS: {small['first']['rss_mb']:.0f} MB at {small['first']['pages']} pages, {f['rss_mb']:.0f} MB at "
+          f"{f['pages']} pages (+{100 * (f['rss_mb'] / small['first']['rss_mb'] - 1):.0f}%; targets < 300 MB, < +20%); "
+          f"bare spider {b['rss_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
