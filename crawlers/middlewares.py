@@ -49,6 +49,8 @@ class ConditionalRequestMiddleware:
         return cls(crawler)
 
     def process_request(self, request):
+        if request.method != "GET":
+            return None
         stored = (getattr(self.crawler.spider, "validators", None) or {}).get(request.url)
         if stored:
             if "etag" in stored:

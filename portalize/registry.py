@@ -20,7 +20,8 @@ from .errors import MappingError, UnknownAgency
 LEVELS = ("department", "district", "commune", "other")
 DISPOSITIONS = ("migrate", "archive-only")
 FIELD_KEYS = ("title", "date", "summary", "body", "category", "author", "attachments", "images")
-DISCOVERY_KEYS = ("sections", "items", "pagination", "item_url_patterns", "drop_params", "skip_url_patterns")
+DISCOVERY_KEYS = ("sections", "items", "pagination", "postback", "item_url_patterns", "drop_params",
+                  "skip_url_patterns")
 SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
 PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "traps")
 AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "successor", "disposition",
@@ -172,6 +173,8 @@ def load_platform(path: Path, problems: _Problems) -> Platform | None:
     _unknown_keys(fields, FIELD_KEYS, path, "fields.", problems)
     for key in SELECTOR_DISCOVERY_KEYS:
         _check_selectors(discovery.get(key), path, f"discovery.{key}", problems)
+    if "postback" in discovery:  # optional: only platforms that page by form POST
+        _check_selectors(discovery["postback"], path, "discovery.postback", problems)
     _check_selectors(discovery.get("item_url_patterns"), path, "discovery.item_url_patterns", problems, css=False)
     for key in ("title", "body"):
         if key not in fields:

@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 import dataclasses
-from urllib.parse import urlsplit
+import re
+from urllib.parse import quote, urlsplit
 
 import scrapy
 from parsel import Selector
 from scrapy.exceptions import CloseSpider
-from scrapy.http import HtmlResponse, TextResponse
+from scrapy.http import FormRequest, HtmlResponse, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
 from portalize.ledger import store
@@ -22,6 +23,7 @@ from ..items import PageItem
 from ..urls import canonical_url, host_of, matches_any
 
 
+POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
 FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="application/atom+xml"]::attr(href)')
 
 
@@ -53,6 +55,8 @@ class LegacySiteSpider(scrapy.Spider):
         self.stopped_reason = None  # set when the spider stops itself (page limit)
         self.validators: dict[str, dict] = {}  # url -> ETag/Last-Modified of the stored copy
         self.not_rechecked: set[str] = set()  # stored articles a re-crawl left alone
+        self.postbacks_seen: set[tuple] = set()  # (form action, event target, argument)
+        self.listings_seen: set[tuple] = set()  # item links of each list page read
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -124,7 +128,7 @@ class LegacySiteSpider(scrapy.Spider):
 
     def parse(self, response):
         self._count_page()
-        url = canonical_url(response.url, self.discovery.get("drop_params") or ())
+        url = response.meta.get("page_url") or canonical_url(response.url, self.discovery.get("drop_params") or ())
         unchanged = response.status == 304
         if unchanged:
             kind = self._kind(url)
@@ -134,6 +138,8 @@ class LegacySiteSpider(scrapy.Spider):
             response = self._stored(response, url)
         else:
             kind = self._kind(url) if isinstance(response, TextResponse) else "asset"
+            if kind == "list" and isinstance(response, TextResponse) and self._seen_listing(response):
+                return  # the same list reached again (a postback back to a page already read)
             yield self._item(response, url, kind)
         if not isinstance(response, TextResponse) or response.status >= 400:
             return
@@ -145,10 +151,49 @@ class LegacySiteSpider(scrapy.Spider):
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link):
                     yield self._request(link, referer=url, kind="asset")
+        if kind == "list":
+            yield from self._postbacks(response, url)
         for feed in self._links(response, FEED_LINKS):
             if self._wanted(feed):
                 yield scrapy.Request(canonical_url(feed), callback=self.parse_feed, errback=self.on_error,
                                      meta={"kind": "feed", "referer": url})
+
+    def _seen_listing(self, response) -> bool:
+        """True when a list page shows exactly the items of one already read (postback paging
+        reaches page 1 again by POST; the POST answer is not stored twice)."""
+        items = tuple(sorted(set(self._links(response, self.discovery.get("items", ())))))
+        if not items or not self.discovery.get("postback"):
+            return False
+        if items in self.listings_seen and response.meta.get("postback"):
+            self.crawler.stats.inc_value("portalize/postback_repeats")
+            return True
+        self.listings_seen.add(items)
+        return False
+
+    def _postbacks(self, response, url: str):
+        """ASP.NET/SharePoint/DNN paging: `__doPostBack('target','argument')` links become real
+        form POSTs carrying the page's __VIEWSTATE; each target page is requested once."""
+        hrefs = [h for selector in self.discovery.get("postback", ()) for h in response.css(selector).getall()]
+        for href in hrefs:
+            match = POSTBACK.search(href)
+            if not match:
+                continue
+            target, argument = match.groups()
+            action = canonical_url(response.urljoin(response.css("form::attr(action)").get() or response.url))
+            key = (action, target, argument)
+            if key in self.postbacks_seen:
+                continue
+            self.postbacks_seen.add(key)
+            page_url = canonical_url(f"{action}{'&' if '?' in action else '?'}"
+                                     f"__EVENTARGUMENT={quote(argument)}&__EVENTTARGET={quote(target)}")
+            try:
+                request = FormRequest.from_response(
+                    response, formxpath='//form[.//input[@name="__VIEWSTATE"]]', dont_click=True,
+                    formdata={"__EVENTTARGET": target, "__EVENTARGUMENT": argument})
+            except ValueError:  # no postback form on this page
+                continue
+            yield request.replace(callback=self.parse, errback=self.on_error, dont_filter=True,
+                                  meta={"kind": "list", "referer": url, "postback": argument, "page_url": page_url})
 
     def _stored(self, response, url: str):
         """A 304 answer, replaced by the stored copy so its links are still followed."""

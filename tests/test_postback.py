@@ -1,0 +1,32 @@
+"""Postback paging (ASP.NET GridView): 32 list pages reached only by form POSTs."""
+import shutil
+import sqlite3
+
+import pytest
+
+from .conftest import ROOT, run_portalize
+from .sites.aspnet_postback import HOST, PAGES, PER_PAGE, Handler, PostbackSite
+
+pytestmark = pytest.mark.integration
+
+
+def test_postback_paged_list_is_crawled_completely(workspace):
+    root = workspace / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    (root / "agencies" / "so-tu-phap.yml").write_text(
+        f"code: so-tu-phap\nname: Sở Tư pháp\nlevel: department\nplatform: aspnet\nrobots: false\n"
+        f"legacy: {{base_urls: ['http://{HOST}/portal/Default.aspx'], hosts: [{HOST}]}}\n"
+        "target: {subsite: Sở Tư pháp, path: /web/so-tu-phap}\n", encoding="utf-8")
+    env = {"PORTALIZE_MAPPINGS": str(root)}
+    with PostbackSite() as site:
+        Handler.posts = 0
+        result = run_portalize("crawl", "so-tu-phap", "-s", "--origin", f"{HOST}={site.url}", env_extra=env)
+    assert f"crawled so-tu-phap: {PAGES + PAGES * PER_PAGE} pages ({PAGES * PER_PAGE} item, {PAGES} list)" in result.stdout
+    db = sqlite3.connect(workspace / "var" / "portalize.db")
+    assert db.execute("select count(*), count(distinct url) from pages where status = 200").fetchone() == (352, 352)
+    lists = [u for (u,) in db.execute("select url from pages where kind = 'list'")]
+    assert sum("__EVENTARGUMENT=Page%2432" in u for u in lists) == 1
+    assert not [u for (u,) in db.execute("select url from pages") if "Print.aspx" in u]
+    assert Handler.posts == PAGES  # pages 2..32 once each, and page 1 once more (not stored twice)
+    transformed = run_portalize("transform", "so-tu-phap", "-s", env_extra=env)
+    assert f"transformed so-tu-phap: {PAGES * PER_PAGE} articles, 0 skipped" in transformed.stdout
