@@ -162,3 +162,17 @@ def test_same_article_under_two_urls_is_one_article_with_an_alias(sample_sites):
     assert winner.content_hash == winner.compute_hash() != second.content_hash
     assert second.aliases == []  # inputs are not changed
     assert skipped[0].reason.startswith(f"same content as {winner.uid}")
+
+
+@pytest.mark.parametrize("raw, safe", [
+    ("Quyết định số 12-QĐ-UBND.pdf", "Quyết định số 12-QĐ-UBND.pdf"),
+    ("../../etc/passwd", "passwd"),
+    ("..\\..\\windows\\win.ini", "win.ini"),
+    ("bao-cao..pdf", "bao-cao.pdf"),
+    ("a\x00b<c>.docx", "a_b_c_.docx"),
+    ("...", "tep-dinh-kem"),
+    ("Ke hoach " + "rat dai " * 40 + ".xlsx", ("Ke hoach " + "rat dai " * 40)[:145] + ".xlsx"),
+])
+def test_attachment_file_names_are_safe_and_readable(raw, safe):
+    from transform.pipeline import safe_filename
+    assert safe_filename(raw) == safe

@@ -3,6 +3,7 @@ argument, nothing is read or written, and no exception escapes for bad input."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -54,6 +55,24 @@ def _byline(text: str | None) -> tuple[str | None, str | None]:
     return (None, value) if match[1].lower().startswith(("nguồn", "theo")) else (value, None)
 
 
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+
+
+def safe_filename(name: str, fallback: str = "tep-dinh-kem") -> str:
+    """A file name that cannot escape a folder (no `/`, `\\`, `..`, control characters),
+    Vietnamese kept readable (NFC), at most 150 characters with its extension."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")
+    while ".." in name:
+        name = name.replace("..", ".")
+    if not name:
+        return fallback
+    stem, dot, ext = name.rpartition(".")
+    if dot and len(ext) <= 10:
+        return stem[:150 - len(ext) - 1] + "." + ext
+    return name[:150]
+
+
 def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
     out = []
     for href in hrefs:
@@ -61,13 +80,13 @@ def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
         if any(a.url == url for a in out):
             continue
         info = known.get(url)
-        name = unquote(urlsplit(url).path.rstrip("/").split("/")[-1])
+        name = safe_filename(unquote(urlsplit(url).path.rstrip("/").split("/")[-1]))
         if info is None:
             out.append(Asset(url=url, filename=name))
             continue
         # Liferay puts the file name before a trailing uuid segment.
         parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
-        named = next((p for p in reversed(parts) if "." in p), name)
+        named = safe_filename(next((p for p in reversed(parts) if "." in p), name))
         out.append(Asset(url=url, filename=named, media_type=info.media_type, size=info.size, sha256=info.sha256))
     return out
 
