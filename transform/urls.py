@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -17,6 +18,11 @@ _PATH_SESSION = re.compile(r";jsessionid=[^/?#]*|/\(S\([a-z0-9]+\)\)", re.I)
 def canonical_url(url: str, drop_params=()) -> str:
     """One URL per document: lower-case scheme and host, no fragment, no session ids, the
     site's meaningless parameters dropped, the rest sorted."""
+    return _canonical(url, tuple(drop_params))
+
+
+@lru_cache(maxsize=200_000)  # menus and pagers repeat the same links on every page
+def _canonical(url: str, drop_params: tuple) -> str:
     parts = urlsplit(url.strip())
     drop = set(drop_params)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)

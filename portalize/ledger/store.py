@@ -6,6 +6,8 @@ import zlib
 from collections import Counter
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .models import AgencyEvent, AgencyRow, CrawlRun, Page, RawBody, utcnow
@@ -49,8 +51,14 @@ def start_crawl_run(session: Session, agency: str) -> int:
 
 
 def save_body(session: Session, body: bytes) -> str:
+    """Store a body once per sha256 (one INSERT .. ON CONFLICT DO NOTHING, no read of the blob)."""
     digest = hashlib.sha256(body).hexdigest()
-    if session.get(RawBody, digest) is None:
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        session.execute(insert(RawBody).values(sha256=digest, size=len(body), data=zlib.compress(body, 6))
+                        .on_conflict_do_nothing(index_elements=["sha256"]))
+    elif session.scalar(select(RawBody.sha256).where(RawBody.sha256 == digest)) is None:
         session.add(RawBody(sha256=digest, size=len(body), data=zlib.compress(body, 6)))
         session.flush()
     return digest
@@ -64,7 +72,8 @@ def load_body(session: Session, sha256: str | None) -> bytes:
 
 
 def save_page(session: Session, agency: str, run_id: int, item) -> Page:
-    page = session.scalar(select(Page).where(Page.agency == agency, Page.url == item.url))
+    with session.no_autoflush:
+        page = session.scalar(select(Page).where(Page.agency == agency, Page.url == item.url))
     if page is None:
         page = Page(agency=agency, url=item.url, kind=item.kind, crawl_run=run_id)
         session.add(page)
