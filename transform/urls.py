@@ -36,10 +36,6 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def matches_any(url: str, patterns) -> bool:
-    return any(re.search(p, url) for p in patterns)
-
-
 def uid_for(agency: str, url: str) -> str:
     """Stable id of a migrated item: agency code + a hash of its canonical legacy URL."""
     return f"{agency}-{hashlib.sha1(url.encode()).hexdigest()[:12]}"
