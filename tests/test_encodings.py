@@ -12,7 +12,7 @@ import pytest
 
 from transform.encodings import cp1252_text, decode_legacy, repair_text
 
-from .conftest import SHARED
+from .conftest import ROOT, SHARED
 
 VN = SHARED / "data" / "vn-encodings"
 DUYDEV = VN / "duydev-vietnamese-conversion"
@@ -129,7 +129,7 @@ def test_utf8_mojibake_and_nfd_are_repaired():
 
 def clean_texts():
     yield from prose()
-    for path in sorted((SHARED.parent / "main" / "tests" / "golden").glob("*/*.md")):
+    for path in sorted((ROOT / "tests" / "golden").glob("*/*.md")):
         yield path.read_text(encoding="utf-8")
     truth = json.loads((SHARED / "data" / "zyte-article-benchmark-dev" / "ground-truth.json").read_text(encoding="utf-8"))
     for item in truth.values():
@@ -143,6 +143,7 @@ def clean_texts():
 
 
 def test_clean_unicode_is_never_altered():
+    assert len(list((ROOT / "tests" / "golden").glob("*/*.md"))) == 14
     count = 0
     for text in clean_texts():
         nfc = unicodedata.normalize("NFC", text)
