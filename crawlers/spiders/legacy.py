@@ -63,6 +63,7 @@ class LegacySiteSpider(scrapy.Spider):
         self.validators: dict[str, dict] = {}  # url -> ETag/Last-Modified of the stored copy
         self.not_rechecked: set[str] = set()  # stored articles a re-crawl left alone
         self.postbacks_seen: set[tuple] = set()  # (form action, event target, argument)
+        self.requested: set[str] = set()  # canonical URLs already requested by this run
         self.listings_seen: set[tuple] = set()  # item links of each list page read
 
     @classmethod
@@ -81,7 +82,8 @@ class LegacySiteSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.agency.base_urls:
-            yield self._request(url, referer=None, kind="list")
+            for request in self._request(url, referer=None, kind="list"):
+                yield request
         for origin in sorted({f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.agency.base_urls}):
             # A probe: a site without a sitemap answers 404, which is not a page of the site.
             yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.on_probe_error,
@@ -89,10 +91,15 @@ class LegacySiteSpider(scrapy.Spider):
 
     # -- what to follow -------------------------------------------------------------------
     def _request(self, url: str, referer: str | None, kind: str):
+        """A request for a canonical URL this spider has not asked for yet (menus and pagers
+        repeat links on every page: they are dropped here, before Scrapy builds and fingerprints
+        a request). Yields nothing for a repeat; a resumed crawl relies on Scrapy's own dupefilter."""
         url = canonical_url(url, self.discovery.get("drop_params") or ())
+        if url in self.requested:
+            return
+        self.requested.add(url)
         callback = self.parse_asset if kind == "asset" else self.parse
-        return scrapy.Request(url, callback=callback, errback=self.on_error,
-                              meta={"kind": kind, "referer": referer})
+        yield scrapy.Request(url, callback=callback, errback=self.on_error, meta={"kind": kind, "referer": referer})
 
     def _wanted(self, url: str) -> bool:
         if not url.startswith(("http://", "https://")):
@@ -153,11 +160,11 @@ class LegacySiteSpider(scrapy.Spider):
         for link in self._links(response, [*self.discovery.get("sections", ()), *self.discovery.get("items", ()),
                                            *self.discovery.get("pagination", ())]):
             if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
-                yield self._request(link, referer=url, kind=self._kind(link))
+                yield from self._request(link, referer=url, kind=self._kind(link))
         if kind == "item":
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link):
-                    yield self._request(link, referer=url, kind="asset")
+                    yield from self._request(link, referer=url, kind="asset")
         if kind == "list":
             yield from self._postbacks(response, url)
         for feed in self._links(response, FEED_LINKS):
@@ -229,7 +236,7 @@ class LegacySiteSpider(scrapy.Spider):
                 yield scrapy.Request(link, callback=self.parse_sitemap, errback=self.on_error,
                                      meta={"kind": "feed", "referer": response.url})
             elif self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
-                yield self._request(link, referer=response.url, kind=self._kind(link))
+                yield from self._request(link, referer=response.url, kind=self._kind(link))
 
     def parse_feed(self, response):
         self._count_page()
@@ -244,7 +251,7 @@ class LegacySiteSpider(scrapy.Spider):
         for link in selector.xpath("//item/link/text() | //entry/link/@href").getall():
             link = response.urljoin(link.strip())
             if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
-                yield self._request(link, referer=response.url, kind=self._kind(link))
+                yield from self._request(link, referer=response.url, kind=self._kind(link))
 
     def on_probe_error(self, failure):
         self.crawler.stats.inc_value("portalize/sitemap_missing")
