@@ -54,6 +54,18 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+def tricky_agency(workspace, start_path: str):
+    """Mappings with one more agency, `so-thu`, whose legacy site is the tricky test site."""
+    root = workspace / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    (root / "agencies" / "so-thu.yml").write_text(
+        "code: so-thu\nname: Sở Thử nghiệm\nlevel: department\nplatform: generic\n"
+        f"legacy: {{base_urls: ['http://sothu.tinhmau.gov.vn{start_path}'], hosts: [sothu.tinhmau.gov.vn]}}\n"
+        "target: {subsite: Sở Thử nghiệm, path: /web/so-thu}\nrobots: false\n", encoding="utf-8")
+    return root
+
+
+
 @pytest.fixture
 def tricky_site():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -64,12 +76,7 @@ def tricky_site():
 
 
 def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, tricky_site):
-    root = workspace / "mappings"
-    shutil.copytree(ROOT / "mappings", root)
-    (root / "agencies" / "so-thu.yml").write_text(
-        "code: so-thu\nname: Sở Thử nghiệm\nlevel: department\nplatform: generic\n"
-        "legacy: {base_urls: ['http://sothu.tinhmau.gov.vn/'], hosts: [sothu.tinhmau.gov.vn]}\n"
-        "target: {subsite: Sở Thử nghiệm, path: /web/so-thu}\nrobots: false\n", encoding="utf-8")
+    root = tricky_agency(workspace, "/")
     result = run_portalize("crawl", "so-thu", "-s", "--origin", f"sothu.tinhmau.gov.vn={tricky_site}",
                            env_extra={"PORTALIZE_MAPPINGS": str(root)})
     db = sqlite3.connect(workspace / "var" / "portalize.db")
@@ -84,12 +91,7 @@ def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, trick
 
 
 def test_failing_server_traps_and_oversized_responses(workspace, tricky_site):
-    root = workspace / "mappings"
-    shutil.copytree(ROOT / "mappings", root)
-    (root / "agencies" / "so-thu.yml").write_text(
-        "code: so-thu\nname: Sở Thử nghiệm\nlevel: department\nplatform: generic\n"
-        "legacy: {base_urls: ['http://sothu.tinhmau.gov.vn/flaky'], hosts: [sothu.tinhmau.gov.vn]}\n"
-        "target: {subsite: Sở Thử nghiệm, path: /web/so-thu}\nrobots: false\n", encoding="utf-8")
+    root = tricky_agency(workspace, "/flaky")
     result = run_portalize("crawl", "so-thu", "-s", "--origin", f"sothu.tinhmau.gov.vn={tricky_site}",
                            "-S", "DOWNLOAD_MAXSIZE=100000", "-S", "DOWNLOAD_WARNSIZE=0",
                            env_extra={"PORTALIZE_MAPPINGS": str(root)})
