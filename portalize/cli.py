@@ -159,16 +159,21 @@ def agencies_register(agencies, all_, origins):
     Example:
         portalize agencies register --all
     """
+    registry = _registry()
+    _register(registry, _select(registry, agencies, all_), _origins(origins))
+
+
+def _register(registry, agencies, origins: dict) -> None:
+    """Record agencies in the ledger, detecting the platform of those whose file names none."""
     from transform.decode import decode_html
 
     from .detect import detect_platform
     from .ledger import store
     from .ledger.db import transaction
-    registry = _registry()
-    for agency in _select(registry, agencies, all_):
+    for agency in agencies:
         detection = None
         if not agency.platform_declared:
-            body, content_type = _fetch(agency.base_urls[0], _origins(origins))
+            body, content_type = _fetch(agency.base_urls[0], origins)
             detection, _ = detect_platform(agency.base_urls[0], decode_html(body, content_type)[0], registry.platforms)
         with transaction() as session:
             new = store.register_agency(session, agency)
@@ -202,10 +207,13 @@ def links_register(agencies, all_):
     Example:
         portalize links register stnmt
     """
-    from loaders.links import register_links
     registry = _registry()
-    portal = _portal(registry)
-    for code, url, created in register_links(_select(registry, agencies, all_), portal):
+    _link(_select(registry, agencies, all_), _portal(registry))
+
+
+def _link(agencies, portal) -> None:
+    from loaders.links import register_links
+    for code, url, created in register_links(agencies, portal):
         console.print(f"{'linked' if created else 'already linked'}: {code} -> {url}", markup=False)
 
 
@@ -341,7 +349,11 @@ def extract(source, page_url, agency, as_json, origins):
         page_url = page_url or source
     else:
         raise click.BadParameter(f"{source!r} is neither a file nor an http(s) URL", param_hint="FILE_OR_URL")
-    mapping = mapping_for(_registry(), _registry().agency(agency)) if agency else Mapping(agency="extract")
+    if agency:
+        registry = _registry()
+        mapping = mapping_for(registry, registry.agency(agency))
+    else:
+        mapping = Mapping(agency="extract")
     result = transform_page(RawPage(page_url, 200, body, content_type), mapping)
     if isinstance(result, SkippedPage):
         err.print(f"Not extracted: {result.reason} ({page_url})", markup=False)
@@ -496,6 +508,17 @@ def _plan(registry, portal, agency, as_json=False):
     return plan
 
 
+def _plan_migrating(registry, portal, agencies) -> list:
+    """Plans for the agencies to migrate; archive-only ones are said and passed over."""
+    plans = []
+    for agency in agencies:
+        if agency.disposition == "migrate":
+            plans.append(_plan(registry, portal, agency))
+        else:
+            console.print(f"{agency.code} is archive-only: crawled and kept, not planned.", markup=False)
+    return plans
+
+
 @cli.command()
 @agencies_arg
 @all_opt
@@ -573,11 +596,7 @@ def batch(agencies, all_, origins, do_apply, max_pages, silent):
     portal = _portal(registry)
     _print_crawl(run_crawls(selected, _origins(origins), progress=not silent, max_pages=max_pages))
     _transform(registry, selected, silent)
-    migrating = [a for a in selected if a.disposition == "migrate"]
-    for agency in selected:
-        if agency.disposition != "migrate":
-            console.print(f"{agency.code} is archive-only: crawled and kept, not planned.", markup=False)
-    plans = [_plan(registry, portal, a) for a in migrating]
+    plans = _plan_migrating(registry, portal, selected)
     if do_apply:
         for p in plans:
             _apply(registry, portal, p.id, silent)

@@ -75,7 +75,7 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
             summary["known_not_rechecked"] = crawler.stats.get_value("portalize/known_not_rechecked", 0)
             if summary["status"] == "finished":
                 shutil.rmtree(job_dir(code), ignore_errors=True)
-            summary["errors"] = [(p.url, p.error) for p in store.failed_pages(session, run_id)] if run_id else []
+            summary["errors"] = [(p.url, p.error) for p in store.pages_with_errors(session, run_id)] if run_id else []
             results[code] = summary
             if summary["status"] not in ("finished", "limited", "interrupted"):
                 failures.append((code, crawler.spider, summary))

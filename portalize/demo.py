@@ -5,11 +5,8 @@ from . import config
 
 
 def run_demo(console, silent: bool = False) -> None:
-    from .cli import _apply, _plan, _portal, _print_crawl, _progress, _registry, _transform
+    from .cli import _apply, _link, _plan_migrating, _portal, _print_crawl, _progress, _register, _registry, _transform
     from .crawl import run_crawls
-    from .ledger import store
-    from .ledger.db import transaction
-    from loaders.links import register_links
     from .samples.server import SampleServer
 
     registry = _registry()
@@ -20,19 +17,15 @@ def run_demo(console, silent: bool = False) -> None:
         for host in server.origins:
             console.print(f"serving {host} at {server.url}", markup=False)
         console.rule("2. Register agencies")
-        for agency in agencies:
-            with transaction() as session:
-                new = store.register_agency(session, agency)
-            console.print(f"{'registered' if new else 'up to date'}: {agency.code} ({agency.name})", markup=False)
+        _register(registry, agencies, server.origins)
         console.rule("3. Interim links on the portal")
-        for code, url, created in register_links(agencies, portal):
-            console.print(f"{'linked' if created else 'already linked'}: {code} -> {url}", markup=False)
+        _link(agencies, portal)
         console.rule("4. Crawl")
         _print_crawl(run_crawls(agencies, server.origins, progress=not silent))
     console.rule("5. Transform")
     _transform(registry, agencies, silent)
     console.rule("6. Plan (dry run)")
-    plans = [_plan(registry, portal, a) for a in agencies if a.disposition == "migrate"]
+    plans = _plan_migrating(registry, portal, agencies)
     console.rule("7. Apply")
     for plan in plans:
         _apply(registry, portal, plan.id, silent)

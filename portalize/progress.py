@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 from .ledger.db import transaction
 from .ledger.models import AgencyEvent, AgencyRow, CrawlRun, IdMap, Page, Plan, StagedArticle
 
-STATES = ("registered", "linked", "crawled", "loaded", "archived")
 
 
 def agency_progress(registry, portal) -> list[dict]:

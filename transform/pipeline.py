@@ -7,8 +7,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
-from parsel import Selector
-
 from .dates import date_from_url, parse_date
 from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .auto import auto_extract
@@ -16,7 +14,7 @@ from .decode import decode_html
 from .documents import extract_document
 from .extract import extract_fields
 from .markdown import to_markdown
-from .sanitize import sanitize
+from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage
 from .taxonomy import KIND_BY_GROUP, assign_group
 from .urls import canonical_url, uid_for
@@ -94,7 +92,7 @@ def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
 def _repair_legacy_text(values: dict, warnings: list) -> None:
     """Decide once per page whether its text is in a legacy Vietnamese encoding (TCVN3, VNI,
     Windows-1258, UTF-8 mojibake, NFD), then re-read every text field and the body with it."""
-    body_text = " ".join(Selector(text=values["body"]).css("::text").getall()) if values.get("body") else ""
+    body_text = html_text(values.get("body") or "")
     sample = " ".join(v for v in (values.get("title"), values.get("summary"), body_text) if v)
     repair = repair_text(sample)
     if repair.encoding is None:

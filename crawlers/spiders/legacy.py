@@ -175,8 +175,10 @@ class LegacySiteSpider(scrapy.Spider):
     def _seen_listing(self, response) -> bool:
         """True when a list page shows exactly the items of one already read (postback paging
         reaches page 1 again by POST; the POST answer is not stored twice)."""
+        if not self.discovery.get("postback"):
+            return False
         items = tuple(sorted(set(self._links(response, self.discovery.get("items", ())))))
-        if not items or not self.discovery.get("postback"):
+        if not items:
             return False
         if items in self.listings_seen and response.meta.get("postback"):
             self.crawler.stats.inc_value("portalize/postback_repeats")

@@ -144,5 +144,6 @@ def finish_crawl_run(session: Session, agency: str, run_id: int, reason: str) ->
     return summary
 
 
-def failed_pages(session: Session, run_id: int) -> list[Page]:
+def pages_with_errors(session: Session, run_id: int) -> list[Page]:
+    """Pages of a crawl run that ended in an error: no response, or a refused redirect."""
     return list(session.scalars(select(Page).where(Page.crawl_run == run_id, Page.error.is_not(None))))

@@ -117,9 +117,6 @@ class SampleSites:
     def hosts(self) -> list[str]:
         return list(self.sites)
 
-    def article_count(self, host: str) -> int:
-        return sum(len(c["articles"]) for c in self.sites[host]["categories"])
-
     def route(self, host: str, target: str) -> Reply:
         parts = urlsplit(target)
         if parts.scheme and parts.hostname:  # absolute-form request target (proxy style)
