@@ -21,11 +21,11 @@ LEVELS = ("department", "district", "commune", "other")
 DISPOSITIONS = ("migrate", "archive-only")
 FIELD_KEYS = ("title", "date", "summary", "body", "category", "author", "attachments", "images")
 DISCOVERY_KEYS = ("sections", "items", "pagination", "postback", "item_url_patterns", "drop_params",
-                  "skip_url_patterns")
+                  "skip_url_patterns", "sitemaps")
 SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
 PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "traps")
 AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "successor", "disposition",
-               "target_date", "categories", "robots", "local_test_host")
+               "target_date", "categories", "robots", "local_test_host", "overrides")
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,44 @@ def _check_selectors(selectors, path: Path, key: str, problems: _Problems, css: 
             problems.add(path, f"{key}[{i}]", f"invalid {'CSS selector' if css else 'pattern'} {sel!r}: {exc}")
 
 
+def _check_preset_parts(discovery: dict, fields: dict, path: Path, prefix: str, problems: _Problems) -> None:
+    """Validate the discovery and fields of a preset, or of an agency's override of one: known
+    keys only, every selector group a non-empty list of valid selectors or patterns."""
+    _unknown_keys(discovery, DISCOVERY_KEYS, path, f"{prefix}discovery.", problems)
+    _unknown_keys(fields, FIELD_KEYS, path, f"{prefix}fields.", problems)
+    for key in (*SELECTOR_DISCOVERY_KEYS, "postback"):
+        if key in discovery:
+            _check_selectors(discovery[key], path, f"{prefix}discovery.{key}", problems)
+    for key in ("item_url_patterns", "skip_url_patterns"):
+        if key in discovery and (key == "item_url_patterns" or discovery[key]):
+            _check_selectors(discovery[key], path, f"{prefix}discovery.{key}", problems, css=False)
+    for key in ("drop_params", "sitemaps"):
+        value = discovery.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            problems.add(path, f"{prefix}discovery.{key}", "must be a list of strings")
+    for i, sitemap in enumerate(discovery.get("sitemaps") or []):
+        if isinstance(sitemap, str) and not sitemap.startswith("/"):
+            problems.add(path, f"{prefix}discovery.sitemaps[{i}]", f"{sitemap!r} must be a path starting with /")
+    for key, sels in fields.items():
+        if key in FIELD_KEYS:
+            _check_selectors(sels, path, f"{prefix}fields.{key}", problems)
+
+
+def _with_overrides(platform: Platform, overrides, path: Path, problems: _Problems) -> Platform:
+    """The agency's own copy of its platform preset: each key in `overrides.discovery` or
+    `overrides.fields` replaces the preset's key of that name; everything else is the preset's."""
+    if not overrides:
+        return platform
+    if not isinstance(overrides, dict):
+        problems.add(path, "overrides", "must be a mapping with `discovery` and/or `fields`")
+        return platform
+    _unknown_keys(overrides, ("discovery", "fields"), path, "overrides.", problems)
+    discovery, fields = overrides.get("discovery") or {}, overrides.get("fields") or {}
+    _check_preset_parts(discovery, fields, path, "overrides.", problems)
+    return dataclasses.replace(platform, discovery={**platform.discovery, **discovery},
+                               fields={**platform.fields, **fields})
+
+
 def load_platform(path: Path, problems: _Problems) -> Platform | None:
     data = _read_yaml(path, problems)
     if data is None:
@@ -169,19 +207,15 @@ def load_platform(path: Path, problems: _Problems) -> Platform | None:
     if data.get("name") != path.stem:
         problems.add(path, "name", f"must equal the file name ({path.stem!r})")
     discovery, fields = data.get("discovery") or {}, data.get("fields") or {}
-    _unknown_keys(discovery, DISCOVERY_KEYS, path, "discovery.", problems)
-    _unknown_keys(fields, FIELD_KEYS, path, "fields.", problems)
+    _check_preset_parts(discovery, fields, path, "", problems)
     for key in SELECTOR_DISCOVERY_KEYS:
-        _check_selectors(discovery.get(key), path, f"discovery.{key}", problems)
-    if "postback" in discovery:  # optional: only platforms that page by form POST
-        _check_selectors(discovery["postback"], path, "discovery.postback", problems)
-    _check_selectors(discovery.get("item_url_patterns"), path, "discovery.item_url_patterns", problems, css=False)
+        if key not in discovery:
+            _check_selectors(None, path, f"discovery.{key}", problems)
+    if "item_url_patterns" not in discovery:
+        _check_selectors(None, path, "discovery.item_url_patterns", problems, css=False)
     for key in ("title", "body"):
         if key not in fields:
             problems.add(path, f"fields.{key}", "is required")
-    for key, sels in fields.items():
-        if key in FIELD_KEYS:
-            _check_selectors(sels, path, f"fields.{key}", problems)
     if len(problems) > before:
         return None
     return Platform(name=data["name"], label=data.get("label", data["name"]), discovery=discovery,
@@ -264,7 +298,10 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
     target_date = _date(data.get("target_date"), path, "target_date", problems)
     if len(problems) > before:
         return None
-    return Agency(code=code, name=data["name"], level=data["level"], platform=platforms[platform_name],
+    platform = _with_overrides(platforms[platform_name], data.get("overrides"), path, problems)
+    if len(problems) > before:
+        return None
+    return Agency(code=code, name=data["name"], level=data["level"], platform=platform,
                   base_urls=tuple(base_urls), hosts=tuple(h.lower() for h in hosts),
                   subsite_name=target["subsite"], subsite_path=target.get("path") or target.get("host"),
                   disposition=disposition, successor=data.get("successor"), target_date=target_date,

@@ -6,7 +6,7 @@ from collections import Counter
 from sqlalchemy import delete, select
 
 from transform.duplicates import merge_duplicates
-from transform.pipeline import Mapping, RawPage, transform_page
+from transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
 from transform.schema import Asset, SkippedPage
 from transform.taxonomy import build_index
 
@@ -29,7 +29,8 @@ def transform_agency(registry, agency, progress=None) -> dict:
     counts = Counter()
     with transaction() as session:
         pages = session.scalars(select(Page).where(Page.agency == agency.code).order_by(Page.url)).all()
-        assets = {p.url: Asset(url=p.url, filename="", media_type=(p.content_type or "").split(";")[0] or None,
+        assets = {p.url: Asset(url=p.url, filename=disposition_filename((p.headers or {}).get("Content-Disposition")),
+                               media_type=(p.content_type or "").split(";")[0] or None,
                                size=p.size, sha256=p.sha256)
                   for p in pages if p.kind == "asset" and p.status == 200}
         items = [p for p in pages if p.kind == "item"]

@@ -28,7 +28,7 @@ def test_help_has_summary_and_example(path):
 def test_unknown_agency_is_one_clear_error(workspace):
     result = CliRunner().invoke(cli, ["transform", "so-khong-co"])
     assert result.exit_code == 1
-    assert "Unknown agency 'so-khong-co'. Registered agencies: stnmt, xa-hoaxuan." in result.output
+    assert "Unknown agency 'so-khong-co'. Registered agencies: sgddt, skhcn, stc, stnmt, xa-hoaxuan, xtdt." in result.output
     assert "Traceback" not in result.output
 
 

@@ -158,9 +158,13 @@ def test_links_are_registered_once(crawled):
     assert "already linked: stnmt" in second and "already linked: xa-hoaxuan" in second
     db = portal_db(crawled)
     assert db.execute("select key, title from links order by key").fetchall() == [
+        ("sgddt", "Trang thông tin điện tử Sở Giáo dục và Đào tạo"),
+        ("skhcn", "Trang thông tin điện tử Sở Khoa học và Công nghệ"),
+        ("stc", "Trang thông tin điện tử Sở Tài chính"),
         ("stnmt", "Trang thông tin điện tử Sở Tài nguyên và Môi trường"),
-        ("xa-hoaxuan", "Trang thông tin điện tử UBND xã Hòa Xuân")]
-    assert ledger_db(crawled).execute("select count(*) from agency_events where event='linked'").fetchone() == (2,)
+        ("xa-hoaxuan", "Trang thông tin điện tử UBND xã Hòa Xuân"),
+        ("xtdt", "Trang thông tin điện tử Trung tâm Xúc tiến Đầu tư")]
+    assert ledger_db(crawled).execute("select count(*) from agency_events where event='linked'").fetchone() == (6,)
 
 
 def test_progress_states_and_deadlines(crawled, monkeypatch):

@@ -25,8 +25,9 @@ def test_batch_and_apply_with_a_postgres_ledger(tmp_path, pg_url, sample_server)
     env = {**_workspace_env(tmp_path), "PORTALIZE_DB": pg_url}
     origins = [a for h, u in sample_server.origins.items() for a in ("--origin", f"{h}={u}")]
     first = run_portalize("batch", "--all", "--apply", "-s", *origins, env_extra=env)
-    assert "applied plan 1 (stnmt): 7 created" in first.stdout
-    assert "applied plan 2 (xa-hoaxuan): 7 created" in first.stdout
+    assert "applied plan 4 (stnmt): 7 created" in first.stdout
+    assert "applied plan 5 (xa-hoaxuan): 7 created" in first.stdout
+    assert "applied plan 1 (sgddt): 6 created" in first.stdout
     second = run_portalize("batch", "--all", "--apply", "-s", *origins, env_extra=env)
     assert "0 create, 0 update, 7 unchanged" in second.stdout
     engine = sa.create_engine(pg_url)
@@ -36,8 +37,8 @@ def test_batch_and_apply_with_a_postgres_ledger(tmp_path, pg_url, sample_server)
         from portalize.ledger.db import alembic_config
         head = ScriptDirectory.from_config(alembic_config(pg_url)).get_current_head()
         assert conn.execute(sa.text("select version_num from alembic_version")).scalar() == head
-        assert conn.execute(sa.text("select count(*) from id_map")).scalar() == 14
-        assert conn.execute(sa.text("select count(*) from pages where status = 200")).scalar() == 31
+        assert conn.execute(sa.text("select count(*) from id_map")).scalar() == 32
+        assert conn.execute(sa.text("select count(*) from pages where status = 200")).scalar() == 77
         events = dict(conn.execute(sa.text("select event, count(*) from agency_events group by event")).all())
     engine.dispose()
-    assert events["crawled"] == 4 and events["loaded"] == 4 and events["registered"] == 2
+    assert events["crawled"] == 12 and events["loaded"] == 12 and events["registered"] == 6

@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_shipped_mappings_load():
     registry = load_registry(ROOT / "mappings")
-    assert set(registry.agencies) == {"stnmt", "xa-hoaxuan"}
-    assert {"liferay", "nukeviet", "generic"} <= set(registry.platforms)
+    assert set(registry.agencies) == {"stnmt", "xa-hoaxuan", "skhcn", "stc", "sgddt", "xtdt"}
+    assert set(registry.platforms) == {"liferay", "nukeviet", "websphere", "sharepoint", "dnn", "aspnet",
+                                       "wordpress", "generic"}
     assert str(registry.profile.deadline) == "2024-08-15"
     assert {g.code for g in registry.profile.groups} >= {"legal-docs", "procedures", "news", "other"}
     hoaxuan = registry.agency("xa-hoaxuan")
@@ -37,6 +38,11 @@ def broken_mappings(tmp_path, monkeypatch):
         "code: bad\nname: Sở Hỏng\nlevel: ministry\nplatform: joomla\ncolour: red\n"
         "legacy: {base_urls: ['ftp://x']}\ntarget: {subsite: X}\ncategories: {Tin tức: tin-tuc}\n", encoding="utf-8")
     (root / "agencies" / "yaml.yml").write_text("code: [unclosed\n", encoding="utf-8")
+    (root / "agencies" / "override.yml").write_text(
+        "code: override\nname: Sở Ghi đè\nlevel: department\nplatform: liferay\n"
+        "legacy: {base_urls: ['http://x.tinhmau.gov.vn/']}\ntarget: {subsite: X, path: /web/x}\n"
+        "overrides: {fields: {title: [], colour: ['h1']}, discovery: {sitemaps: ['sitemap.xml']}, extra: 1}\n",
+        encoding="utf-8")
     (root / "platforms" / "empty.yml").write_text(
         "name: empty\ndiscovery: {sections: [], items: ['a::attr(href)'], pagination: ['a'], item_url_patterns: ['x']}\n"
         "fields: {title: ['h1::text'], body: ['!!bad selector']}\n", encoding="utf-8")
@@ -58,6 +64,10 @@ def test_every_problem_is_reported_as_file_key_message(broken_mappings):
         "mappings/agencies/yaml.yml:line 2: not valid YAML",
         "mappings/platforms/empty.yml:discovery.sections: must be a non-empty list of selectors",
         "mappings/platforms/empty.yml:fields.body[0]: invalid CSS selector",
+        "mappings/agencies/override.yml:overrides.extra: unknown key; valid keys: discovery, fields",
+        "mappings/agencies/override.yml:overrides.fields.title: must be a non-empty list of selectors",
+        "mappings/agencies/override.yml:overrides.fields.colour: unknown key; valid keys: title,",
+        "mappings/agencies/override.yml:overrides.discovery.sitemaps[0]: 'sitemap.xml' must be a path starting with /",
     ]
     for line in expected:
         assert any(p.startswith(line) for p in problems), f"missing {line!r} in {problems}"
@@ -74,7 +84,7 @@ def test_validate_command_ok(monkeypatch):
     monkeypatch.delenv("PORTALIZE_MAPPINGS", raising=False)
     result = CliRunner().invoke(cli, ["agencies", "validate"])
     assert result.exit_code == 0, result.output
-    assert "OK: 2 agencies" in result.output
+    assert "OK: 6 agencies, 8 platform presets" in result.output
 
 
 def test_any_command_refuses_a_broken_registry_with_the_problems(broken_mappings, workspace):
@@ -95,3 +105,19 @@ def test_hosts_outside_the_domain_pattern_are_warned_not_refused(tmp_path, monke
     result = CliRunner().invoke(cli, ["agencies", "validate"])
     assert result.exit_code == 0
     assert "warning: mappings/agencies/stnmt.yml:legacy.hosts: 'tnmt-tinhmau.com.vn' does not follow" in result.output
+
+
+def test_an_override_beside_the_agency_changes_only_what_differs(tmp_path):
+    root = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    path = root / "agencies" / "stc.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "overrides:\n  fields:\n    title: ['h1.tieu-de ::text']\n"
+                    "  discovery:\n    drop_params: [Source, utm_source]\n", encoding="utf-8")
+    registry = load_registry(root)
+    preset, agency = registry.platforms["sharepoint"], registry.agency("stc")
+    assert agency.platform.fields["title"] == ["h1.tieu-de ::text"]
+    assert agency.platform.discovery["drop_params"] == ["Source", "utm_source"]
+    assert {k: v for k, v in agency.platform.fields.items() if k != "title"} == \
+        {k: v for k, v in preset.fields.items() if k != "title"}
+    assert agency.platform.discovery["items"] == preset.discovery["items"]
+    assert agency.platform.version != preset.version  # recorded on every article as extracted_by

@@ -13,8 +13,9 @@ import pytest
 
 from portalize.registry import load_registry
 from portalize.transform_run import mapping_for
-from transform.pipeline import RawPage, transform_page
+from transform.pipeline import RawPage, disposition_filename, transform_page
 from transform.schema import Article, Asset, SkippedPage
+from transform.urls import canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -26,16 +27,24 @@ def article_paths(sites):
     for host, site in sites.sites.items():
         for cat in site["categories"]:
             for a in cat["articles"]:
-                if site["style"] == "liferay":
-                    yield host, f"/-/asset_publisher/{site['portlet']}/content/{a['slug']}", a
-                else:
-                    yield host, f"/vi/news/{cat['slug']}/{a['slug']}-{a['id']}.html", a
+                yield host, sites.styles[host].article_url(a), a
 
 
 def known_assets(sites) -> dict:
-    return {f"http://{host}{path}": Asset(url=f"http://{host}{path}", filename="", media_type=reply.content_type,
-                                          size=len(reply.body), sha256=hashlib.sha256(reply.body).hexdigest())
-            for (host, path), reply in sites.assets.items()}
+    """The files of the sample sites as the crawl stores them: by canonical URL, with facts."""
+    known = {}
+    for host, style in sites.styles.items():
+        drop = AGENCY_BY_HOST[host].platform.discovery.get("drop_params") or ()
+        for cat in sites.sites[host]["categories"]:
+            for a in cat["articles"]:
+                for name in filter(None, (a.get("image"), a.get("attachment"))):
+                    link = style.asset_url(a, name)
+                    reply = sites.assets[(host, sites._key(style, link))]
+                    url = canonical_url(f"http://{host}{link}", drop)
+                    known[url] = Asset(url=url, filename=disposition_filename(reply.headers.get("Content-Disposition")),
+                                       media_type=reply.content_type, size=len(reply.body),
+                                       sha256=hashlib.sha256(reply.body).hexdigest())
+    return known
 
 
 def transform(sites, host, path):
@@ -47,7 +56,7 @@ def transform(sites, host, path):
 
 def test_golden_articles(sample_sites):
     cases = list(article_paths(sample_sites))
-    assert len(cases) == 14
+    assert len(cases) == 32  # every article of the six platform families
     for host, path, source in cases:
         article = transform(sample_sites, host, path)
         assert isinstance(article, Article), article
@@ -65,6 +74,16 @@ def test_golden_articles(sample_sites):
         assert got["summary"] == source["summary"]
         for paragraph in source["body"]:
             assert paragraph in got["body_markdown"].replace("\\", "")
+        assert got["published_at"], f"{path}: no date from {source['date']!r}"
+        assert got["legacy_category"] == source["category"]["name"]
+        if source.get("author"):
+            assert got["author"] or got["source_name"], path
+        files = [f["filename"] for f in got["attachments"]]
+        assert files == ([source["attachment"]] if source.get("attachment") else []), path
+        assert all(f["sha256"] for f in got["attachments"] + got["images"]), path
+        assert len(got["images"]) == (1 if source.get("image") else 0), path
+        if source.get("document"):
+            assert got["kind"] == "document" and got["document"]["number"] == source["document"]["Số ký hiệu"]
 
 
 def test_legacy_encoding_page_reads_as_unicode(sample_sites):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from email.message import Message
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .dates import date_from_url, parse_date
@@ -39,6 +40,7 @@ class Mapping:
     group_index: dict = field(default_factory=dict)
 
 
+_DOCUMENT_LABEL = re.compile(r"(s[ốo]|k[ýy])\s+(k[ýy]\s+)?hi[ệe]u", re.I)  # "Số ký hiệu", "Ký hiệu", "Số hiệu"
 _BYLINE = re.compile(r"^(nguồn tin|nguồn|tác giả|theo)\s*:\s*", re.I)
 
 
@@ -71,6 +73,15 @@ def safe_filename(name: str, fallback: str = "tep-dinh-kem") -> str:
     return name[:150]
 
 
+def disposition_filename(value: str | None) -> str:
+    """The file name in a Content-Disposition header (RFC 6266, `filename*=UTF-8''...` first), or ""."""
+    if not value:
+        return ""
+    message = Message()
+    message["Content-Disposition"] = value
+    return message.get_filename() or ""
+
+
 def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
     out = []
     for href in hrefs:
@@ -82,9 +93,10 @@ def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
         if info is None:
             out.append(Asset(url=url, filename=name))
             continue
-        # Liferay puts the file name before a trailing uuid segment.
+        # The server's Content-Disposition name first (DNN's LinkClick.aspx, download scripts);
+        # else the URL's last segment with a dot (Liferay puts a uuid segment after the name).
         parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
-        named = safe_filename(next((p for p in reversed(parts) if "." in p), name))
+        named = safe_filename(info.filename or next((p for p in reversed(parts) if "." in p), name))
         out.append(Asset(url=url, filename=named, media_type=info.media_type, size=info.size, sha256=info.sha256))
     return out
 
@@ -154,9 +166,13 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     author, source_name = _byline(values.get("author"))
     kind = KIND_BY_GROUP.get(group, "article")
     document = None
-    if kind == "document":
-        document, document_warnings = extract_document(html, values["title"])
-        warnings.extend(document_warnings)
+    if kind == "document" or _DOCUMENT_LABEL.search(html):
+        # A legal document is one by its category, or by a property table naming its number
+        # and type, issuer or date (units post decisions under "Thông báo" or "Tin tức" too).
+        found, document_warnings = extract_document(html, values["title"])
+        if kind == "document" or (found and found.number and (found.type or found.issuer or found.issued)):
+            kind, document = "document", found
+            warnings.extend(document_warnings)
     article = Article(
         uid=uid, agency=mapping.agency, kind=kind, group=group,
         legacy_category=values.get("category"), title=values["title"], summary=values.get("summary"),

@@ -10,9 +10,11 @@ from w3lib.url import canonicalize_url
 
 
 # Session ids never change a page: Java (jsessionid), PHP, classic ASP, Oracle ADF, generic.
+# In paths: `;jsessionid=`, ASP.NET cookieless sessions `/(S(...))`, and WebSphere Portal's
+# navigational state `/!ut/p/...` (a new URL for the same page from every page that links it).
 SESSION_PARAMS = re.compile(r"^(jsessionid|phpsessid|sid|sessionid|session_id|aspsessionid\w*|_afrloop|"
                             r"_afrwindowmode|_afrwindowid|_adf\.ctrl-state|cfid|cftoken)$", re.I)
-_PATH_SESSION = re.compile(r";jsessionid=[^/?#]*|/\(S\([a-z0-9]+\)\)", re.I)
+_PATH_SESSION = re.compile(r";jsessionid=[^/?#]*|/\(S\([a-z0-9]+\)\)|/!ut/p/.*$", re.I)
 
 
 def canonical_url(url: str, drop_params=()) -> str:

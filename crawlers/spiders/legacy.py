@@ -85,9 +85,10 @@ class LegacySiteSpider(scrapy.Spider):
             for request in self._request(url, referer=None, kind="list"):
                 yield request
         for origin in sorted({f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.agency.base_urls}):
-            # A probe: a site without a sitemap answers 404, which is not a page of the site.
-            yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self.on_probe_error,
-                                 meta={"kind": "feed", "referer": None, "dont_retry": True})
+            # Probes: a site without a sitemap answers 404, which is not a page of the site.
+            for path in self.discovery.get("sitemaps") or ["/sitemap.xml"]:
+                yield scrapy.Request(f"{origin}{path}", callback=self.parse_sitemap, errback=self.on_probe_error,
+                                     meta={"kind": "feed", "referer": None, "dont_retry": True})
 
     # -- what to follow -------------------------------------------------------------------
     def _request(self, url: str, referer: str | None, kind: str):
@@ -150,6 +151,7 @@ class LegacySiteSpider(scrapy.Spider):
             if kind == "item":
                 return  # unchanged article: its files are revalidated on their own
             response = self._stored(response, url)
+            self._seen_listing(response)  # a postback back to this unchanged list is a repeat too
         else:
             kind = self._kind(url) if isinstance(response, TextResponse) else "asset"
             if kind == "list" and isinstance(response, TextResponse) and self._seen_listing(response):
@@ -177,7 +179,8 @@ class LegacySiteSpider(scrapy.Spider):
         reaches page 1 again by POST; the POST answer is not stored twice)."""
         if not self.discovery.get("postback"):
             return False
-        items = tuple(sorted(set(self._links(response, self.discovery.get("items", ())))))
+        drop = self.discovery.get("drop_params") or ()
+        items = tuple(sorted({canonical_url(link, drop) for link in self._links(response, self.discovery.get("items", ()))}))
         if not items:
             return False
         if items in self.listings_seen and response.meta.get("postback"):

@@ -7,19 +7,23 @@ reaches it through an origin override (`--origin HOST=http://127.0.0.1:PORT`).
 from __future__ import annotations
 
 import hashlib
+import io
 import struct
+import zipfile
 from collections import Counter
 from html import escape
 import threading
 import unicodedata
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .styles import STYLES
 
 HERE = Path(__file__).parent
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
@@ -77,47 +81,104 @@ def sample_png(seed: str, size: int = 24) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
+MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",
+               ".doc": "application/msword", ".zip": "application/zip",
+               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def sample_file(name: str, title: str) -> bytes:
+    """A small valid file of the type its name says (PDF, PNG, or an Office/ZIP container)."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".pdf":
+        return sample_pdf(title)
+    if suffix in (".png", ".jpg"):
+        return sample_png(name)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, text in (("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns='
+                              '"http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+                             ("noi-dung.txt", title)):
+            archive.writestr(zipfile.ZipInfo(member, date_time=(2024, 5, 20, 8, 0, 0)), text)  # same bytes every run
+    return buffer.getvalue()
+
+
 @dataclass
 class Reply:
     status: int
     body: bytes
     content_type: str = "text/html; charset=utf-8"
+    headers: dict = field(default_factory=dict)
 
 
 class SampleSites:
-    """Renders the sample sites of `sites.yml`; `route(host, path)` returns a Reply."""
+    """Renders the sample sites of `sites.yml`; `route(host, target)` returns a Reply.
+
+    Every page of every site is known in advance (a table from URL to page), except the
+    endless trap pages (calendars, archives) each style answers on demand."""
 
     def __init__(self, data_file: Path = HERE / "sites.yml"):
         self.data = yaml.safe_load(data_file.read_text(encoding="utf-8"))
         self.sites = {s["host"]: s for s in self.data["sites"]}
+        self.styles = {host: STYLES[s["style"]](s) for host, s in self.sites.items()}
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
         self.assets: dict[tuple[str, str], Reply] = {}
+        self.pages: dict[tuple[str, str], tuple] = {}  # (host, key) -> (template, context)
         self.hits: Counter = Counter()  # responses sent, by status (tests read it)
         self.fetches: Counter = Counter()  # full (200) responses sent, by (host, path?query)
-        for site in self.sites.values():
+        for host, site in self.sites.items():
             for cat in site["categories"]:
                 for a in cat["articles"]:
                     a["category"] = cat
                     a["uuid"] = f"{zlib.crc32(a['slug'].encode()):08x}-5a1e-4c0d-9b7e-{len(a['slug']):012d}"
                     a["upload_dir"] = "2025_06"
-                    self._register_assets(site, a)
+            self._build(host, site)
 
-    def _register_assets(self, site: dict, a: dict) -> None:
-        for key, kind in (("image", "image/png"), ("attachment", "application/pdf")):
-            name = a.get(key)
-            if not name:
-                continue
-            if site["style"] == "liferay":
-                path = f"/documents/20182/0/{name}/{a['uuid']}"
-            else:
-                path = f"/uploads/news/{a['upload_dir']}/{name}"
-            body = sample_pdf(a["title"]) if kind == "application/pdf" else sample_png(name)
-            self.assets[(site["host"], path)] = Reply(200, body, kind)
+    def _build(self, host: str, site: dict) -> None:
+        style = self.styles[host]
+        for path in style.home_paths():
+            self.pages[(host, self._key(style, path))] = ("home.html", {"latest": self._latest(site)})
+        for cat in site["categories"]:
+            listed = self._listed(cat)
+            size = site["page_size"]
+            pages = max(1, -(-len(listed) // size))
+            for page in range(1, pages + 1):
+                context = {"category": cat, "articles": listed[(page - 1) * size: page * size],
+                           "page": page, "pages": pages}
+                for url in style.list_urls(cat, page):
+                    self.pages[(host, self._key(style, url))] = ("list.html", context)
+            for a in cat["articles"]:
+                self.pages[(host, self._key(style, style.article_url(a)))] = ("article.html", {"category": cat, "a": a})
+                for name in (a.get("image"), a.get("attachment")):
+                    key = (host, self._key(style, style.asset_url(a, name))) if name else None
+                    if key and key not in self.assets:  # a file shared by several pages is one file
+                        suffix = Path(name).suffix.lower()
+                        headers = {}
+                        if "?" in style.asset_url(a, name):  # served by a script: the name is in a header
+                            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+                        self.assets[key] = Reply(200, sample_file(name, a["title"]), MEDIA_TYPES[suffix], headers)
+
+    @staticmethod
+    def _key(style, target: str) -> str:
+        """A request target as the site tells pages apart: state segments and parameters
+        that do not change the page are ignored."""
+        parts = urlsplit(target)
+        query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if style.significant(k))
+        path = style.normalize_path(unquote(parts.path))
+        return path + ("?" + urlencode(query) if query else "")
 
     def hosts(self) -> list[str]:
         return list(self.sites)
 
-    def route(self, host: str, target: str) -> Reply:
+    def present(self, host: str) -> dict:
+        """What a complete crawl of one site must find: articles (by URL), legal documents and files."""
+        site, style = self.sites[host], self.styles[host]
+        articles = [a for c in site["categories"] for a in c["articles"]]
+        return {"articles": {f"http://{host}{style.article_url(a)}" for a in articles},
+                "documents": {f"http://{host}{style.article_url(a)}" for a in articles if a.get("document")},
+                "assets": {f"http://{host}{path}" for (h, path) in self.assets if h == host}}
+
+    def route(self, host: str, target: str, form: dict | None = None) -> Reply:
         parts = urlsplit(target)
         if parts.scheme and parts.hostname:  # absolute-form request target (proxy style)
             host = parts.hostname
@@ -126,22 +187,49 @@ class SampleSites:
         if site is None:
             links = "".join(f"<li>{h}: {s['name']}</li>" for h, s in self.sites.items())
             return Reply(200, f"<html><body><h1>Sample legacy sites</h1><ul>{links}</ul></body></html>".encode())
-        if parts.path == "/robots.txt":
-            return Reply(200, b"User-agent: *\nDisallow: /c/portal/login\nDisallow: /vi/users/\n", "text/plain")
-        if (host, parts.path) in self.assets:
-            return self.assets[(host, parts.path)]
-        if parts.path == "/sitemap.xml" and site.get("sitemap"):
-            return self._sitemap(site)
-        if parts.path == "/vi/news/rss/" and site.get("rss"):
+        style = self.styles[host]
+        path = style.normalize_path(unquote(parts.path))
+        if path == "/robots.txt":
+            robots = "User-agent: *\nDisallow: /c/portal/login\nDisallow: /vi/users/\nDisallow: /wp-admin/\n"
+            if site.get("sitemap"):
+                robots += f"Sitemap: http://{host}{style.sitemap_path}\n"
+            return Reply(200, robots.encode(), "text/plain")
+        if form is not None:
+            asked = style.postback(path, form)
+            if asked is None or "__VIEWSTATE" not in form:
+                return Reply(500, "<html><body>Lỗi hệ thống: yêu cầu không hợp lệ</body></html>".encode())
+            return self._list_page(site, *asked) or Reply(404, b"<html><body>Not found</body></html>")
+        key = self._key(style, f"{parts.path}?{parts.query}")
+        if (host, key) in self.assets:
+            return self.assets[(host, key)]
+        if site.get("sitemap") and path in (style.sitemap_path, "/wp-sitemap-posts-post-1.xml"):
+            return self._sitemap(site, index=path == "/wp-sitemap.xml")
+        if site.get("rss") and path == style.feed_path:
             return self._rss(site)
-        render = self._liferay if site["style"] == "liferay" else self._nukeviet
-        return render(site, parts.path, parse_qs(parts.query)) or Reply(404, b"<html><body>Not found</body></html>")
+        found = self.pages.get((host, key))
+        if found:
+            template, context = found
+            charset = context["a"].get("legacy_encoding", "utf-8") if "a" in context else "utf-8"
+            return self._page(site, template, charset=charset, current=key, **context)
+        trap = style.trap(path, parse_qs(parts.query))
+        if trap:
+            return self._page(site, trap[0], current=key, **trap[1])
+        return Reply(404, b"<html><body>Not found</body></html>")
 
     def _page(self, site, template, charset="utf-8", **context) -> Reply:
-        html = self.env.get_template(f"{site['style']}/{template}").render(site=site, charset=charset, **context)
+        style = self.styles[site["host"]]
+        html = self.env.get_template(f"{site['style']}/{template}").render(site=site, charset=charset, u=style, **context)
         if charset == "windows-1258":
             return Reply(200, encode_cp1258(html), "text/html")
         return Reply(200, html.encode("utf-8"))
+
+    def _list_page(self, site, cat, page) -> Reply | None:
+        listed, size = self._listed(cat), site["page_size"]
+        pages = max(1, -(-len(listed) // size))
+        if not 1 <= page <= pages:
+            return None
+        return self._page(site, "list.html", category=cat, articles=listed[(page - 1) * size: page * size],
+                          page=page, pages=pages, current=f"postback:{cat['slug']}:{page}")
 
     def _latest(self, site, n=3):
         return [self._listed(c)[0] for c in site["categories"]][:n]
@@ -152,56 +240,23 @@ class SampleSites:
         return [a for a in category["articles"] if not a.get("hidden")]
 
     def _article_url(self, site, a) -> str:
-        if site["style"] == "liferay":
-            return f"http://{site['host']}/-/asset_publisher/{site['portlet']}/content/{a['slug']}"
-        return f"http://{site['host']}/vi/news/{a['category']['slug']}/{a['slug']}-{a['id']}.html"
+        return f"http://{site['host']}{self.styles[site['host']].article_url(a)}"
 
-    def _sitemap(self, site) -> Reply:
-        urls = "".join(f"<url><loc>{self._article_url(site, a)}</loc></url>"
-                       for c in site["categories"] for a in c["articles"])
-        return Reply(200, ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/'
-                           f'sitemap/0.9">{urls}</urlset>').encode(), "application/xml")
+    def _sitemap(self, site, index=False) -> Reply:
+        if index:  # WordPress's core sitemap is an index of per-type sitemaps
+            body = (f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>http://'
+                    f'{site["host"]}/wp-sitemap-posts-post-1.xml</loc></sitemap></sitemapindex>')
+        else:
+            urls = "".join(f"<url><loc>{escape(self._article_url(site, a))}</loc></url>"
+                           for c in site["categories"] for a in c["articles"])
+            body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+        return Reply(200, ('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode(), "application/xml")
 
     def _rss(self, site) -> Reply:
-        items = "".join(f"<item><title>{escape(a['title'])}</title><link>{self._article_url(site, a)}</link></item>"
+        items = "".join(f"<item><title>{escape(a['title'])}</title><link>{escape(self._article_url(site, a))}</link></item>"
                         for c in site["categories"] for a in c["articles"])
         return Reply(200, (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{site["name"]}'
                            f"</title>{items}</channel></rss>").encode(), "application/rss+xml")
-
-    def _list(self, site, category, page):
-        size = site["page_size"]
-        listed = self._listed(category)
-        pages = max(1, -(-len(listed) // size))
-        if not 1 <= page <= pages:
-            return None
-        chunk = listed[(page - 1) * size: page * size]
-        return self._page(site, "list.html", category=category, articles=chunk, page=page, pages=pages)
-
-    def _liferay(self, site, path, query):
-        if path in ("/", "/web/guest", "/web/guest/trang-chu"):
-            return self._page(site, "home.html", latest=self._latest(site))
-        for cat in site["categories"]:
-            if path == f"/web/guest/{cat['slug']}":
-                cur = query.get(f"_101_INSTANCE_{site['portlet']}_cur", ["1"])[0]
-                return self._list(site, cat, int(cur)) if cur.isdigit() else None
-            for a in cat["articles"]:
-                if path == f"/-/asset_publisher/{site['portlet']}/content/{a['slug']}":
-                    return self._page(site, "article.html", category=cat, a=a)
-        return None
-
-    def _nukeviet(self, site, path, query):
-        if path in ("/", "/vi/", "/vi"):
-            return self._page(site, "home.html", latest=self._latest(site))
-        for cat in site["categories"]:
-            base = f"/vi/news/{cat['slug']}/"
-            if path == base:
-                return self._list(site, cat, 1)
-            if path.startswith(base + "page-") and path[len(base) + 5:].isdigit():
-                return self._list(site, cat, int(path[len(base) + 5:]))
-            for a in cat["articles"]:
-                if path == f"{base}{a['slug']}-{a['id']}.html":
-                    return self._page(site, "article.html", charset=a.get("legacy_encoding", "utf-8"), category=cat, a=a)
-        return None
 
 
 def make_handler(sites: SampleSites):
@@ -209,9 +264,15 @@ def make_handler(sites: SampleSites):
         server_version = "Apache"
 
         def do_GET(self):  # noqa: N802 (http.server's naming)
-            reply = sites.route(self.headers.get("Host", ""), self.path)
+            self._serve(sites.route(self.headers.get("Host", ""), self.path))
+
+        def do_POST(self):  # noqa: N802 (postback paging: a form POST to the list page)
+            form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace"))
+            self._serve(sites.route(self.headers.get("Host", ""), self.path, form=form))
+
+        def _serve(self, reply):
             etag = '"' + hashlib.sha1(reply.body).hexdigest()[:16] + '"'
-            if reply.status == 200 and self.headers.get("If-None-Match") == etag:
+            if reply.status == 200 and self.command == "GET" and self.headers.get("If-None-Match") == etag:
                 sites.hits[304] += 1
                 self.send_response(304)
                 self.send_header("ETag", etag)
@@ -221,11 +282,14 @@ def make_handler(sites: SampleSites):
             if reply.status == 200:
                 target = urlsplit(self.path)
                 path = target.path + (f"?{target.query}" if target.query else "")
-                sites.fetches[(target.hostname or self.headers.get("Host", "").split(":")[0], path)] += 1
+                host = target.hostname or self.headers.get("Host", "").split(":")[0]
+                sites.fetches[(host, path) if self.command != "POST" else (host, f"POST {path}")] += 1
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
-            if reply.status == 200:
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            if reply.status == 200 and self.command == "GET":
                 self.send_header("ETag", etag)
             self.end_headers()
             if self.command != "HEAD":
