@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import ipaddress
+import random
 from urllib.parse import urljoin
 
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.task import deferLater
 
 from .urls import host_of
 
@@ -98,3 +103,31 @@ def refusal(url: str, hosts, allow_private: bool) -> str | None:
     if host not in hosts:
         return "outside the agency's hosts"
     return None
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries of 5xx answers and timeouts, spaced out: retry n waits
+    PORTALIZE_RETRY_BACKOFF * 2**(n-1) seconds (at most PORTALIZE_RETRY_BACKOFF_MAX), with
+    jitter, so a struggling legacy server gets room to recover instead of a burst of repeats.
+    What still fails after RETRY_TIMES is stored with its reason by the spider."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.base = settings.getfloat("PORTALIZE_RETRY_BACKOFF", 1.0)
+        self.cap = settings.getfloat("PORTALIZE_RETRY_BACKOFF_MAX", 30.0)
+
+    def delay(self, retry_times: int) -> float:
+        return min(self.cap, self.base * 2 ** (retry_times - 1)) * random.uniform(0.75, 1.0)
+
+    async def _pause(self, result):
+        if isinstance(result, Request) and self.base > 0:
+            from twisted.internet import reactor  # the one Scrapy installed, not a default one
+            await maybe_deferred_to_future(deferLater(reactor, self.delay(result.meta.get("retry_times", 1)),
+                                                      lambda: None))
+        return result
+
+    async def process_response(self, request, response, spider=None):
+        return await self._pause(super().process_response(request, response))
+
+    async def process_exception(self, request, exception, spider=None):
+        return await self._pause(super().process_exception(request, exception))

@@ -8,8 +8,10 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024   # pages: a response larger than this is recorded, not stored
 RETRY_TIMES = 2
+PORTALIZE_RETRY_BACKOFF = 1.0      # seconds before the first retry; doubles each time
+PORTALIZE_RETRY_BACKOFF_MAX = 30.0
 # Every response is kept, errors included: the spider sees 4xx/5xx and records them.
 HTTPERROR_ALLOW_ALL = True
 COOKIES_ENABLED = False
@@ -19,6 +21,9 @@ AUTOTHROTTLE_ENABLED = False
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 
 DOWNLOADER_MIDDLEWARES = {
+    # Retries with exponential backoff in place of Scrapy's immediate ones.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.BackoffRetryMiddleware": 550,
     "crawlers.middlewares.OriginOverrideMiddleware": 700,
     # After RedirectMiddleware (600) in request order, so its process_response runs first.
     "crawlers.middlewares.RedirectGuardMiddleware": 650,
@@ -35,4 +40,6 @@ EXTENSIONS = {
 PORTALIZE_DB = None            # ledger URL; defaults to PORTALIZE_DB env or var/portalize.db
 PORTALIZE_PROGRESS = False     # live progress line (the CLI turns it on)
 PORTALIZE_MAX_PAGES = 20000    # hard limit per agency
+PORTALIZE_MAX_DEPTH = 25       # links further than this from a start page are reported, not followed
+PORTALIZE_MAX_ASSET_BYTES = 100 * 1024 * 1024  # files (images, attachments): their own size cap
 PORTALIZE_REVALIDATE_ALL = False  # re-crawls: re-check every stored page, not only those changed lists show

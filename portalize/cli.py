@@ -237,6 +237,11 @@ def _print_crawl(results: dict) -> None:
                           f"Raise --max-pages and run `portalize crawl {code}` again.", markup=False)
         for url, error in s.get("errors", [])[:5]:
             console.print(f"  failed: {url} ({error})", markup=False)
+        if s.get("depth_limited"):
+            console.print(f"  depth limit reached: {s['depth_limited']} links not followed. To go deeper, run "
+                          f"`portalize crawl {code} -S PORTALIZE_MAX_DEPTH=<more>`.", markup=False)
+        if s.get("unreached"):
+            console.print(f"  {s['unreached']} linked pages never reached; list: {s['unreached_report']}", markup=False)
     logs = {s["log"] for s in results.values() if s.get("log")}
     if logs:
         console.print(f"Crawl log: {', '.join(sorted(logs))}", markup=False)

@@ -1,6 +1,7 @@
 """Running crawls from the CLI: one Scrapy process for one or more agencies."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import shutil
@@ -25,6 +26,36 @@ def job_dir(agency_code: str):
     """Scrapy's job state for one agency: kept when a crawl is interrupted, so the next
     `portalize crawl` resumes it; removed when a crawl finishes."""
     return config.var_dir() / "jobs" / agency_code
+
+
+def unreached(session, spider, status: str) -> list[tuple[str, str | None, str]]:
+    """Pages the crawl saw linked but never stored: (url, linked from, reason). Links past the
+    depth limit, requests cut off by the page limit or an interruption, and fetches that failed."""
+    stored = store.stored_urls(session, spider.agency.code)
+    rows = [(url, referer, f"not followed: deeper than the depth limit of {spider.max_depth} (PORTALIZE_MAX_DEPTH)")
+            for url, referer in spider.too_deep.items() if url not in stored]
+    if spider.stopped_reason:
+        why = f"not fetched: {spider.stopped_reason}"
+    elif status == "interrupted":
+        why = f"not fetched yet: crawl interrupted (run `portalize crawl {spider.agency.code}` to resume)"
+    else:
+        why = "not fetched: dropped by Scrapy (robots.txt or already requested by an interrupted run)"
+    rows += [(url, referer, why) for url, referer in spider.requested.items() if url not in stored]
+    rows += [(p.url, p.referer, p.error) for p in store.pages_with_errors(session, spider.crawl_run_id)
+             if p.status is None]
+    return sorted(rows)
+
+
+def write_unreached(code: str, run_id: int, rows) -> "Path":
+    """The report people fix links from: one CSV row per page never reached."""
+    reports = config.var_dir() / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / f"crawl-{code}-run{run_id}-unreached.csv"
+    with path.open("w", newline="", encoding="utf-8-sig") as out:  # BOM: Excel opens Vietnamese text right
+        writer = csv.writer(out)
+        writer.writerow(["url", "linked_from", "reason"])
+        writer.writerows(rows)
+    return path
 
 
 def crawl_settings(progress: bool, max_pages: int | None = None, log_file=None, overrides: dict | None = None):
@@ -76,6 +107,12 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
             if summary["status"] == "finished":
                 shutil.rmtree(job_dir(code), ignore_errors=True)
             summary["errors"] = [(p.url, p.error) for p in store.pages_with_errors(session, run_id)] if run_id else []
+            if run_id and crawler.spider is not None:
+                rows = unreached(session, crawler.spider, summary["status"])
+                summary["unreached"] = len(rows)
+                summary["depth_limited"] = sum(1 for r in rows if r[2].startswith("not followed: deeper"))
+                if rows:
+                    summary["unreached_report"] = str(write_unreached(code, run_id, rows))
             results[code] = summary
             if summary["status"] not in ("finished", "limited", "interrupted"):
                 failures.append((code, crawler.spider, summary))

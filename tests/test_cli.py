@@ -116,6 +116,10 @@ def test_mapping_check_shows_each_selector(sample_server):
 @pytest.mark.parametrize("url, platform, evidence", [
     ("http://stnmt.tinhmau.gov.vn/web/guest/trang-chu", "liferay", "URL has '/web/guest/'"),
     ("http://hoaxuan.tinhmau.gov.vn/vi/", "nukeviet", "HTML has 'content=\"NukeViet'"),
+    ("http://skhcn.tinhmau.gov.vn/wps/portal/skhcn/trang-chu", "websphere", "HTML has 'wpthemeControl'"),
+    ("http://stc.tinhmau.gov.vn/Trang/TrangChu.aspx", "sharepoint", "HTML has '_spPageContextInfo'"),
+    ("http://sgddt.tinhmau.gov.vn/tabid/36/Default.aspx", "dnn", "URL has '/tabid/'"),
+    ("http://xtdt.tinhmau.gov.vn/", "wordpress", "HTML has 'content=\"WordPress'"),
 ])
 def test_detect_names_the_platform_with_evidence(sample_server, url, platform, evidence):
     host = url.split("/")[2]

@@ -2,9 +2,11 @@
 and recorded; every other response is kept."""
 from __future__ import annotations
 
+import csv
 import shutil
 import sqlite3
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -23,18 +25,30 @@ PAGES = {
     "/to-loopback": (302, "http://127.0.0.2/"),
     "/to-elsewhere": (302, "http://quangcao.example.com/"),
     "/flaky": (200, '<html><body><nav>' + "".join(f'<a href="/flaky/{n}">{n}</a>' for n in range(20)) +
-               '<a href="/lich-cong-tac?ngay=2024-01-01">Lịch</a><a href="/big">Lớn</a></nav></body></html>'),
+               '<a href="/lich-cong-tac?ngay=2024-01-01">Lịch</a><a href="/big">Lớn</a>'
+               '<a href="/always-down">Hỏng</a><a href="/bai-viet.html">Bài</a><a href="/sau/1">Sâu</a></nav></body></html>'),
     "/lich-cong-tac": (200, '<html><body><nav><a href="/lich-cong-tac?ngay=2024-01-02">Hôm sau</a></nav></body></html>'),
     "/big": (200, "<html><body>" + "Nội dung rất dài. " * 20000 + "</body></html>"),
+    "/always-down": (503, "<html>Bảo trì</html>"),
+    "/bai-viet.html": (200, '<html><body><article><h1>Bài viết</h1><p>Xem tệp.</p>'
+                            '<a href="/tep/nho.pdf">nhỏ</a> <a href="/tep/lon.pdf">lớn</a></article></body></html>'),
+    "/tep/nho.pdf": (200, "%PDF-1.4 " + "0" * 150_000),
+    "/tep/lon.pdf": (200, "%PDF-1.4 " + "0" * 300_000),
 }
-REQUESTS = {"count": 0}
+# A chain of pages, each one level deeper than the one before.
+PAGES.update({f"/sau/{n}": (200, f'<html><body><nav><a href="/sau/{n + 1}">Tiếp</a></nav></body></html>')
+              for n in range(1, 40)})
+REQUESTS = {"count": 0, "times": {}}
 
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
         path = "/" + self.path.split("/", 3)[3] if self.path.startswith("http") else self.path
         REQUESTS["count"] += 1
-        if path.startswith("/flaky/") and REQUESTS["count"] % 5 == 0:  # one request in five fails
+        REQUESTS["times"].setdefault(path, []).append(time.monotonic())
+        failures = REQUESTS.setdefault("failed", {})
+        if path.startswith("/flaky/") and REQUESTS["count"] % 5 == 0 and failures.get(path, 0) < 2:
+            failures[path] = failures.get(path, 0) + 1  # one request in five fails (a page at most twice)
             status, value = 500, "<html>Lỗi máy chủ</html>"
         elif path.startswith("/flaky/"):
             status, value = 200, f"<html><body><h1>Trang {path}</h1></body></html>"
@@ -92,14 +106,39 @@ def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, trick
 
 def test_failing_server_traps_and_oversized_responses(workspace, tricky_site):
     root = tricky_agency(workspace, "/flaky")
+    REQUESTS["times"].clear()
+    REQUESTS.pop("failed", None)
     result = run_portalize("crawl", "so-thu", "-s", "--origin", f"sothu.tinhmau.gov.vn={tricky_site}",
                            "-S", "DOWNLOAD_MAXSIZE=100000", "-S", "DOWNLOAD_WARNSIZE=0",
-                           env_extra={"PORTALIZE_MAPPINGS": str(root)})
+                           "-S", "PORTALIZE_MAX_ASSET_BYTES=200000", "-S", "PORTALIZE_MAX_DEPTH=5",
+                           "-S", "PORTALIZE_RETRY_BACKOFF=0.4", env_extra={"PORTALIZE_MAPPINGS": str(root)})
     db = sqlite3.connect(workspace / "var" / "portalize.db")
     flaky = db.execute("select count(*) from pages where url like '%/flaky/%' and status = 200").fetchone()
     assert flaky == (20,)  # every 500 was retried until it answered
-    assert db.execute("select count(*) from pages where status >= 500").fetchone() == (0,)
+    # A page that keeps failing is retried twice, each retry later than the one before, then
+    # recorded with the reason.
+    assert db.execute("select status, error from pages where url like '%/always-down'").fetchone() == (
+        503, "HTTP 503 after 2 retries")
+    first, second, third = REQUESTS["times"]["/always-down"]
+    assert second - first >= 0.4 * 0.75 and third - second >= 0.8 * 0.75
+    assert db.execute("select count(*) from pages where status >= 500").fetchone() == (1,)
     assert not [u for (u,) in db.execute("select url from pages") if "lich-cong-tac" in u]  # calendar trap
     big = db.execute("select status, error from pages where url like '%/big'").fetchone()
     assert big[0] is None and "100000" in big[1]  # over the size limit: recorded, not stored
     assert "failed: http://sothu.tinhmau.gov.vn/big" in result.stdout
+    # Files have their own cap: a 150 kB PDF is over the page limit but under the file cap.
+    small = db.execute("select status, size, error from pages where url like '%/tep/nho.pdf'").fetchone()
+    assert small[0] == 200 and small[1] > 150_000, small
+    large = db.execute("select status, error from pages where url like '%/tep/lon.pdf'").fetchone()
+    assert large[0] is None and "size cap of 200,000 bytes" in large[1]
+    # The depth limit: /sau/1 is one link from the start page, so /sau/5 is the last one fetched.
+    deep = sorted(int(u.rsplit("/", 1)[1]) for (u,) in db.execute("select url from pages where url like '%/sau/%'"))
+    assert deep == [1, 2, 3, 4, 5]
+    assert "depth limit reached: 1 links not followed" in result.stdout
+    # The report of pages linked but never reached names each one, where it was linked from and why.
+    report = workspace / "var" / "reports" / "crawl-so-thu-run1-unreached.csv"
+    assert f"3 linked pages never reached; list: {report}" in result.stdout
+    rows = list(csv.DictReader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert {r["url"].split("gov.vn")[1]: r["reason"].split(":")[0] for r in rows} == {
+        "/sau/6": "not followed", "/big": "DownloadCancelledError", "/tep/lon.pdf": "file larger than the size cap of 200,000 bytes (PORTALIZE_MAX_ASSET_BYTES); not downloaded. DownloadCancelledError"}
+    assert next(r for r in rows if r["url"].endswith("/sau/6"))["linked_from"].endswith("/sau/5")

@@ -24,6 +24,7 @@ from ..urls import canonical_url, host_of
 
 
 POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
+FILE_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z|png|jpe?g|gif|webp|tiff?|mp3|mp4)$", re.I)
 FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="application/atom+xml"]::attr(href)')
 
 
@@ -63,13 +64,16 @@ class LegacySiteSpider(scrapy.Spider):
         self.validators: dict[str, dict] = {}  # url -> ETag/Last-Modified of the stored copy
         self.not_rechecked: set[str] = set()  # stored articles a re-crawl left alone
         self.postbacks_seen: set[tuple] = set()  # (form action, event target, argument)
-        self.requested: set[str] = set()  # canonical URLs already requested by this run
+        self.requested: dict[str, str | None] = {}  # canonical URL -> the page that linked it, this run
+        self.too_deep: dict[str, str | None] = {}  # links not followed: past the depth limit
         self.listings_seen: set[tuple] = set()  # item links of each list page read
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_pages = crawler.settings.getint("PORTALIZE_MAX_PAGES")
+        spider.max_depth = crawler.settings.getint("PORTALIZE_MAX_DEPTH")
+        spider.max_asset_bytes = crawler.settings.getint("PORTALIZE_MAX_ASSET_BYTES")
         spider.db_url = crawler.settings.get("PORTALIZE_DB")
         spider.revalidate_all = crawler.settings.getbool("PORTALIZE_REVALIDATE_ALL")
         if crawler.settings.getbool("PORTALIZE_CONDITIONAL_REQUESTS", True):
@@ -91,16 +95,31 @@ class LegacySiteSpider(scrapy.Spider):
                                      meta={"kind": "feed", "referer": None, "dont_retry": True})
 
     # -- what to follow -------------------------------------------------------------------
-    def _request(self, url: str, referer: str | None, kind: str):
+    def _request(self, url: str, referer: str | None, kind: str, depth: int = 0):
         """A request for a canonical URL this spider has not asked for yet (menus and pagers
         repeat links on every page: they are dropped here, before Scrapy builds and fingerprints
-        a request). Yields nothing for a repeat; a resumed crawl relies on Scrapy's own dupefilter."""
+        a request). Yields nothing for a repeat; a resumed crawl relies on Scrapy's own dupefilter.
+        Links past PORTALIZE_MAX_DEPTH are not followed but remembered for the crawl report;
+        files get their own size cap (PORTALIZE_MAX_ASSET_BYTES) instead of DOWNLOAD_MAXSIZE."""
         url = canonical_url(url, self.discovery.get("drop_params") or ())
         if url in self.requested:
             return
-        self.requested.add(url)
+        if self.max_depth and depth > self.max_depth and kind != "asset":
+            if url not in self.too_deep:
+                self.too_deep[url] = referer
+                self.crawler.stats.set_value("portalize/depth_limited", len(self.too_deep))
+            return
+        self.requested[url] = referer
+        meta = {"kind": kind, "referer": referer, "depth": depth}
+        if kind == "asset" and self.max_asset_bytes:
+            meta["download_maxsize"] = self.max_asset_bytes
         callback = self.parse_asset if kind == "asset" else self.parse
-        yield scrapy.Request(url, callback=callback, errback=self.on_error, meta={"kind": kind, "referer": referer})
+        yield scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+
+    @staticmethod
+    def _depth(response) -> int:
+        """Depth of the links on this page: one more than the page's own."""
+        return response.meta.get("depth", 0) + 1
 
     def _wanted(self, url: str) -> bool:
         if not url.startswith(("http://", "https://")):
@@ -110,6 +129,8 @@ class LegacySiteSpider(scrapy.Spider):
         return not (self._skip_re and self._skip_re.search(url))
 
     def _kind(self, url: str) -> str:
+        if FILE_LINK.search(urlsplit(url).path):
+            return "asset"  # a file linked from a menu or list is still a file: its own size cap
         return "item" if self._item_re and self._item_re.search(url) else "list"
 
     def _links(self, response, selectors) -> list[str]:
@@ -162,11 +183,11 @@ class LegacySiteSpider(scrapy.Spider):
         for link in self._links(response, [*self.discovery.get("sections", ()), *self.discovery.get("items", ()),
                                            *self.discovery.get("pagination", ())]):
             if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
-                yield from self._request(link, referer=url, kind=self._kind(link))
+                yield from self._request(link, referer=url, kind=self._kind(link), depth=self._depth(response))
         if kind == "item":
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link):
-                    yield from self._request(link, referer=url, kind="asset")
+                    yield from self._request(link, referer=url, kind="asset", depth=self._depth(response))
         if kind == "list":
             yield from self._postbacks(response, url)
         for feed in self._links(response, FEED_LINKS):
@@ -212,7 +233,8 @@ class LegacySiteSpider(scrapy.Spider):
             except ValueError:  # no postback form on this page
                 continue
             yield request.replace(callback=self.parse, errback=self.on_error, dont_filter=True,
-                                  meta={"kind": "list", "referer": url, "postback": argument, "page_url": page_url})
+                                  meta={"kind": "list", "referer": url, "postback": argument, "page_url": page_url,
+                                        "depth": self._depth(response)})
 
     def _stored(self, response, url: str):
         """A 304 answer, replaced by the stored copy so its links are still followed."""
@@ -241,7 +263,7 @@ class LegacySiteSpider(scrapy.Spider):
                 yield scrapy.Request(link, callback=self.parse_sitemap, errback=self.on_error,
                                      meta={"kind": "feed", "referer": response.url})
             elif self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
-                yield from self._request(link, referer=response.url, kind=self._kind(link))
+                yield from self._request(link, referer=response.url, kind=self._kind(link), depth=self._depth(response))
 
     def parse_feed(self, response):
         self._count_page()
@@ -256,7 +278,7 @@ class LegacySiteSpider(scrapy.Spider):
         for link in selector.xpath("//item/link/text() | //entry/link/@href").getall():
             link = response.urljoin(link.strip())
             if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
-                yield from self._request(link, referer=response.url, kind=self._kind(link))
+                yield from self._request(link, referer=response.url, kind=self._kind(link), depth=self._depth(response))
 
     def on_probe_error(self, failure):
         self.crawler.stats.inc_value("portalize/sitemap_missing")
@@ -267,11 +289,19 @@ class LegacySiteSpider(scrapy.Spider):
 
     def _item(self, response, url: str, kind: str) -> PageItem:
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        error = response.meta.get("refused_redirect")
+        if response.status >= 500 and response.meta.get("retry_times"):
+            error = f"HTTP {response.status} after {response.meta['retry_times']} retries"
         return PageItem(url=url, kind=kind, status=response.status, body=response.body,
                         content_type=headers.get("Content-Type"), headers=headers,
-                        referer=response.meta.get("referer"), error=response.meta.get("refused_redirect"))
+                        referer=response.meta.get("referer"), error=error)
 
     def on_error(self, failure):
         request = failure.request
-        yield PageItem(url=request.url, kind=request.meta.get("kind", "list"), status=None,
-                       referer=request.meta.get("referer"), error=f"{failure.type.__name__}: {failure.value}")
+        error = f"{failure.type.__name__}: {failure.value}"
+        limit = request.meta.get("download_maxsize")
+        if "max size" in str(failure.value) and limit:
+            error = (f"file larger than the size cap of {limit:,} bytes (PORTALIZE_MAX_ASSET_BYTES); "
+                     f"not downloaded. {error}")
+        yield PageItem(url=request.meta.get("page_url") or request.url, kind=request.meta.get("kind", "list"),
+                       status=None, referer=request.meta.get("referer"), error=error)

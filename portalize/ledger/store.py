@@ -144,6 +144,11 @@ def finish_crawl_run(session: Session, agency: str, run_id: int, reason: str) ->
     return summary
 
 
+def stored_urls(session: Session, agency: str) -> set[str]:
+    """Every URL of the agency the ledger holds, answered or failed (any crawl run)."""
+    return set(session.scalars(select(Page.url).where(Page.agency == agency)))
+
+
 def pages_with_errors(session: Session, run_id: int) -> list[Page]:
     """Pages of a crawl run that ended in an error: no response, or a refused redirect."""
     return list(session.scalars(select(Page).where(Page.crawl_run == run_id, Page.error.is_not(None))))
