@@ -82,16 +82,22 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
 
     log_file = crawl_log_path()
     process = CrawlerProcess(crawl_settings(progress, max_pages, log_file, overrides))
-    crawlers, resumed = {}, []
+    crawlers, resumed, killed = {}, [], {}
     for agency in agencies:
         crawler = process.create_crawler(LegacySiteSpider)
         jobs = job_dir(agency.code)
-        if (jobs / "requests.seen").exists():
+        with transaction() as session:
+            killed[agency.code] = store.take_killed_runs(session, agency.code)
+        if killed[agency.code]:
+            # The last crawl died without saving Scrapy's queue (SIGKILL, power loss): its job
+            # state would filter the start pages as already seen. Resume from the ledger instead.
+            shutil.rmtree(jobs, ignore_errors=True)
+        elif (jobs / "requests.seen").exists():
             resumed.append(agency.code)
         crawler.settings.set("JOBDIR", str(jobs), priority="cmdline")
         crawlers[agency.code] = crawler
         process.crawl(crawler, agency=agency.code, origins=origins, mappings=str(config.mappings_dir()),
-                      platform=agency.platform.name)
+                      platform=agency.platform.name, resume_runs=killed[agency.code])
     process.start()
     results, failures = {}, []
     with transaction() as session:
@@ -103,6 +109,7 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
             summary["run"] = run_id
             summary["log"] = str(log_file)
             summary["resumed"] = code in resumed
+            summary["resumed_after_kill"] = killed.get(code, [])
             summary["known_not_rechecked"] = crawler.stats.get_value("portalize/known_not_rechecked", 0)
             if summary["status"] == "finished":
                 shutil.rmtree(job_dir(code), ignore_errors=True)

@@ -46,7 +46,7 @@ class LegacySiteSpider(scrapy.Spider):
     name = "legacy"
 
     def __init__(self, agency: str, origins=None, mappings: str | None = None, platform: str | None = None,
-                 **kwargs):
+                 resume_runs=(), **kwargs):
         super().__init__(**kwargs)
         registry = load_registry(mappings)
         self.agency = registry.agency(agency)
@@ -67,6 +67,9 @@ class LegacySiteSpider(scrapy.Spider):
         self.requested: dict[str, str | None] = {}  # canonical URL -> the page that linked it, this run
         self.too_deep: dict[str, str | None] = {}  # links not followed: past the depth limit
         self.listings_seen: set[tuple] = set()  # item links of each list page read
+        # Crawl runs that died abruptly: their stored articles are not fetched again.
+        self.resume_runs = [int(r) for r in (resume_runs.split(",") if isinstance(resume_runs, str) else resume_runs) if r]
+        self.resume_known: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -85,6 +88,8 @@ class LegacySiteSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        for request in self._resume_from_ledger():
+            yield request
         for url in self.agency.base_urls:
             for request in self._request(url, referer=None, kind="list"):
                 yield request
@@ -93,6 +98,22 @@ class LegacySiteSpider(scrapy.Spider):
             for path in self.discovery.get("sitemaps") or ["/sitemap.xml"]:
                 yield scrapy.Request(f"{origin}{path}", callback=self.parse_sitemap, errback=self.on_probe_error,
                                      meta={"kind": "feed", "referer": None, "dont_retry": True})
+
+    def _resume_from_ledger(self):
+        """After an abrupt stop: articles the dead run stored are known (not fetched again);
+        their files not stored yet are requested now. Lists are re-read (conditionally), so
+        every article they show and the dead run never reached is still found."""
+        if not self.resume_runs:
+            return
+        with sessionmaker_for(self.db_url)() as session:
+            items = store.stored_items(session, self.agency.code, self.resume_runs)
+            stored = store.stored_urls(session, self.agency.code)
+        for url, body, content_type in items:
+            self.resume_known.add(url)
+            page = HtmlResponse(url=url, body=body, headers={"Content-Type": content_type or "text/html"})
+            for link in self._links(page, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
+                if self._wanted(link) and canonical_url(link, self.discovery.get("drop_params") or ()) not in stored:
+                    yield from self._request(link, referer=url, kind="asset", depth=1)
 
     # -- what to follow -------------------------------------------------------------------
     def _request(self, url: str, referer: str | None, kind: str, depth: int = 0):
@@ -153,9 +174,14 @@ class LegacySiteSpider(scrapy.Spider):
         """Re-crawls skip stored articles that only an unchanged list, sitemap or feed points at:
         an edited article changes the list that shows it, which then re-checks its items.
         PORTALIZE_REVALIDATE_ALL re-checks every stored page."""
-        if not unchanged_source or self.revalidate_all:
+        if self.revalidate_all:
             return True
         canonical = canonical_url(link, self.discovery.get("drop_params") or ())
+        if canonical in self.resume_known:
+            self.not_rechecked.add(canonical)
+            return False
+        if not unchanged_source:
+            return True
         if canonical in self.validators:
             self.not_rechecked.add(canonical)
             self.crawler.stats.set_value("portalize/known_not_rechecked", len(self.not_rechecked))

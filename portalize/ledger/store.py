@@ -50,6 +50,22 @@ def start_crawl_run(session: Session, agency: str) -> int:
     return run.id
 
 
+def take_killed_runs(session: Session, agency: str) -> list[int]:
+    """Crawl runs of the agency still marked running: their process died without closing them
+    (SIGKILL, power loss). Marked `killed` and returned, so a new crawl can resume from them."""
+    runs = list(session.scalars(select(CrawlRun).where(CrawlRun.agency == agency, CrawlRun.status == "running")))
+    for run in runs:
+        run.status = "killed"
+    return [run.id for run in runs]
+
+
+def stored_items(session: Session, agency: str, run_ids) -> list[tuple[str, bytes, str | None]]:
+    """(url, body, content type) of the article pages stored by the given crawl runs."""
+    pages = session.scalars(select(Page).where(Page.agency == agency, Page.crawl_run.in_(list(run_ids)),
+                                               Page.kind == "item", Page.status == 200))
+    return [(p.url, load_body(session, p.sha256), p.content_type) for p in pages]
+
+
 def save_body(session: Session, body: bytes) -> str:
     """Store a body once per sha256 (one INSERT .. ON CONFLICT DO NOTHING, no read of the blob)."""
     digest = hashlib.sha256(body).hexdigest()
