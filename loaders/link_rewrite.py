@@ -20,6 +20,7 @@ class UrlMap:
     files: dict[str, str] = field(default_factory=dict)
     legacy_hosts: set[str] = field(default_factory=set)
     drop_params: dict[str, tuple] = field(default_factory=dict)  # host -> parameters to drop
+    copies: dict = field(default_factory=dict)  # uid -> CrossReference to the first publisher's item
 
     def canonical(self, url: str) -> str:
         host = (urlsplit(url).hostname or "").lower()

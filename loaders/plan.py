@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from html import escape
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
@@ -13,6 +14,8 @@ from sqlalchemy import select, update
 from portalize.errors import ArchiveOnly
 from portalize.ledger.db import transaction
 from portalize.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, utcnow
+from transform.duplicates import content_fingerprint
+from transform.markdown import to_markdown
 
 from .base import fields_hash, item_fields
 from .diff import field_diff
@@ -49,6 +52,7 @@ def build_url_map(session, registry, portal) -> UrlMap:
             url_map.drop_params[host] = tuple(agency.platform.discovery.get("drop_params") or ())
     for row in session.scalars(select(IdMap)):
         url_map.pages[row.source_url] = row.portal_url
+    same_content: dict[str, list] = {}
     for staged in session.scalars(select(StagedArticle).where(StagedArticle.status == "ok")):
         agency = registry.agencies.get(staged.agency)
         if agency is None or agency.disposition != "migrate":
@@ -60,7 +64,33 @@ def build_url_map(session, registry, portal) -> UrlMap:
         for asset in (data.get("attachments") or []) + (data.get("images") or []):
             if asset.get("sha256"):
                 url_map.files[asset["url"]] = portal.asset_url(asset["sha256"], asset["filename"])
+        key = content_fingerprint(data["title"], data.get("body_html"))
+        same_content.setdefault(key, []).append((data.get("published_at") or "9999", agency.code, staged.uid,
+                                                 target, agency.name))
+    for copies in same_content.values():
+        if len({c[1] for c in copies}) > 1:
+            # Re-posted by several units: the first publisher keeps the article; the others
+            # point to it (a cross-reference), so the portal never holds two copies.
+            owner = min(copies)
+            for copy in copies:
+                if copy[1] != owner[1]:
+                    url_map.copies[copy[2]] = CrossReference(owner[2], owner[3], owner[4])
     return url_map
+
+
+@dataclass(frozen=True)
+class CrossReference:
+    uid: str
+    url: str
+    agency_name: str
+
+
+def cross_reference_fields(fields: dict, owner: CrossReference) -> dict:
+    """The fields of a re-posted article on the portal: its title and summary, and a link to
+    the first publisher's item instead of a second copy of the body and files."""
+    body = (f'<p>Nội dung này đã được {escape(owner.agency_name)} đăng trên cổng: '
+            f'<a href="{escape(owner.url)}">{escape(fields["title"])}</a></p>')
+    return {**fields, "body_html": body, "body_markdown": to_markdown(body), "attachments": [], "images": []}
 
 
 def _entry(staged: StagedArticle, mapped: IdMap | None, portal, url_map: UrlMap) -> PlannedEntry:
@@ -68,11 +98,15 @@ def _entry(staged: StagedArticle, mapped: IdMap | None, portal, url_map: UrlMap)
         return PlannedEntry(staged.uid, "skip", staged.data.get("source_url", ""), reason=staged.reason,
                             expected_hash=staged.content_hash)
     fields, unresolved = rewrite_fields(item_fields(staged.data), url_map)
+    owner = url_map.copies.get(staged.uid)
+    if owner:
+        fields, unresolved = cross_reference_fields(fields, owner), []
     new_hash = fields_hash(fields)
     base = dict(uid=staged.uid, title=fields["title"], expected_hash=staged.content_hash,
                 expected_map_hash=mapped.portal_hash if mapped else None, fields=fields, unresolved=unresolved)
     if mapped is None:
-        return PlannedEntry(action="create", diff=field_diff(None, fields), **base)
+        reason = f"same content as {owner.uid} ({owner.agency_name}): loaded as a cross-reference" if owner else None
+        return PlannedEntry(action="create", diff=field_diff(None, fields), reason=reason, **base)
     current = portal.read_item(mapped.portal_id)
     if current is None:
         return PlannedEntry(action="create", reason="the item loaded earlier is gone from the portal; it will be created again",

@@ -26,9 +26,9 @@ def test_crawl_counts_and_summary(crawled_template):
                     ("xa-hoaxuan", "item"): 7, ("xa-hoaxuan", "list"): 4, ("xa-hoaxuan", "asset"): 2,
                     ("xa-hoaxuan", "feed"): 2,
                     ("skhcn", "item"): 4, ("skhcn", "list"): 4, ("skhcn", "asset"): 2,
-                    ("stc", "item"): 4, ("stc", "list"): 4, ("stc", "asset"): 2,
+                    ("stc", "item"): 5, ("stc", "list"): 5, ("stc", "asset"): 2,
                     ("sgddt", "item"): 6, ("sgddt", "list"): 5, ("sgddt", "asset"): 3,
-                    ("xtdt", "item"): 4, ("xtdt", "list"): 3, ("xtdt", "asset"): 2, ("xtdt", "feed"): 3}
+                    ("xtdt", "item"): 6, ("xtdt", "list"): 5, ("xtdt", "asset"): 5, ("xtdt", "feed"): 3}
     runs = db.execute("select agency, status from crawl_runs order by agency").fetchall()
     assert runs == [(code, "finished") for code in ("sgddt", "skhcn", "stc", "stnmt", "xa-hoaxuan", "xtdt")]
 

@@ -250,3 +250,22 @@ def test_links_and_images_point_at_the_portal_after_apply(crawled):
     assert any(f"/documents/{sha[:16]}/{name}" in image_body for sha, name in media)
     assert "stnmt.tinhmau.gov.vn/documents" not in image_body
     assert len(urls) == 14
+
+
+def test_an_article_reposted_by_two_units_is_loaded_once(crawled):
+    """Sở KH&CN published it first; the investment centre's WordPress site re-posted it word for
+    word. The portal gets one article and, on the centre's subsite, a cross-reference to it."""
+    invoke("transform", "skhcn", "xtdt", "-s")
+    original = next(e for e in plan_json("skhcn")["entries"] if e["title"].startswith("Công bố chỉ số"))
+    assert original["action"] == "create" and original["reason"] is None
+    copy = next(e for e in plan_json("xtdt")["entries"] if e["title"].startswith("Công bố chỉ số"))
+    assert copy["action"] == "create"
+    assert copy["reason"] == f"same content as {original['uid']} (Sở Khoa học và Công nghệ): loaded as a cross-reference"
+    def planned_body(uid):
+        fields = ledger_db(crawled).execute("select fields from plan_entries where uid = ? order by id desc",
+                                            (uid,)).fetchone()[0]
+        return json.loads(fields)["body_html"]
+    body = planned_body(copy["uid"])
+    assert "Nội dung này đã được Sở Khoa học và Công nghệ đăng trên cổng" in body
+    assert "/web/skhcn/" in body and "31,5 điểm" not in body  # a link to the original, not a second copy
+    assert "31,5 điểm" in planned_body(original["uid"])

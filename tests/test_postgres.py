@@ -37,8 +37,8 @@ def test_batch_and_apply_with_a_postgres_ledger(tmp_path, pg_url, sample_server)
         from portalize.ledger.db import alembic_config
         head = ScriptDirectory.from_config(alembic_config(pg_url)).get_current_head()
         assert conn.execute(sa.text("select version_num from alembic_version")).scalar() == head
-        assert conn.execute(sa.text("select count(*) from id_map")).scalar() == 32
-        assert conn.execute(sa.text("select count(*) from pages where status = 200")).scalar() == 77
+        assert conn.execute(sa.text("select count(*) from id_map")).scalar() == 35
+        assert conn.execute(sa.text("select count(*) from pages where status = 200")).scalar() == 86
         events = dict(conn.execute(sa.text("select event, count(*) from agency_events group by event")).all())
     engine.dispose()
     assert events["crawled"] == 12 and events["loaded"] == 12 and events["registered"] == 6

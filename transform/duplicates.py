@@ -11,7 +11,11 @@ from .taxonomy import fold
 
 def fingerprint(article: Article) -> str:
     """Same title and same body text (diacritics, case and spacing aside) -> same fingerprint."""
-    text = fold(article.title) + "\n" + fold(html_text(article.body_html))
+    return content_fingerprint(article.title, article.body_html)
+
+
+def content_fingerprint(title: str, body_html: str) -> str:
+    text = fold(title or "") + "\n" + fold(html_text(body_html or ""))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

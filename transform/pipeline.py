@@ -17,7 +17,7 @@ from .extract import extract_fields
 from .markdown import to_markdown
 from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage
-from .taxonomy import KIND_BY_GROUP, assign_group
+from .taxonomy import KIND_BY_GROUP, assign_group, fold
 from .urls import canonical_url, uid_for
 
 
@@ -41,6 +41,17 @@ class Mapping:
 
 
 _DOCUMENT_LABEL = re.compile(r"(s[ốo]|k[ýy])\s+(k[ýy]\s+)?hi[ệe]u", re.I)  # "Số ký hiệu", "Ký hiệu", "Số hiệu"
+_MEDIA_CATEGORIES = {"thu vien anh", "thu vien hinh anh", "thu vien video", "video", "video clip", "album anh",
+                     "hinh anh", "phong su anh", "anh hoat dong", "media", "da phuong tien"}
+
+
+def _is_media(category: str | None, body_html: str) -> bool:
+    """A photo or video page: filed under a gallery category, or mostly pictures with little text."""
+    if category and fold(category) in _MEDIA_CATEGORIES:
+        return True
+    return body_html.count("<img") >= 3 and len(html_text(body_html)) < 400
+
+
 _BYLINE = re.compile(r"^(nguồn tin|nguồn|tác giả|theo)\s*:\s*", re.I)
 
 
@@ -165,6 +176,8 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     body_html = sanitize(values["body"], url)
     author, source_name = _byline(values.get("author"))
     kind = KIND_BY_GROUP.get(group, "article")
+    if kind == "article" and _is_media(values.get("category"), body_html):
+        kind = "media"
     document = None
     if kind == "document" or _DOCUMENT_LABEL.search(html):
         # A legal document is one by its category, or by a property table naming its number

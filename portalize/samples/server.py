@@ -103,6 +103,11 @@ def sample_file(name: str, title: str) -> bytes:
     return buffer.getvalue()
 
 
+def files_of(article: dict) -> list[str]:
+    """The file names an article links: its image, its attachment, its gallery."""
+    return [n for n in (article.get("image"), article.get("attachment"), *(article.get("gallery") or [])) if n]
+
+
 @dataclass
 class Reply:
     status: int
@@ -149,9 +154,9 @@ class SampleSites:
                     self.pages[(host, self._key(style, url))] = ("list.html", context)
             for a in cat["articles"]:
                 self.pages[(host, self._key(style, style.article_url(a)))] = ("article.html", {"category": cat, "a": a})
-                for name in (a.get("image"), a.get("attachment")):
-                    key = (host, self._key(style, style.asset_url(a, name))) if name else None
-                    if key and key not in self.assets:  # a file shared by several pages is one file
+                for name in files_of(a):
+                    key = (host, self._key(style, style.asset_url(a, name)))
+                    if key not in self.assets:  # a file shared by several pages is one file
                         suffix = Path(name).suffix.lower()
                         headers = {}
                         if "?" in style.asset_url(a, name):  # served by a script: the name is in a header
