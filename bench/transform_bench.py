@@ -4,7 +4,7 @@ same pages in the same run, plus peak memory.
     .venv/bin/python bench/transform_bench.py [--rounds 5]
 
 - mapped: portalize transform_page with the agency's platform mapping, on the sample sites'
-  13 article pages (Liferay and NukeViet styles);
+  35 article pages (Liferay, NukeViet, WebSphere, SharePoint, DotNetNuke, WordPress);
 - automatic: transform_page with no mapping, on the 62 Zyte benchmark pages;
 - baseline: trafilatura.extract(html, url) on the same pages.
 """
@@ -36,9 +36,9 @@ def sample_pages():
     for host, site in sites.sites.items():
         for cat in site["categories"]:
             for a in cat["articles"]:
-                path = (f"/-/asset_publisher/{site['portlet']}/content/{a['slug']}" if site["style"] == "liferay"
-                        else f"/vi/news/{cat['slug']}/{a['slug']}-{a['id']}.html")
+                path = sites.styles[host].article_url(a)
                 reply = sites.route(host, path)
+                assert reply.status == 200, path
                 yield f"http://{host}{path}", reply.body, reply.content_type, by_host[host]
 
 

@@ -160,10 +160,9 @@ def repair_text(text: str) -> Repair:
     if not text or text.isascii():
         return Repair(text, None)
     nfc = unicodedata.normalize("NFC", text)
-    base = score(nfc)
     if not _suspicious(nfc):
         return Repair(nfc, "nfd" if nfc != text else None)
-    best_name, best_text, best_score = None, nfc, base
+    best_name, best_text, best_score = None, nfc, score(nfc)
     for name, candidate in _candidates(nfc):
         candidate = unicodedata.normalize("NFC", candidate)
         value = score(candidate)

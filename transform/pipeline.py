@@ -112,11 +112,15 @@ def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
     return out
 
 
+_SAMPLE_CHARS = 4000
+
+
 def _repair_legacy_text(values: dict, warnings: list) -> None:
     """Decide once per page whether its text is in a legacy Vietnamese encoding (TCVN3, VNI,
     Windows-1258, UTF-8 mojibake, NFD), then re-read every text field and the body with it."""
     body_text = html_text(values.get("body") or "")
-    sample = " ".join(v for v in (values.get("title"), values.get("summary"), body_text) if v)
+    # The first few thousand characters decide as well as the whole page, at a fraction of the cost.
+    sample = " ".join(v for v in (values.get("title"), values.get("summary"), body_text) if v)[:_SAMPLE_CHARS]
     repair = repair_text(sample)
     if repair.encoding is None:
         return

@@ -74,9 +74,16 @@ class Article:
         return dataclasses.asdict(self)
 
     def compute_hash(self) -> str:
-        data = self.to_dict()
-        payload = json.dumps({k: data[k] for k in self.HASHED}, sort_keys=True, ensure_ascii=False)
+        # Only the hashed fields are converted (asdict of the whole article costs more than the hash).
+        data = {k: _plain(getattr(self, k)) for k in self.HASHED}
+        payload = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _plain(value):
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
 
 
 @dataclass
