@@ -37,8 +37,10 @@ def families(tmp_path_factory):
         crawl = run_portalize("crawl", *AGENCY_BY_HOST.values(), "-s", *origins, env_extra=env)
         fetches = dict(server.sites.fetches)
         transform = run_portalize("transform", *AGENCY_BY_HOST.values(), "-s", env_extra=env)
-        yield {"db": sqlite3.connect(base / "var" / "portalize.db"), "sites": server.sites, "fetches": fetches,
-               "crawl": crawl.stdout, "transform": transform.stdout}
+        db = sqlite3.connect(base / "var" / "portalize.db")
+        yield {"db": db, "sites": server.sites, "fetches": fetches, "crawl": crawl.stdout,
+               "transform": transform.stdout}
+        db.close()
 
 
 @pytest.mark.parametrize("host", list(AGENCY_BY_HOST))

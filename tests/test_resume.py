@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from contextlib import closing
 
 import pytest
 
@@ -51,7 +52,8 @@ def test_killed_crawl_resumes_without_losing_or_duplicating(workspace, generated
     while time.time() < deadline and stored < 400:
         time.sleep(0.05)
         try:
-            stored = sqlite3.connect(db_path).execute("select count(*) from pages").fetchone()[0]
+            with closing(sqlite3.connect(db_path)) as db:
+                stored = db.execute("select count(*) from pages").fetchone()[0]
         except sqlite3.OperationalError:  # not created yet, or locked for a moment
             pass
     proc.send_signal(signal.SIGKILL)
