@@ -229,10 +229,10 @@ def _print_crawl(results: dict) -> None:
                       markup=False)
         if s.get("resumed"):
             console.print(f"  resumed the interrupted crawl of {code}", markup=False)
-        if s.get("resumed_after_kill"):
-            runs = ", ".join(map(str, s["resumed_after_kill"]))
-            console.print(f"  resumed from the ledger after crawl run {runs} of {code} stopped abruptly "
-                          "(pages it stored were kept and not fetched again)", markup=False)
+        for run, status in s.get("resumed_from_ledger", []):
+            why = "stopped abruptly" if status == "killed" else "stopped at its page limit"
+            console.print(f"  resumed from the ledger after crawl run {run} of {code} {why} "
+                          "(articles it stored were kept and not fetched again)", markup=False)
         if s.get("status") == "interrupted":
             console.print(f"  interrupted; pages fetched so far are kept. Run `portalize crawl {code}` to resume.",
                           markup=False)

@@ -70,7 +70,7 @@ def crawl_settings(progress: bool, max_pages: int | None = None, log_file=None, 
         settings.set(name, value, priority="cmdline")
     settings.set("PORTALIZE_PROGRESS", progress)
     if max_pages:
-        settings.set("PORTALIZE_MAX_PAGES", max_pages)
+        settings.set("PORTALIZE_MAX_PAGES", max_pages, priority="cmdline")  # wins over an agency file
     return settings
 
 
@@ -82,22 +82,26 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
 
     log_file = crawl_log_path()
     process = CrawlerProcess(crawl_settings(progress, max_pages, log_file, overrides))
-    crawlers, resumed, killed = {}, [], {}
+    crawlers, resumed, unfinished = {}, [], {}  # code -> [(run id, status)] to build on from the ledger
     for agency in agencies:
         crawler = process.create_crawler(LegacySiteSpider)
         jobs = job_dir(agency.code)
         with transaction() as session:
-            killed[agency.code] = store.take_killed_runs(session, agency.code)
-        if killed[agency.code]:
-            # The last crawl died without saving Scrapy's queue (SIGKILL, power loss): its job
-            # state would filter the start pages as already seen. Resume from the ledger instead.
+            unfinished[agency.code] = store.take_unfinished_runs(session, agency.code)
+        if unfinished[agency.code]:
+            # The last crawl died without saving Scrapy's queue (SIGKILL, power loss) or stopped
+            # at its page limit with requests in flight: its job state would filter the start
+            # pages as already seen and lose those requests. Resume from the ledger instead.
             shutil.rmtree(jobs, ignore_errors=True)
         elif (jobs / "requests.seen").exists():
             resumed.append(agency.code)
         crawler.settings.set("JOBDIR", str(jobs), priority="cmdline")
+        for name, value in agency.crawl_settings.items():
+            # The agency file's own politeness and limits; `-S` on the command line still wins.
+            crawler.settings.set(name, value, priority="spider")
         crawlers[agency.code] = crawler
         process.crawl(crawler, agency=agency.code, origins=origins, mappings=str(config.mappings_dir()),
-                      platform=agency.platform.name, resume_runs=killed[agency.code])
+                      platform=agency.platform.name, resume_runs=[run for run, _ in unfinished[agency.code]])
     process.start()
     results, failures = {}, []
     with transaction() as session:
@@ -109,7 +113,7 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
             summary["run"] = run_id
             summary["log"] = str(log_file)
             summary["resumed"] = code in resumed
-            summary["resumed_after_kill"] = killed.get(code, [])
+            summary["resumed_from_ledger"] = unfinished.get(code, [])
             summary["known_not_rechecked"] = crawler.stats.get_value("portalize/known_not_rechecked", 0)
             if summary["status"] == "finished":
                 shutil.rmtree(job_dir(code), ignore_errors=True)

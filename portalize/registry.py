@@ -25,7 +25,13 @@ DISCOVERY_KEYS = ("sections", "items", "pagination", "postback", "item_url_patte
 SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
 PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "traps")
 AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "successor", "disposition",
-               "target_date", "categories", "robots", "local_test_host", "overrides")
+               "target_date", "categories", "robots", "local_test_host", "overrides", "crawl")
+# Scrapy and portalize settings an agency file may set for its own crawl (politeness and limits).
+CRAWL_SETTINGS = ("DOWNLOAD_DELAY", "RANDOMIZE_DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
+                  "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY",
+                  "AUTOTHROTTLE_TARGET_CONCURRENCY", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "RETRY_TIMES",
+                  "USER_AGENT", "PORTALIZE_MAX_PAGES", "PORTALIZE_MAX_DEPTH", "PORTALIZE_MAX_ASSET_BYTES",
+                  "PORTALIZE_RETRY_BACKOFF", "PORTALIZE_RETRY_BACKOFF_MAX")
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class Agency:
     source_file: str = ""
     platform_declared: bool = True  # False: no `platform:` in the file; detected at registration
     local_test_host: bool = False  # redirects to private/loopback addresses allowed (test sites only)
+    crawl_settings: dict = field(default_factory=dict)  # this agency's own crawl settings (`crawl:`)
 
 
 @dataclass
@@ -296,9 +303,16 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
         if profile and group not in group_codes:
             problems.add(path, f"categories.{name}", f"unknown content group {group!r}; valid: {', '.join(sorted(group_codes))}")
     target_date = _date(data.get("target_date"), path, "target_date", problems)
-    if len(problems) > before:
-        return None
-    platform = _with_overrides(platforms[platform_name], data.get("overrides"), path, problems)
+    crawl = data.get("crawl") or {}
+    if not isinstance(crawl, dict):
+        problems.add(path, "crawl", "must be a mapping of setting names to values")
+        crawl = {}
+    _unknown_keys(crawl, CRAWL_SETTINGS, path, "crawl.", problems)
+    for name, value in crawl.items():
+        if name != "USER_AGENT" and not isinstance(value, (int, float, bool)):
+            problems.add(path, f"crawl.{name}", f"{value!r} must be a number or true/false")
+    platform = _with_overrides(platforms[platform_name], data.get("overrides"), path, problems) \
+        if platform_name in platforms else None
     if len(problems) > before:
         return None
     return Agency(code=code, name=data["name"], level=data["level"], platform=platform,
@@ -307,7 +321,7 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
                   disposition=disposition, successor=data.get("successor"), target_date=target_date,
                   categories=dict(categories), obey_robots=bool(data.get("robots", True)),
                   source_file=str(path), platform_declared="platform" in data,
-                  local_test_host=bool(data.get("local_test_host", False)))
+                  local_test_host=bool(data.get("local_test_host", False)), crawl_settings=dict(crawl))
 
 
 def load_registry(root: Path | None = None) -> Registry:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -233,3 +234,24 @@ def test_interrupted_crawl_resumes_without_losing_or_refetching(workspace, sampl
     assert not (workspace / "var" / "jobs" / "stnmt").exists()  # finished: job state removed
     runs = db.execute("select status from crawl_runs order by id").fetchall()
     assert runs == [("interrupted",), ("finished",)]
+
+
+def test_an_agency_file_carries_its_own_crawl_settings(workspace, sample_server):
+    root = workspace / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    path = root / "agencies" / "stnmt.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "crawl:\n  PORTALIZE_MAX_PAGES: 5\n"
+                    "  CONCURRENT_REQUESTS_PER_DOMAIN: 2\n  AUTOTHROTTLE_ENABLED: false\n", encoding="utf-8")
+    env = {"PORTALIZE_MAPPINGS": str(root)}
+    origin = ["--origin", f"stnmt.tinhmau.gov.vn={sample_server.url}"]
+    limited = run_portalize("crawl", "stnmt", "-s", *origin, env_extra=env)
+    assert "stopped early: page limit of 5 reached for agency stnmt" in limited.stdout
+    log = limited.stdout.rsplit("Crawl log: ", 1)[1].strip()
+    assert "'CONCURRENT_REQUESTS_PER_DOMAIN': 2" in Path(log).read_text(encoding="utf-8")
+    # The command line still wins over the agency file.
+    wider = run_portalize("crawl", "stnmt", "-s", "--max-pages", "9", *origin, env_extra=env)
+    assert "page limit of 9 reached" in wider.stdout
+    # A page-limited crawl's in-flight requests were dropped, not queued: the next crawl builds
+    # on the ledger (stored articles are not fetched again) instead of Scrapy's job state.
+    assert "resumed from the ledger after crawl run 1 of stnmt stopped at its page limit" in wider.stdout
+    assert ledger(workspace).execute("select count(*), count(distinct url) from pages").fetchone()[0] > 5

@@ -41,7 +41,8 @@ def broken_mappings(tmp_path, monkeypatch):
     (root / "agencies" / "override.yml").write_text(
         "code: override\nname: Sở Ghi đè\nlevel: department\nplatform: liferay\n"
         "legacy: {base_urls: ['http://x.tinhmau.gov.vn/']}\ntarget: {subsite: X, path: /web/x}\n"
-        "overrides: {fields: {title: [], colour: ['h1']}, discovery: {sitemaps: ['sitemap.xml']}, extra: 1}\n",
+        "overrides: {fields: {title: [], colour: ['h1']}, discovery: {sitemaps: ['sitemap.xml']}, extra: 1}\n"
+        "crawl: {DOWNLOAD_DELAY: slow, ITEM_PIPELINES: 1}\n",
         encoding="utf-8")
     (root / "platforms" / "empty.yml").write_text(
         "name: empty\ndiscovery: {sections: [], items: ['a::attr(href)'], pagination: ['a'], item_url_patterns: ['x']}\n"
@@ -68,6 +69,8 @@ def test_every_problem_is_reported_as_file_key_message(broken_mappings):
         "mappings/agencies/override.yml:overrides.fields.title: must be a non-empty list of selectors",
         "mappings/agencies/override.yml:overrides.fields.colour: unknown key; valid keys: title,",
         "mappings/agencies/override.yml:overrides.discovery.sitemaps[0]: 'sitemap.xml' must be a path starting with /",
+        "mappings/agencies/override.yml:crawl.DOWNLOAD_DELAY: 'slow' must be a number or true/false",
+        "mappings/agencies/override.yml:crawl.ITEM_PIPELINES: unknown key; valid keys: DOWNLOAD_DELAY,",
     ]
     for line in expected:
         assert any(p.startswith(line) for p in problems), f"missing {line!r} in {problems}"

@@ -50,13 +50,20 @@ def start_crawl_run(session: Session, agency: str) -> int:
     return run.id
 
 
-def take_killed_runs(session: Session, agency: str) -> list[int]:
-    """Crawl runs of the agency still marked running: their process died without closing them
-    (SIGKILL, power loss). Marked `killed` and returned, so a new crawl can resume from them."""
-    runs = list(session.scalars(select(CrawlRun).where(CrawlRun.agency == agency, CrawlRun.status == "running")))
+def take_unfinished_runs(session: Session, agency: str) -> list[tuple[int, str]]:
+    """The agency's latest crawl runs that a new crawl should build on from the ledger rather
+    than from Scrapy's job state, newest first, as (run id, why): runs still marked running
+    (their process died without closing them: SIGKILL, power loss; marked `killed` now) and
+    runs stopped by the page limit (their in-flight requests were dropped, not queued)."""
+    runs = session.scalars(select(CrawlRun).where(CrawlRun.agency == agency).order_by(CrawlRun.id.desc()))
+    found = []
     for run in runs:
-        run.status = "killed"
-    return [run.id for run in runs]
+        if run.status not in ("running", "killed", "limited"):
+            break
+        if run.status == "running":
+            run.status = "killed"
+        found.append((run.id, run.status))
+    return found
 
 
 def stored_items(session: Session, agency: str, run_ids) -> list[tuple[str, bytes, str | None]]:
