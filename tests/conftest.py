@@ -67,3 +67,16 @@ def crawled(workspace, crawled_template):
     source, _ = crawled_template
     shutil.copytree(source / "var", workspace / "var", dirs_exist_ok=True)
     return workspace
+
+
+def mappings_with_agency(workspace: Path, code: str, name: str, platform: str, base_url: str) -> Path:
+    """A copy of the shipped mappings plus one test agency (robots.txt not obeyed) whose legacy
+    site is `base_url`; point PORTALIZE_MAPPINGS at the returned folder."""
+    root = workspace / "mappings"
+    shutil.copytree(ROOT / "mappings", root, dirs_exist_ok=True)
+    host = base_url.split("/")[2]
+    (root / "agencies" / f"{code}.yml").write_text(
+        f"code: {code}\nname: {name}\nlevel: department\nplatform: {platform}\nrobots: false\n"
+        f"legacy: {{base_urls: ['{base_url}'], hosts: [{host}]}}\n"
+        f"target: {{subsite: {name}, path: /web/{code}}}\n", encoding="utf-8")
+    return root

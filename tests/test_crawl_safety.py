@@ -3,7 +3,6 @@ and recorded; every other response is kept."""
 from __future__ import annotations
 
 import csv
-import shutil
 import sqlite3
 import threading
 import time
@@ -11,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .conftest import ROOT, run_portalize
+from .conftest import mappings_with_agency, run_portalize
 
 pytestmark = pytest.mark.integration
 
@@ -70,13 +69,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def tricky_agency(workspace, start_path: str):
     """Mappings with one more agency, `so-thu`, whose legacy site is the tricky test site."""
-    root = workspace / "mappings"
-    shutil.copytree(ROOT / "mappings", root)
-    (root / "agencies" / "so-thu.yml").write_text(
-        "code: so-thu\nname: Sở Thử nghiệm\nlevel: department\nplatform: generic\n"
-        f"legacy: {{base_urls: ['http://sothu.tinhmau.gov.vn{start_path}'], hosts: [sothu.tinhmau.gov.vn]}}\n"
-        "target: {subsite: Sở Thử nghiệm, path: /web/so-thu}\nrobots: false\n", encoding="utf-8")
-    return root
+    return mappings_with_agency(workspace, "so-thu", "Sở Thử nghiệm", "generic", f"http://sothu.tinhmau.gov.vn{start_path}")
 
 
 

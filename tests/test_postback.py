@@ -1,22 +1,16 @@
 """Postback paging (ASP.NET GridView): 32 list pages reached only by form POSTs."""
-import shutil
 import sqlite3
 
 import pytest
 
-from .conftest import ROOT, run_portalize
+from .conftest import mappings_with_agency, run_portalize
 from .sites.aspnet_postback import HOST, PAGES, PER_PAGE, Handler, PostbackSite
 
 pytestmark = pytest.mark.integration
 
 
 def test_postback_paged_list_is_crawled_completely(workspace):
-    root = workspace / "mappings"
-    shutil.copytree(ROOT / "mappings", root)
-    (root / "agencies" / "so-tu-phap.yml").write_text(
-        f"code: so-tu-phap\nname: Sở Tư pháp\nlevel: department\nplatform: aspnet\nrobots: false\n"
-        f"legacy: {{base_urls: ['http://{HOST}/portal/Default.aspx'], hosts: [{HOST}]}}\n"
-        "target: {subsite: Sở Tư pháp, path: /web/so-tu-phap}\n", encoding="utf-8")
+    root = mappings_with_agency(workspace, "so-tu-phap", "Sở Tư pháp", "aspnet", f"http://{HOST}/portal/Default.aspx")
     env = {"PORTALIZE_MAPPINGS": str(root)}
     with PostbackSite() as site:
         Handler.posts = 0

@@ -4,7 +4,6 @@ fetched again."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 
 from portalize.samples.generated import HOST, generated_server
 
-from .conftest import PORTALIZE, ROOT, run_portalize
+from .conftest import PORTALIZE, ROOT, mappings_with_agency, run_portalize
 
 pytestmark = pytest.mark.integration
 SITE_PAGES = 1000 + 51 + 1  # 1,000 articles, 51 list URLs (page 1 has two), the home page
@@ -35,12 +34,7 @@ def generated_site():
 
 def test_killed_crawl_resumes_without_losing_or_duplicating(workspace, generated_site):
     origin, fetches = generated_site
-    root = workspace / "mappings"
-    shutil.copytree(ROOT / "mappings", root)
-    (root / "agencies" / "so-lon.yml").write_text(
-        "code: so-lon\nname: Sở Lớn\nlevel: department\nplatform: nukeviet\nrobots: false\n"
-        f"legacy: {{base_urls: ['http://{HOST}/vi/'], hosts: [{HOST}]}}\n"
-        "target: {subsite: Sở Lớn, path: /web/so-lon}\n", encoding="utf-8")
+    root = mappings_with_agency(workspace, "so-lon", "Sở Lớn", "nukeviet", f"http://{HOST}/vi/")
     env = {**os.environ, "PORTALIZE_MAPPINGS": str(root)}
     env.pop("PYTHONWARNINGS", None)
     proc = subprocess.Popen([*PORTALIZE, "crawl", "so-lon", "-s", "--origin", f"{HOST}={origin}",

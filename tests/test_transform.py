@@ -14,7 +14,7 @@ import pytest
 from portalize.registry import load_registry
 from portalize.samples.server import files_of
 from portalize.transform_run import mapping_for
-from transform.pipeline import RawPage, disposition_filename, transform_page
+from transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
 from transform.schema import Article, Asset, SkippedPage
 from transform.urls import canonical_url
 
@@ -216,3 +216,14 @@ def test_same_article_under_two_urls_is_one_article_with_an_alias(sample_sites):
 def test_attachment_file_names_are_safe_and_readable(raw, safe):
     from transform.pipeline import safe_filename
     assert safe_filename(raw) == safe
+
+
+def test_automatic_mode_reads_the_section_from_breadcrumbs(sample_sites):
+    """Without any mapping, every sample article of the six families gets its legacy category
+    from the breadcrumb trail (or WordPress's rel="category" link)."""
+    for host, path, source in article_paths(sample_sites):
+        reply = sample_sites.route(host, path)
+        article = transform_page(RawPage(f"http://{host}{path}", 200, reply.body, reply.content_type),
+                                 Mapping(agency="auto"))
+        assert article.legacy_category == source["category"]["name"], path
+        assert article.field_sources["category"] == "auto:breadcrumb"

@@ -13,6 +13,7 @@ from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
 from .dates import parse_date
+from .taxonomy import fold
 
 # Whole paragraphs that are never article text (checked case-insensitively on short blocks).
 _BOILERPLATE = re.compile(
@@ -116,8 +117,31 @@ def auto_extract(html: str, url: str | None = None) -> tuple[dict, dict]:
     return {k: v for k, v in values.items() if v not in (None, "")}, sources
 
 
+# Breadcrumb trails as the legacy platforms and common themes mark them up.
+_BREADCRUMBS = ('//*[contains(@class, "breadcrumb") or contains(@id, "BREADCRUMB") or contains(@id, "breadcrumb")'
+                ' or contains(@itemtype, "BreadcrumbList") or @aria-label="breadcrumb"]')
+_HOME = {"trang chu", "home", "trang chinh"}
+
+
+def breadcrumb_category(page, title: str | None) -> str | None:
+    """The section a page sits in, from its breadcrumb trail (the last link that is neither
+    the home page nor the page itself), or from a link marked rel="category"."""
+    for trail in page.xpath(_BREADCRUMBS):
+        names = [" ".join(" ".join(a.itertext()).split()) for a in trail.iter("a")]
+        names = [n for n in names if n and fold(n) not in _HOME and n != title]
+        if names:
+            return names[-1]
+    tagged = page.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " category ")]')  # WordPress
+    return " ".join(" ".join(tagged[0].itertext()).split()) or None if tagged else None
+
+
 def _vietnamese_fallbacks(page, values: dict, sources: dict) -> None:
-    """Bylines and day-first dates as Vietnamese pages write them, where trafilatura found none."""
+    """Bylines, day-first dates and breadcrumb sections as Vietnamese pages write them, where
+    trafilatura found none."""
+    if not values.get("category"):
+        category = breadcrumb_category(page, values.get("title"))
+        if category:
+            values["category"], sources["category"] = category, "auto:breadcrumb"
     text_blocks = [" ".join(t.split()) for t in page.xpath("//body//text()") if t.strip()]
     if not values.get("author"):
         for block in reversed(text_blocks[-80:]):
