@@ -2,10 +2,27 @@
 which one did is recorded."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 TEXT_FIELDS = ("title", "date", "summary", "category", "author")
 LIST_FIELDS = ("attachments", "images")
+_TRANSLATOR = HTMLTranslator()
+
+
+@lru_cache(maxsize=2048)
+def _compiled(selector: str) -> etree.XPath:
+    """A mapping's CSS selector (with parsel's ::text and ::attr()) as compiled XPath, once:
+    evaluating it on the parsed tree skips parsel's per-result wrapping."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(selector), smart_strings=False)
+
+
+def _strings(root, selector: str) -> list[str]:
+    return [r if isinstance(r, str) else etree.tostring(r, method="html", encoding="unicode", with_tail=False)
+            for r in _compiled(selector)(root)]
 
 
 def _clean(parts: list[str]) -> str:
@@ -14,24 +31,25 @@ def _clean(parts: list[str]) -> str:
 
 def extract_fields(html: str, fields: dict) -> tuple[dict, dict]:
     """Returns (values, sources): values[field] is text, HTML (body) or a list of hrefs."""
-    doc = Selector(text=html)
+    root = Selector(text=html).root
     values: dict = {}
     sources: dict = {}
     for name in TEXT_FIELDS:
         for selector in fields.get(name, ()):
-            text = _clean(doc.css(selector).getall())
+            text = _clean(_strings(root, selector))
             if text:
                 values[name], sources[name] = text, selector
                 break
     for selector in fields.get("body", ()):
-        found = doc.css(selector)
-        if found and _clean(found[0].css("::text").getall()):
-            values["body"], sources["body"] = found[0].get(), selector
+        found = _compiled(selector)(root)
+        if found and not isinstance(found[0], str) and _clean(found[0].xpath(".//text()")):
+            values["body"], sources["body"] = etree.tostring(found[0], method="html", encoding="unicode",
+                                                             with_tail=False), selector
             break
     for name in LIST_FIELDS:
         seen: list[str] = []
         for selector in fields.get(name, ()):
-            for href in doc.css(selector).getall():
+            for href in _strings(root, selector):
                 href = href.strip()
                 if href and href not in seen:
                     seen.append(href)
