@@ -25,7 +25,7 @@ PAGES = {
     "/to-elsewhere": (302, "http://quangcao.example.com/"),
     "/flaky": (200, '<html><body><nav>' + "".join(f'<a href="/flaky/{n}">{n}</a>' for n in range(20)) +
                '<a href="/lich-cong-tac?ngay=2024-01-01">Lịch</a><a href="/big">Lớn</a>'
-               '<a href="/always-down">Hỏng</a><a href="/bai-viet.html">Bài</a><a href="/sau/1">Sâu</a></nav></body></html>'),
+               '<a href="/always-down">Hỏng</a><a href="/bai-viet.html">Bài</a><a href="/sau/1">Sâu</a><a href="/ds/1">Danh sách</a></nav></body></html>'),
     "/lich-cong-tac": (200, '<html><body><nav><a href="/lich-cong-tac?ngay=2024-01-02">Hôm sau</a></nav></body></html>'),
     "/big": (200, "<html><body>" + "Nội dung rất dài. " * 20000 + "</body></html>"),
     "/always-down": (503, "<html>Bảo trì</html>"),
@@ -34,9 +34,12 @@ PAGES = {
     "/tep/nho.pdf": (200, "%PDF-1.4 " + "0" * 150_000),
     "/tep/lon.pdf": (200, "%PDF-1.4 " + "0" * 300_000),
 }
-# A chain of pages, each one level deeper than the one before.
+# A chain of pages, each one level deeper than the one before; and a long list whose pages
+# link only to the next page (pagination does not count as depth).
 PAGES.update({f"/sau/{n}": (200, f'<html><body><nav><a href="/sau/{n + 1}">Tiếp</a></nav></body></html>')
               for n in range(1, 40)})
+PAGES.update({f"/ds/{n}": (200, f'<html><body><ul class="pagination"><li><a href="/ds/{n + 1}">Trang sau</a></li>'
+                                '</ul></body></html>') for n in range(1, 31)})
 REQUESTS = {"count": 0, "times": {}}
 
 
@@ -127,6 +130,8 @@ def test_failing_server_traps_and_oversized_responses(workspace, tricky_site):
     # The depth limit: /sau/1 is one link from the start page, so /sau/5 is the last one fetched.
     deep = sorted(int(u.rsplit("/", 1)[1]) for (u,) in db.execute("select url from pages where url like '%/sau/%'"))
     assert deep == [1, 2, 3, 4, 5]
+    listed = db.execute("select count(*) from pages where url like '%/ds/%' and status = 200").fetchone()
+    assert listed == (30,)  # all 30 pages of the list, though only 5 levels deep are allowed
     assert "depth limit reached: 1 links not followed" in result.stdout
     # The report of pages linked but never reached names each one, where it was linked from and why.
     report = workspace / "var" / "reports" / "crawl-so-thu-run1-unreached.csv"

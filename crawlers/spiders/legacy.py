@@ -131,7 +131,8 @@ class LegacySiteSpider(scrapy.Spider):
                 self.crawler.stats.set_value("portalize/depth_limited", len(self.too_deep))
             return
         self.requested[url] = referer
-        meta = {"kind": kind, "referer": referer, "depth": depth}
+        # Our own depth (Scrapy's DepthMiddleware rewrites meta["depth"] for every request).
+        meta = {"kind": kind, "referer": referer, "link_depth": depth}
         if kind == "asset" and self.max_asset_bytes:
             meta["download_maxsize"] = self.max_asset_bytes
         callback = self.parse_asset if kind == "asset" else self.parse
@@ -140,7 +141,7 @@ class LegacySiteSpider(scrapy.Spider):
     @staticmethod
     def _depth(response) -> int:
         """Depth of the links on this page: one more than the page's own."""
-        return response.meta.get("depth", 0) + 1
+        return response.meta.get("link_depth", 0) + 1
 
     def _wanted(self, url: str) -> bool:
         if not url.startswith(("http://", "https://")):
@@ -206,10 +207,15 @@ class LegacySiteSpider(scrapy.Spider):
             yield self._item(response, url, kind)
         if not isinstance(response, TextResponse) or response.status >= 400:
             return
-        for link in self._links(response, [*self.discovery.get("sections", ()), *self.discovery.get("items", ()),
-                                           *self.discovery.get("pagination", ())]):
-            if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
-                yield from self._request(link, referer=url, kind=self._kind(link), depth=self._depth(response))
+        # The next page of a list is the same list: pagination does not add depth, so a long
+        # list is never cut by PORTALIZE_MAX_DEPTH (it counts menu and item hops).
+        here = response.meta.get("link_depth", 0)
+        for links, depth in ((self._links(response, [*self.discovery.get("sections", ()),
+                                                     *self.discovery.get("items", ())]), here + 1),
+                             (self._links(response, self.discovery.get("pagination", ())), here)):
+            for link in links:
+                if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
+                    yield from self._request(link, referer=url, kind=self._kind(link), depth=depth)
         if kind == "item":
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link):
@@ -260,7 +266,7 @@ class LegacySiteSpider(scrapy.Spider):
                 continue
             yield request.replace(callback=self.parse, errback=self.on_error, dont_filter=True,
                                   meta={"kind": "list", "referer": url, "postback": argument, "page_url": page_url,
-                                        "depth": self._depth(response)})
+                                        "link_depth": response.meta.get("link_depth", 0)})  # same list
 
     def _stored(self, response, url: str):
         """A 304 answer, replaced by the stored copy so its links are still followed."""
