@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from html import escape
 from dataclasses import dataclass, field
+from html import escape
 
 from sqlalchemy import select, update
 

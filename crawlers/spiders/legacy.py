@@ -24,7 +24,9 @@ from ..urls import canonical_url, host_of
 
 
 POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
-FILE_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z|png|jpe?g|gif|webp|tiff?|mp3|mp4)$", re.I)
+# A link to a file: its path (before any query or fragment) ends in a file extension.
+FILE_LINK = re.compile(r"^[^?#]*\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z|png|jpe?g|gif|webp|tiff?|mp3|mp4)(?:[?#]|$)",
+                       re.I)
 FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="application/atom+xml"]::attr(href)')
 
 
@@ -151,7 +153,7 @@ class LegacySiteSpider(scrapy.Spider):
         return not (self._skip_re and self._skip_re.search(url))
 
     def _kind(self, url: str) -> str:
-        if FILE_LINK.search(urlsplit(url).path):
+        if FILE_LINK.match(url):
             return "asset"  # a file linked from a menu or list is still a file: its own size cap
         return "item" if self._item_re and self._item_re.search(url) else "list"
 
@@ -173,17 +175,13 @@ class LegacySiteSpider(scrapy.Spider):
 
     def _follow_item(self, link: str, unchanged_source: bool) -> bool:
         """Re-crawls skip stored articles that only an unchanged list, sitemap or feed points at:
-        an edited article changes the list that shows it, which then re-checks its items.
-        PORTALIZE_REVALIDATE_ALL re-checks every stored page."""
+        an edited article changes the list that shows it, which then re-checks its items. A crawl
+        resumed from the ledger skips the articles the stopped run stored. PORTALIZE_REVALIDATE_ALL
+        re-checks every stored page."""
         if self.revalidate_all:
             return True
         canonical = canonical_url(link, self.discovery.get("drop_params") or ())
-        if canonical in self.resume_known:
-            self.not_rechecked.add(canonical)
-            return False
-        if not unchanged_source:
-            return True
-        if canonical in self.validators:
+        if canonical in self.resume_known or (unchanged_source and canonical in self.validators):
             self.not_rechecked.add(canonical)
             self.crawler.stats.set_value("portalize/known_not_rechecked", len(self.not_rechecked))
             return False
@@ -214,8 +212,9 @@ class LegacySiteSpider(scrapy.Spider):
                                                      *self.discovery.get("items", ())]), here + 1),
                              (self._links(response, self.discovery.get("pagination", ())), here)):
             for link in links:
-                if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
-                    yield from self._request(link, referer=url, kind=self._kind(link), depth=depth)
+                link_kind = self._kind(link)
+                if self._wanted(link) and (link_kind != "item" or self._follow_item(link, unchanged)):
+                    yield from self._request(link, referer=url, kind=link_kind, depth=depth)
         if kind == "item":
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link):

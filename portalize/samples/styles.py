@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from abc import ABC, abstractmethod
 from urllib.parse import quote
 
 
@@ -16,7 +17,7 @@ def _tag(*parts) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
-class Style:
+class Style(ABC):
     name = ""
     feed_path: str | None = None
     sitemap_path = "/sitemap.xml"
@@ -30,15 +31,17 @@ class Style:
     def home_paths(self) -> list[str]:
         return ["/"]
 
+    @abstractmethod
     def list_urls(self, cat: dict, page: int) -> list[str]:
         """The URLs of list page `page` (first: the one links use); [] when only a postback reaches it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def article_url(self, a: dict) -> str:
-        raise NotImplementedError
+        """The path (and query) of an article page."""
 
+    @abstractmethod
     def asset_url(self, a: dict, name: str) -> str:
-        raise NotImplementedError
+        """The link to a file of an article, as its pages write it."""
 
     def significant(self, param: str) -> bool:
         """True when a query parameter changes which page the server answers."""
