@@ -223,7 +223,9 @@ def _print_crawl(results: dict) -> None:
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(s.get("by_status", {}).items()))
         kinds = ", ".join(f"{v} {k}" for k, v in sorted(s.get("by_kind", {}).items()))
         unchanged = f"; {s['not_modified']} not modified since the last crawl" if s.get("not_modified") else ""
-        if s.get("known_not_rechecked"):
+        if s.get("known_not_rechecked") and s.get("resumed_from_ledger"):
+            unchanged += f"; {s['known_not_rechecked']} articles stored before not fetched again"
+        elif s.get("known_not_rechecked"):
             unchanged += f"; {s['known_not_rechecked']} stored articles under unchanged lists not re-checked (--full)"
         console.print(f"crawled {code}: {s.get('pages', 0)} pages ({kinds}); by status: {statuses}{unchanged}",
                       markup=False)

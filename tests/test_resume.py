@@ -63,6 +63,7 @@ def test_killed_crawl_resumes_without_losing_or_duplicating(workspace, generated
     resumed = run_portalize("crawl", "so-lon", "-s", "--origin", f"{HOST}={origin}",
                             env_extra={"PORTALIZE_MAPPINGS": str(root)})
     assert "resumed from the ledger after crawl run 1 of so-lon stopped abruptly" in resumed.stdout
+    assert "articles stored before not fetched again" in resumed.stdout
     assert db.execute("select count(*), count(distinct url) from pages where status = 200").fetchone() == (
         SITE_PAGES, SITE_PAGES)
     assert db.execute("select status from crawl_runs order by id").fetchall() == [("killed",), ("finished",)]
