@@ -72,3 +72,24 @@ def test_killed_crawl_resumes_without_losing_or_duplicating(workspace, generated
     articles = {path: n for path, n in fetches.items() if path.endswith(".html")}
     assert len(articles) == 1000
     assert sum(n - 1 for n in articles.values()) <= 4
+
+
+def test_resume_fetches_the_files_a_killed_run_never_reached(workspace, sample_server):
+    """The killed run stored every article but died before their files: the resumed crawl
+    fetches the files (found in the stored article bodies) and not the articles again."""
+    origin = ["--origin", f"stnmt.tinhmau.gov.vn={sample_server.url}"]
+    run_portalize("crawl", "stnmt", "-s", *origin)
+    with closing(sqlite3.connect(workspace / "var" / "portalize.db")) as db:
+        assert db.execute("delete from pages where kind = 'asset'").rowcount == 2
+        db.execute("update crawl_runs set status = 'running', finished_at = null")
+        db.commit()
+    sites = sample_server.sites
+    sites.fetches.clear()
+    resumed = run_portalize("crawl", "stnmt", "-s", *origin)
+    assert "resumed from the ledger after crawl run 1 of stnmt stopped abruptly" in resumed.stdout
+    fetched = {path for (host, path) in sites.fetches if host == "stnmt.tinhmau.gov.vn"}
+    assert {p for p in fetched if p.startswith("/documents/")} == {
+        path for (host, path) in sites.assets if host == "stnmt.tinhmau.gov.vn"}
+    assert not [p for p in fetched if "/-/asset_publisher/" in p]  # no article fetched again
+    with closing(sqlite3.connect(workspace / "var" / "portalize.db")) as db:
+        assert db.execute("select count(*) from pages where kind = 'asset' and status = 200").fetchone() == (2,)

@@ -107,11 +107,14 @@ class LegacySiteSpider(scrapy.Spider):
         every article they show and the dead run never reached is still found."""
         if not self.resume_runs:
             return
-        with sessionmaker_for(self.db_url)() as session:
+        sessions = sessionmaker_for(self.db_url)
+        with sessions() as session:
             items = store.stored_items(session, self.agency.code, self.resume_runs)
             stored = store.stored_urls(session, self.agency.code)
-        for url, body, content_type in items:
-            self.resume_known.add(url)
+        self.resume_known.update(url for url, _, _ in items)
+        for url, sha256, content_type in items:
+            with sessions() as session:  # short reads: the pipeline writes to the same ledger meanwhile
+                body = store.load_body(session, sha256)
             page = HtmlResponse(url=url, body=body, headers={"Content-Type": content_type or "text/html"})
             for link in self._links(page, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link) and canonical_url(link, self.discovery.get("drop_params") or ()) not in stored:

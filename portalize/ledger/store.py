@@ -66,11 +66,11 @@ def take_unfinished_runs(session: Session, agency: str) -> list[tuple[int, str]]
     return found
 
 
-def stored_items(session: Session, agency: str, run_ids) -> list[tuple[str, bytes, str | None]]:
-    """(url, body, content type) of the article pages stored by the given crawl runs."""
-    pages = session.scalars(select(Page).where(Page.agency == agency, Page.crawl_run.in_(list(run_ids)),
-                                               Page.kind == "item", Page.status == 200))
-    return [(p.url, load_body(session, p.sha256), p.content_type) for p in pages]
+def stored_items(session: Session, agency: str, run_ids) -> list[tuple[str, str | None, str | None]]:
+    """(url, body sha256, content type) of the article pages stored by the given crawl runs
+    (bodies are loaded one at a time by the caller: a run may hold thousands)."""
+    return list(session.execute(select(Page.url, Page.sha256, Page.content_type).where(
+        Page.agency == agency, Page.crawl_run.in_(list(run_ids)), Page.kind == "item", Page.status == 200)))
 
 
 def save_body(session: Session, body: bytes) -> str:
