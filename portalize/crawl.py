@@ -28,9 +28,10 @@ def job_dir(agency_code: str):
     return config.var_dir() / "jobs" / agency_code
 
 
-def unreached(session, spider, status: str) -> list[tuple[str, str | None, str]]:
+def unreached(session, spider, status: str, failed) -> list[tuple[str, str | None, str]]:
     """Pages the crawl saw linked but never stored: (url, linked from, reason). Links past the
-    depth limit, requests cut off by the page limit or an interruption, and fetches that failed."""
+    depth limit, requests cut off by the page limit or an interruption, and `failed` pages
+    (the run's pages with errors) that got no response."""
     stored = store.stored_urls(session, spider.agency.code)
     rows = [(url, referer, f"not followed: deeper than the depth limit of {spider.max_depth} (PORTALIZE_MAX_DEPTH)")
             for url, referer in spider.too_deep.items() if url not in stored]
@@ -41,8 +42,7 @@ def unreached(session, spider, status: str) -> list[tuple[str, str | None, str]]
     else:
         why = "not fetched: dropped by Scrapy (robots.txt or already requested by an interrupted run)"
     rows += [(url, referer, why) for url, referer in spider.requested.items() if url not in stored]
-    rows += [(p.url, p.referer, p.error) for p in store.pages_with_errors(session, spider.crawl_run_id)
-             if p.status is None]
+    rows += [(p.url, p.referer, p.error) for p in failed if p.status is None]
     return sorted(rows)
 
 
@@ -117,9 +117,10 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
             summary["known_not_rechecked"] = crawler.stats.get_value("portalize/known_not_rechecked", 0)
             if summary["status"] == "finished":
                 shutil.rmtree(job_dir(code), ignore_errors=True)
-            summary["errors"] = [(p.url, p.error) for p in store.pages_with_errors(session, run_id)] if run_id else []
+            failed = store.pages_with_errors(session, run_id) if run_id else []
+            summary["errors"] = [(p.url, p.error) for p in failed]
             if run_id and crawler.spider is not None:
-                rows = unreached(session, crawler.spider, summary["status"])
+                rows = unreached(session, crawler.spider, summary["status"], failed)
                 summary["unreached"] = len(rows)
                 summary["depth_limited"] = sum(1 for r in rows if r[2].startswith("not followed: deeper"))
                 if rows:

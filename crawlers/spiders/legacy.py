@@ -212,7 +212,7 @@ class LegacySiteSpider(scrapy.Spider):
         # list is never cut by PORTALIZE_MAX_DEPTH (it counts menu and item hops).
         here = response.meta.get("link_depth", 0)
         for links, depth in ((self._links(response, [*self.discovery.get("sections", ()),
-                                                     *self.discovery.get("items", ())]), here + 1),
+                                                     *self.discovery.get("items", ())]), self._depth(response)),
                              (self._links(response, self.discovery.get("pagination", ())), here)):
             for link in links:
                 link_kind = self._kind(link)

@@ -129,6 +129,7 @@ class SampleSites:
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
         self.assets: dict[tuple[str, str], Reply] = {}
         self.pages: dict[tuple[str, str], tuple] = {}  # (host, key) -> (template, context)
+        self.lists: dict[tuple[str, str, int], dict] = {}  # (host, category slug, page) -> context
         self.hits: Counter = Counter()  # responses sent, by status (tests read it)
         self.fetches: Counter = Counter()  # full (200) responses sent, by (host, path?query)
         for host, site in self.sites.items():
@@ -150,6 +151,7 @@ class SampleSites:
             for page in range(1, pages + 1):
                 context = {"category": cat, "articles": listed[(page - 1) * size: page * size],
                            "page": page, "pages": pages}
+                self.lists[(host, cat["slug"], page)] = context  # postbacks ask for pages by number
                 for url in style.list_urls(cat, page):
                     self.pages[(host, self._key(style, url))] = ("list.html", context)
             for a in cat["articles"]:
@@ -177,10 +179,10 @@ class SampleSites:
 
     def present(self, host: str) -> dict:
         """What a complete crawl of one site must find: articles (by URL), legal documents and files."""
-        site, style = self.sites[host], self.styles[host]
+        site = self.sites[host]
         articles = [a for c in site["categories"] for a in c["articles"]]
-        return {"articles": {f"http://{host}{style.article_url(a)}" for a in articles},
-                "documents": {f"http://{host}{style.article_url(a)}" for a in articles if a.get("document")},
+        return {"articles": {self._article_url(site, a) for a in articles},
+                "documents": {self._article_url(site, a) for a in articles if a.get("document")},
                 "assets": {f"http://{host}{path}" for (h, path) in self.assets if h == host}}
 
     def route(self, host: str, target: str, form: dict | None = None) -> Reply:
@@ -229,12 +231,10 @@ class SampleSites:
         return Reply(200, html.encode("utf-8"))
 
     def _list_page(self, site, cat, page) -> Reply | None:
-        listed, size = self._listed(cat), site["page_size"]
-        pages = max(1, -(-len(listed) // size))
-        if not 1 <= page <= pages:
+        context = self.lists.get((site["host"], cat["slug"], page))
+        if context is None:
             return None
-        return self._page(site, "list.html", category=cat, articles=listed[(page - 1) * size: page * size],
-                          page=page, pages=pages, current=f"postback:{cat['slug']}:{page}")
+        return self._page(site, "list.html", current=f"postback:{cat['slug']}:{page}", **context)
 
     def _latest(self, site, n=3):
         return [self._listed(c)[0] for c in site["categories"]][:n]
