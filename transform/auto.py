@@ -11,6 +11,7 @@ import lxml.html
 from lxml import etree
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
+from trafilatura.utils import load_html
 
 from .dates import parse_date
 from .taxonomy import fold
@@ -93,16 +94,17 @@ def best_title(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
 
 def auto_extract(html: str, url: str | None = None) -> tuple[dict, dict]:
     """(values, sources) in the same shape as extract.extract_fields, or ({}, {})."""
-    doc = bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+    # One parse, with trafilatura's own parser settings: our lookups read the tree, and
+    # trafilatura works on its own copy of it.
+    page = load_html(html)
+    if page is None:
+        return {}, {}
+    doc = bare_extraction(page, url=url, with_metadata=True, include_comments=False, include_tables=True,
                           include_images=True, include_links=True,
                           date_extraction_params={"original_date": True, "extensive_search": True})
     if doc is None or doc.body is None:
         return {}, {}
-    try:
-        page = lxml.html.fromstring(html)
-    except (etree.ParserError, ValueError):
-        page = None
-    title = best_title(page, doc.title) if page is not None else doc.title
+    title = best_title(page, doc.title)
     _prune(doc.body, title, doc.description)
     values = {"title": title, "summary": doc.description, "body": _body_html(doc.body),
               "author": doc.author, "category": (doc.categories or [None])[0], "attachments": [], "images": []}
@@ -110,10 +112,9 @@ def auto_extract(html: str, url: str | None = None) -> tuple[dict, dict]:
                "author": "auto:trafilatura", "category": "auto:trafilatura"}
     if doc.date:
         values["date"], sources["date"] = doc.date, "auto:htmldate"
-    if page is not None:
-        _vietnamese_fallbacks(page, values, sources)
-        values["attachments"] = [h for h in page.xpath("//a/@href")
-                                 if re.search(r"\.(pdf|docx?|xlsx?|zip|rar)(\?|$)", h, re.I)]
+    _vietnamese_fallbacks(page, values, sources)
+    values["attachments"] = [h for h in page.xpath("//a/@href")
+                             if re.search(r"\.(pdf|docx?|xlsx?|zip|rar)(\?|$)", h, re.I)]
     return {k: v for k, v in values.items() if v not in (None, "")}, sources
 
 
@@ -142,6 +143,8 @@ def _vietnamese_fallbacks(page, values: dict, sources: dict) -> None:
         category = breadcrumb_category(page, values.get("title"))
         if category:
             values["category"], sources["category"] = category, "auto:breadcrumb"
+    if values.get("author") and values.get("date"):
+        return
     text_blocks = [" ".join(t.split()) for t in page.xpath("//body//text()") if t.strip()]
     if not values.get("author"):
         for block in reversed(text_blocks[-80:]):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from parsel import Selector
+from lxml import etree
 
 from .dates import parse_date
+from .extract import parse_page
 from .schema import DocumentInfo
 from .taxonomy import fold
 
@@ -28,31 +29,40 @@ DATE_FIELDS = ("issued", "effective", "expiry")
 NUMBER = re.compile(r"\b\d{1,5}/(?:\d{4}/)?[A-ZĐ]{1,6}(?:-[A-ZĐ0-9]{1,10}){1,3}\b")
 
 
+_CELLS = etree.XPath("descendant::*[self::th or self::td]")
+_TEXT = etree.XPath("descendant-or-self::text()", smart_strings=False)
+_NEXT_DD = etree.XPath("following-sibling::dd[1]")
+_LINES = etree.XPath('//li|//p|//div[contains(concat(" ", normalize-space(@class), " "), " row ")'
+                     '          or contains(concat(" ", normalize-space(@class), " "), " item ")]')
+
+
 def _text(node) -> str:
-    return " ".join(" ".join(node.css("::text").getall()).split())
+    return " ".join(" ".join(_TEXT(node)).split())
 
 
-def _pairs(doc: Selector):
+def _pairs(root):
     """(label, value) from two-cell table rows, definition lists and `Label: value` lines."""
-    for row in doc.css("tr"):
-        cells = row.css("th, td")
+    for row in root.iter("tr"):
+        cells = _CELLS(row)
         if len(cells) >= 2:
             yield _text(cells[0]), _text(cells[1])
-    for term in doc.css("dt"):
-        value = term.xpath("following-sibling::dd[1]")
+    for term in root.iter("dt"):
+        value = _NEXT_DD(term)
         if value:
             yield _text(term), _text(value[0])
-    for line in doc.css("li, p, div.row, div.item"):
+    for line in _LINES(root):
         text = _text(line)
         if ":" in text and len(text) < 400:
             label, value = text.split(":", 1)
             yield label, value
 
 
-def extract_document(html: str, title: str | None = None) -> tuple[DocumentInfo | None, list[str]]:
-    """(DocumentInfo or None, warnings). None when the page shows no document metadata."""
+def extract_document(page, title: str | None = None) -> tuple[DocumentInfo | None, list[str]]:
+    """(DocumentInfo or None, warnings). None when the page shows no document metadata.
+    `page` is HTML text or a tree from extract.parse_page."""
+    root = parse_page(page) if isinstance(page, str) else page
     found: dict[str, str] = {}
-    for label, value in _pairs(Selector(text=html)):
+    for label, value in _pairs(root):
         name = _BY_LABEL.get(fold(label).rstrip(": "))
         if name and value.strip() and name not in found:
             found[name] = value.strip()

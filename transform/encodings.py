@@ -11,6 +11,7 @@ no sign of a legacy encoding is returned unchanged. The tables (transform/data/)
 ../shared/data/vn-encodings by scripts/build_encoding_tables.py."""
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from html import escape
@@ -65,17 +66,25 @@ def cp1252_text(data: bytes) -> str:
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in data)
 
 
+def _latin1_fallback(error: UnicodeEncodeError):
+    """cp1252 leaves five bytes undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D); a browser shows them
+    as the latin-1 characters, so those characters go back to their byte."""
+    bad = error.object[error.start:error.end]
+    if all(ord(ch) < 256 for ch in bad):
+        return bad.encode("latin-1"), error.end
+    raise error
+
+
+codecs.register_error("portalize-latin1", _latin1_fallback)
+
+
 def _to_cp1252_bytes(text: str) -> bytes | None:
-    out = bytearray()
-    for ch in text:
-        try:
-            out += ch.encode("cp1252")
-        except UnicodeEncodeError:
-            if ord(ch) < 256:
-                out.append(ord(ch))
-            else:
-                return None
-    return bytes(out)
+    """The bytes a cp1252 reading of legacy text came from, or None when a character cannot
+    have come from such a reading."""
+    try:
+        return text.encode("cp1252", errors="portalize-latin1")
+    except UnicodeEncodeError:
+        return None
 
 
 def decode_legacy(data: bytes, encoding: str) -> str:

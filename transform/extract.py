@@ -29,9 +29,16 @@ def _clean(parts: list[str]) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def extract_fields(html: str, fields: dict) -> tuple[dict, dict]:
-    """Returns (values, sources): values[field] is text, HTML (body) or a list of hrefs."""
-    root = Selector(text=html).root
+def parse_page(html: str):
+    """The page as an lxml tree, parsed the way Scrapy's selectors parse it (once per page:
+    mapped fields and legal-document metadata are both read from it)."""
+    return Selector(text=html).root
+
+
+def extract_fields(page, fields: dict) -> tuple[dict, dict]:
+    """Returns (values, sources): values[field] is text, HTML (body) or a list of hrefs.
+    `page` is HTML text or a tree from parse_page."""
+    root = parse_page(page) if isinstance(page, str) else page
     values: dict = {}
     sources: dict = {}
     for name in TEXT_FIELDS:
@@ -62,7 +69,7 @@ def explain_fields(html: str, fields: dict) -> list[dict]:
     """For each field and each of its selectors in order: what the selector yields and whether
     it is the one extraction uses. This is how people write and fix mappings."""
     doc = Selector(text=html)
-    values, sources = extract_fields(html, fields)
+    values, sources = extract_fields(doc.root, fields)
     rows = []
     for name, selectors in fields.items():
         for selector in selectors:
