@@ -28,6 +28,7 @@ from portalize.registry import load_registry  # noqa: E402
 from portalize.samples.server import SampleSites  # noqa: E402
 from portalize.transform_run import mapping_for  # noqa: E402
 from scoring import zyte_pages  # noqa: E402
+from transform.markdown import to_markdown  # noqa: E402
 from transform.pipeline import Mapping, RawPage, transform_page  # noqa: E402
 
 
@@ -78,6 +79,11 @@ def main() -> None:
         lambda u, b, c, m: transform_page(RawPage(u, 200, b, c), m),
         {"extract": lambda u, b, c, m: trafilatura.extract(b.decode("utf-8", "replace"), url=u)},
         mapped, args.rounds, repeat=20)
+    # How much of the mapped transform is the Markdown conversion (markdownify) alone.
+    bodies = [(transform_page(RawPage(u, 200, b, c), m).body_html,) for u, b, c, m in mapped]
+    transform_rate = len(mapped) * 10 / _seconds(lambda u, b, c, m: transform_page(RawPage(u, 200, b, c), m),
+                                                 mapped, 10)
+    markdown_rate = len(bodies) * 10 / _seconds(to_markdown, bodies, 10)
     auto_scores = compare(
         lambda u, b: transform_page(RawPage(u, 200, b, "text/html; charset=utf-8"), auto),
         {"extract": lambda u, b: trafilatura.extract(b.decode("utf-8"), url=u),
@@ -95,6 +101,8 @@ def main() -> None:
     print(f"fixture pages ({len(mapped)}), mapped transform: {mapped_scores['ours']:8.1f} pages/s; "
           f"trafilatura.extract {mapped_scores['extract']:8.1f} pages/s; "
           f"ratio {mapped_scores['ratio to extract']:5.2f}x (target >= 10x)")
+    print(f"   of which the Markdown conversion (markdownify) alone runs at {markdown_rate:8.1f} pages/s: "
+          f"{100 * transform_rate / markdown_rate:4.1f}% of the mapped transform's time")
     print(f"Zyte pages ({len(zyte)}), automatic transform: {auto_scores['ours']:8.1f} pages/s; "
           f"trafilatura.extract {auto_scores['extract']:8.1f} pages/s; "
           f"ratio {auto_scores['ratio to extract']:5.2f}x (target >= 1x)")

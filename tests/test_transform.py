@@ -227,3 +227,43 @@ def test_automatic_mode_reads_the_section_from_breadcrumbs(sample_sites):
                                  Mapping(agency="auto"))
         assert article.legacy_category == source["category"]["name"], path
         assert article.field_sources["category"] == "auto:breadcrumb"
+
+
+_PARAGRAPHS = "".join(
+    f"<p>Đoạn {n}: Ủy ban nhân dân huyện đã tổ chức kiểm tra tiến độ các công trình trọng điểm, "
+    f"yêu cầu các đơn vị thi công bảo đảm chất lượng và an toàn lao động trong mùa mưa bão năm 2024.</p>"
+    for n in range(1, 7))
+
+
+def _news_page(lead: str, nested_boilerplate: str = "") -> bytes:
+    return (
+        "<html><head><title>Kiểm tra tiến độ công trình trọng điểm - UBND huyện</title>"
+        '<meta name="description" content="Lãnh đạo huyện kiểm tra tiến độ các công trình trọng điểm năm 2024.">'
+        '</head><body><nav><a href="/">Trang chủ</a></nav><article>'
+        f"<h1>Kiểm tra tiến độ công trình trọng điểm</h1>{lead}{_PARAGRAPHS}"
+        f"<section>{nested_boilerplate}</section></article></body></html>").encode()
+
+
+def test_automatic_mode_keeps_a_lead_paragraph_and_drops_a_sub_headline_standfirst():
+    """The meta description repeated as a sub-headline is the summary only; repeated as the
+    first paragraph it is also the article's opening, and stays in the body."""
+    description = "Lãnh đạo huyện kiểm tra tiến độ các công trình trọng điểm năm 2024."
+    as_paragraph = transform_page(RawPage("http://huyen.gov.vn/tin/1.html", 200,
+                                          _news_page(f"<p>{description}</p>"), "text/html; charset=utf-8"),
+                                  Mapping(agency="auto"))
+    as_heading = transform_page(RawPage("http://huyen.gov.vn/tin/2.html", 200,
+                                        _news_page(f"<h2>{description}</h2>"), "text/html; charset=utf-8"),
+                                Mapping(agency="auto"))
+    assert as_paragraph.summary == as_heading.summary == description
+    assert description in as_paragraph.body_html
+    assert description not in as_heading.body_html and "Đoạn 1:" in as_heading.body_html
+
+
+def test_automatic_mode_drops_related_story_lines_at_any_depth():
+    boilerplate = ("<ul><li>Xem thêm: Huyện khánh thành cầu Bến Đá</li><li>Read more: Bridge opened</li></ul>"
+                   "<div><p>Copyright © 2024 UBND huyện</p></div>")
+    article = transform_page(RawPage("http://huyen.gov.vn/tin/3.html", 200, _news_page("", boilerplate),
+                                     "text/html; charset=utf-8"), Mapping(agency="auto"))
+    assert "Đoạn 6:" in article.body_html
+    for line in ("Xem thêm", "Read more", "Copyright"):
+        assert line not in article.body_html, line

@@ -74,3 +74,15 @@ def test_portal_markup_is_kept():
     assert root.xpath("//a/@href") == ["http://x.gov.vn/van-ban/1.pdf"]
     assert root.xpath("//img/@src") == ["http://x.gov.vn/a/anh.png"]
     assert root.xpath("//th/@colspan") == ["2"] and root.xpath("//figcaption/text()") == ["Chú thích"]
+
+
+def test_links_made_absolute_are_scheme_checked_again():
+    # nh3 runs its attribute filter after its own scheme check; the filter that joins links
+    # to the page URL must not hand back a scheme the allow-list refuses.
+    from transform.sanitize import _absolute_links
+    absolute = _absolute_links("http://x.gov.vn/a/b.html")
+    assert absolute("a", "href", " ../c.html ") == "http://x.gov.vn/c.html"
+    assert absolute("a", "href", "javascript:alert(1)") is None
+    assert absolute("img", "src", "data:image/png;base64,AAAA") is None
+    assert absolute("a", "href", "http://[::1") is None
+    assert absolute("a", "title", "javascript:kept as text") == "javascript:kept as text"

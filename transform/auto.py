@@ -1,6 +1,7 @@
 """Automatic extraction for pages with no working mapping, built on trafilatura and htmldate,
-with what they miss on government and news pages: the headline and the sapo kept out of the
-body, newsletter/print/share/`Tin liên quan` boilerplate dropped, titles cleaned of site
+with what they miss on government and news pages: the headline (and a standfirst set as a
+sub-headline) kept out of the body, newsletter/print/share/`Tin liên quan`/`Xem thêm:` boilerplate
+dropped, titles cleaned of site
 names, Vietnamese bylines (`Tác giả:`, `Nguồn:`) and day-first dates."""
 from __future__ import annotations
 
@@ -21,8 +22,13 @@ _BOILERPLATE = re.compile(
     r"^(share|tweet|print( article)?|order reprints|email|comments?|advertisement|related( articles| stories)?|"
     r"read more|see also|sign up|subscribe|thanks for signing up!?|keep an eye on your inbox.*|"
     r".*newsletter.*|this copy is for your personal.*|write to .+ at \S+@\S+|https?://\S+|"
+    r"an error has occurred.*|this article has been sent to.*|subscribe to .*|"
+    r"tell us what you think.*|(copyright|©).*|"
+    # "Related: <headline>", "Xem thêm: <headline>": a link to another story
+    r"(related|read more|read also|also read|see also|more|xem thêm|đọc thêm|tin liên quan|bài liên quan)\s*:.+|"
     r"in bài viết|bản in|chia sẻ|gửi email|gửi bài viết|lượt xem.*|tin liên quan|các tin khác|tin cùng chuyên mục|"
     r"quay lại|về đầu trang|đầu trang|bình luận|ý kiến bạn đọc)[\s.:!]*$", re.I)
+_BLOCKS = ("p", "head", "item", "quote")
 _BYLINE = re.compile(r"^\s*(tác giả|nguồn tin|nguồn|theo|by)\s*:?\s+(.{2,80})$", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
 
@@ -31,20 +37,33 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").split()).casefold()
 
 
+def _remove(element: etree._Element) -> None:
+    """Take an element out of the tree, keeping the text that follows it."""
+    parent, previous = element.getparent(), element.getprevious()
+    if element.tail and element.tail.strip():
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
 def _prune(body: etree._Element, title: str | None, description: str | None) -> None:
-    """Drop the headline, the sapo when it leads, and boilerplate blocks from trafilatura's body."""
-    children = list(body)
-    for index, child in enumerate(children):
+    """Drop the headline, the standfirst when it leads as a heading, and boilerplate blocks
+    (at any depth: a share bar or a `Read more:` line sits inside lists and sections too) from
+    trafilatura's body."""
+    for index, child in enumerate(list(body)[:3]):
         text = _norm("".join(child.itertext()))
-        if not text:
-            continue
-        leading = index < 3
-        if leading and title and text == _norm(title):
-            body.remove(child)
-        elif leading and description and text == _norm(description):
-            body.remove(child)
-        elif len(text) < 160 and _BOILERPLATE.match(text):
-            body.remove(child)
+        if title and text == _norm(title):
+            _remove(child)
+        elif description and child.tag == "head" and text == _norm(description):
+            # The standfirst shown as a sub-headline is the summary. Shown as a paragraph it is
+            # the article's first paragraph, and stays in the body too.
+            _remove(child)
+    for block in list(body.iter(*_BLOCKS)):
+        text = _norm("".join(block.itertext()))
+        if text and len(text) < 160 and _BOILERPLATE.match(text) and block.getparent() is not None:
+            _remove(block)
 
 
 def _body_html(body: etree._Element) -> str:

@@ -1,8 +1,8 @@
-"""Safe HTML for a portal article: an allow-list through nh3, links made absolute first."""
+"""Safe HTML for a portal article: an allow-list through nh3, links made absolute."""
 from __future__ import annotations
 
 import re
-from html import escape
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import nh3
@@ -16,29 +16,34 @@ SCHEMES = {"http", "https", "mailto", "tel"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def absolutize(html: str, base_url: str) -> str:
-    """Make every link of an (already sanitised) fragment absolute against the page URL."""
-    if not html.strip():
-        return ""
-    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
-    fragment.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
-    inner = escape(fragment.text or "", quote=False) + "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)
-    return inner
-
-
-def _clean(html: str) -> str:
+def _clean(html: str, attribute_filter=None) -> str:
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
                      clean_content_tags={"script", "style", "noscript", "template"}, link_rel=None,
-                     strip_comments=True)
+                     strip_comments=True, attribute_filter=attribute_filter)
+
+
+def _absolute_links(base_url: str):
+    """An nh3 attribute filter that makes href and src absolute against the page URL. nh3 calls
+    it after its own scheme check, so the joined URL's scheme is checked here again."""
+    def absolute(tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in ("href", "src"):
+            return value
+        try:
+            joined = urljoin(base_url, value.strip())
+            return joined if urlsplit(joined).scheme.lower() in SCHEMES else None
+        except ValueError:  # a URL urllib cannot read (a broken IPv6 host): dropped, as lxml would
+            return None
+    return absolute
 
 
 def sanitize(html: str, base_url: str) -> str:
-    """Allow-list sanitising with nh3 (any input, however broken), then absolute links.
+    """Allow-list sanitising with nh3 (any input, however broken), links made absolute in the
+    second pass.
 
     Control characters (which lxml refuses) are removed between two nh3 passes: removed only
     after the last one, `java&#1;script:` would become `javascript:` behind nh3's back."""
-    cleaned = _clean(_CONTROL.sub("", _clean(_CONTROL.sub("", html))))
-    out = absolutize(cleaned, base_url)
+    once = _clean(_CONTROL.sub("", html))
+    out = _clean(_CONTROL.sub("", once), _absolute_links(base_url))
     return "\n".join(line.rstrip() for line in out.strip().splitlines() if line.strip())
 
 
