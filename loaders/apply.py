@@ -8,6 +8,7 @@ from portalize.errors import PlanNotFound, PortalError, StalePlan
 from portalize.ledger import store
 from portalize.ledger.db import transaction
 from portalize.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, StagedArticle, utcnow
+from transform.embedded import KEY_PREFIX, embedded_images
 
 from .base import fields_hash
 
@@ -37,11 +38,15 @@ def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
 
 def _upload_assets(session, portal, item_id: str, agency: str, article: dict) -> list[str]:
     urls = []
+    pasted = {image.key: image.data for image in embedded_images(article.get("body_html") or "")}
     for asset in (article.get("attachments") or []) + (article.get("images") or []):
         if not asset.get("sha256"):
             continue
-        page = session.scalar(select(Page).where(Page.agency == agency, Page.url == asset["url"]))
-        data = store.load_body(session, page.sha256 if page else None)
+        if asset["url"].startswith(KEY_PREFIX):  # pasted into the body: the bytes are in the article
+            data = pasted.get(asset["url"])
+        else:
+            page = session.scalar(select(Page).where(Page.agency == agency, Page.url == asset["url"]))
+            data = store.load_body(session, page.sha256 if page else None)
         if data:
             urls.append(portal.upload_asset(item_id, asset["filename"], asset.get("media_type"), data, asset["sha256"]))
     return urls

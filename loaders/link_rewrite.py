@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
+from transform.embedded import decode_data_url
 from transform.markdown import to_markdown
 from transform.urls import canonical_url
 
@@ -43,6 +44,11 @@ def rewrite_fields(fields: dict, url_map: UrlMap) -> tuple[dict, list[str]]:
         changed = False
         for element, attribute in [(a, "href") for a in root.iter("a")] + [(i, "src") for i in root.iter("img")]:
             value = element.get(attribute)
+            pasted = decode_data_url(value) if attribute == "src" and value and value.startswith("data:") else None
+            if pasted is not None and url_map.files.get(pasted.key):
+                element.set(attribute, url_map.files[pasted.key])  # uploaded as a file; see apply
+                changed = True
+                continue
             if not value or not value.startswith(("http://", "https://")) or not url_map.is_legacy(value):
                 continue
             target = url_map.lookup(value)

@@ -20,4 +20,4 @@ def test_demo_runs_and_is_idempotent(tmp_path):
     portal = sqlite3.connect(tmp_path / "var" / "portal.db")
     assert portal.execute("select count(*), count(distinct external_key) from items").fetchone() == (35, 35)
     assert portal.execute("select count(*) from links").fetchone() == (6,)
-    assert portal.execute("select count(*) from media").fetchone() == (16,)
+    assert portal.execute("select count(*) from media").fetchone() == (17,)  # 16 linked files + 1 pasted image

@@ -1,7 +1,9 @@
 """Plan, review, apply on the embedded portal, after a real crawl of the sample sites."""
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 import sqlite3
 
@@ -13,6 +15,7 @@ from loaders.registry import open_portal
 from portalize.cli import cli
 from portalize.errors import PortalError
 from portalize.registry import load_registry
+from portalize.samples.server import sample_png
 
 from .conftest import ROOT
 
@@ -249,6 +252,15 @@ def test_links_and_images_point_at_the_portal_after_apply(crawled):
     media = db.execute("select sha256, filename from media where filename like '%.png'").fetchall()
     assert any(f"/documents/{sha[:16]}/{name}" in image_body for sha, name in media)
     assert "stnmt.tinhmau.gov.vn/documents" not in image_body
+    # A picture pasted into the commune site's editor (a data: URL) is uploaded as a file, and
+    # the body shows the portal's copy.
+    pasted = hashlib.sha256(sample_png("so-do-tuyen-duong.png")).hexdigest()
+    pasted_body = db.execute("select json_extract(fields, '$.body_html') from items where json_extract(fields, '$.title') "
+                             "like 'Ra mắt mô hình%'").fetchone()[0]
+    assert re.search(rf'src="https://[^"]+/documents/{pasted[:16]}/anh-nhung-{pasted[:12]}.png"', pasted_body)
+    assert "data:" not in pasted_body
+    assert db.execute("select size, media_type from media where sha256 = ?", (pasted,)).fetchall() == \
+        [(len(sample_png("so-do-tuyen-duong.png")), "image/png")]
     assert len(urls) == 14
 
 

@@ -3,6 +3,7 @@ Set PORTALIZE_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate cha
 read the diff before committing)."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -12,7 +13,7 @@ import lxml.html
 import pytest
 
 from portalize.registry import load_registry
-from portalize.samples.server import files_of
+from portalize.samples.server import files_of, sample_png
 from portalize.transform_run import mapping_for
 from transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
 from transform.schema import Article, Asset, SkippedPage
@@ -102,7 +103,12 @@ def test_golden_articles(sample_sites):
         files = [f["filename"] for f in got["attachments"]]
         assert files == ([source["attachment"]] if source.get("attachment") else []), path
         assert all(f["sha256"] for f in got["attachments"] + got["images"]), path
-        assert len(got["images"]) == len(files_of(source)) - len(files), path
+        pasted = [i for i in got["images"] if i["url"].startswith("embedded:")]
+        assert len(got["images"]) - len(pasted) == len(files_of(source)) - len(files), path
+        if source.get("pasted_image"):  # a picture pasted into the editor (a data: URL)
+            assert [i["sha256"] for i in pasted] == [hashlib.sha256(sample_png(source["pasted_image"])).hexdigest()]
+        else:
+            assert not pasted, path
         if source.get("document"):
             assert got["kind"] == "document" and got["document"]["number"] == source["document"]["Số ký hiệu"]
 
@@ -267,3 +273,24 @@ def test_automatic_mode_drops_related_story_lines_at_any_depth():
     assert "Đoạn 6:" in article.body_html
     for line in ("Xem thêm", "Read more", "Copyright"):
         assert line not in article.body_html, line
+
+
+def test_pasted_images_are_kept_and_listed_as_image_files():
+    """Pictures pasted into a legacy editor arrive as data: URLs. A raster image stays in the
+    body and becomes one image file of the article (twice pasted, one file); an SVG (it can
+    carry script) and broken base64 are dropped."""
+    png = sample_png("anh-dan.png")
+    data_url = "data:image/png;base64," + base64.b64encode(png).decode()
+    html = ("<html><body><h1>Tiêu đề bài viết</h1><div class='c'><p>Nội dung bài viết có ảnh dán vào.</p>"
+            f"<p><img src='{data_url}' alt='Ảnh dán'><img src='{data_url}'></p>"
+            "<p><img src='data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+'></p>"
+            "<p><img src='data:image/png;base64,@@@'></p></div></body></html>")
+    mapping = Mapping(agency="x", platform="generic", version="1",
+                      fields={"title": ["h1::text"], "body": [".c"], "images": [".c img::attr(src)"]})
+    article = transform_page(RawPage("http://x.gov.vn/a.html", 200, html.encode(), "text/html; charset=utf-8"), mapping)
+    root = lxml.html.fragment_fromstring(article.body_html, create_parent="div")
+    assert root.xpath("//img/@src") == [data_url, data_url]
+    sha = hashlib.sha256(png).hexdigest()
+    assert [(i.url, i.filename, i.media_type, i.size, i.sha256) for i in article.images] == \
+        [(f"embedded:{sha}", f"anh-nhung-{sha[:12]}.png", "image/png", len(png), sha)]
+    assert any("1 pasted image(s)" in w for w in article.warnings)

@@ -13,6 +13,7 @@ from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .auto import auto_extract
 from .decode import decode_html
 from .documents import extract_document
+from .embedded import embedded_images
 from .extract import extract_fields, parse_page
 from .markdown import to_markdown
 from .sanitize import html_text, sanitize
@@ -105,6 +106,8 @@ def disposition_filename(value: str | None) -> str:
 def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
     out = []
     for href in hrefs:
+        if href.strip()[:5].lower() == "data:":
+            continue  # a pasted image: listed from the sanitised body (_pasted_images)
         url = canonical_url(urljoin(page_url, href), drop)
         if any(a.url == url for a in out):
             continue
@@ -119,6 +122,16 @@ def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
         named = safe_filename(info.filename or next((p for p in reversed(parts) if "." in p), name))
         out.append(Asset(url=url, filename=named, media_type=info.media_type, size=info.size, sha256=info.sha256))
     return out
+
+
+def _pasted_images(body_html: str, warnings: list) -> list[Asset]:
+    """The images pasted into the body as data: URLs, as image files of the article."""
+    found = embedded_images(body_html)
+    if found:
+        warnings.append(f"{len(found)} pasted image(s) inside the body (data: URLs); each is loaded "
+                        "to the portal as an image file")
+    return [Asset(url=i.key, filename=i.filename, media_type=i.media_type, size=len(i.data), sha256=i.sha256)
+            for i in found]
 
 
 _SAMPLE_CHARS = 4000
@@ -206,7 +219,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         body_html=body_html, body_markdown=to_markdown(body_html),
         published_at=published.isoformat() if published else None, updated_at=None,
         author=author, source_name=source_name,
-        images=_assets(values.get("images", []), url, mapping.drop_params, assets),
+        images=_assets(values.get("images", []), url, mapping.drop_params, assets) + _pasted_images(body_html, warnings),
         attachments=_assets(values.get("attachments", []), url, mapping.drop_params, assets),
         document=document, source_url=url, aliases=[], lang="vi", content_hash="",
         extracted_by=method, field_sources=sources, warnings=warnings)

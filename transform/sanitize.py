@@ -7,6 +7,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 import nh3
 
+from .embedded import is_image_data_url
+
 TAGS = {"p", "br", "hr", "strong", "b", "em", "i", "u", "s", "sub", "sup", "span", "h2", "h3", "h4",
         "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code", "table", "thead", "tbody", "tfoot",
         "tr", "th", "td", "caption", "colgroup", "col", "figure", "figcaption", "img", "a"}
@@ -16,24 +18,34 @@ SCHEMES = {"http", "https", "mailto", "tel"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _clean(html: str, attribute_filter=None) -> str:
-    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
+def _clean(html: str, attribute_filter) -> str:
+    # `data` passes nh3's scheme check only to reach the filter, which keeps it for pasted
+    # raster images (<img src>) and nowhere else.
+    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES | {"data"},
                      clean_content_tags={"script", "style", "noscript", "template"}, link_rel=None,
                      strip_comments=True, attribute_filter=attribute_filter)
 
 
-def _absolute_links(base_url: str):
-    """An nh3 attribute filter that makes href and src absolute against the page URL. nh3 calls
-    it after its own scheme check, so the joined URL's scheme is checked here again."""
-    def absolute(tag: str, attribute: str, value: str) -> str | None:
+def _link_filter(base_url: str | None):
+    """An nh3 attribute filter for href and src: a `data:` URL only as an image's source and
+    only for a raster image; other links made absolute against the page URL (when given). nh3
+    calls it after its own scheme check, so the joined URL's scheme is checked here again."""
+    def check(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in ("href", "src"):
+            return value
+        if value.strip()[:5].lower() == "data:":
+            return value.strip() if tag == "img" and attribute == "src" and is_image_data_url(value) else None
+        if base_url is None:
             return value
         try:
             joined = urljoin(base_url, value.strip())
             return joined if urlsplit(joined).scheme.lower() in SCHEMES else None
         except ValueError:  # a URL urllib cannot read (a broken IPv6 host): dropped, as lxml would
             return None
-    return absolute
+    return check
+
+
+_FIRST_PASS = _link_filter(None)
 
 
 def sanitize(html: str, base_url: str) -> str:
@@ -42,8 +54,8 @@ def sanitize(html: str, base_url: str) -> str:
 
     Control characters (which lxml refuses) are removed between two nh3 passes: removed only
     after the last one, `java&#1;script:` would become `javascript:` behind nh3's back."""
-    once = _clean(_CONTROL.sub("", html))
-    out = _clean(_CONTROL.sub("", once), _absolute_links(base_url))
+    once = _clean(_CONTROL.sub("", html), _FIRST_PASS)
+    out = _clean(_CONTROL.sub("", once), _link_filter(base_url))
     return "\n".join(line.rstrip() for line in out.strip().splitlines() if line.strip())
 
 

@@ -6,6 +6,7 @@ reaches it through an origin override (`--origin HOST=http://127.0.0.1:PORT`).
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import struct
@@ -103,6 +104,11 @@ def sample_file(name: str, title: str) -> bytes:
     return buffer.getvalue()
 
 
+def pasted_image_url(name: str) -> str:
+    """A picture pasted into a legacy editor: the image itself, inside the page, as a data: URL."""
+    return "data:image/png;base64," + base64.b64encode(sample_png(name)).decode()
+
+
 def files_of(article: dict) -> list[str]:
     """The file names an article links: its image, its attachment, its gallery."""
     return [n for n in (article.get("image"), article.get("attachment"), *(article.get("gallery") or [])) if n]
@@ -127,6 +133,7 @@ class SampleSites:
         self.sites = {s["host"]: s for s in self.data["sites"]}
         self.styles = {host: STYLES[s["style"]](s) for host, s in self.sites.items()}
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
+        self.env.globals["data_url"] = pasted_image_url
         self.assets: dict[tuple[str, str], Reply] = {}
         self.pages: dict[tuple[str, str], tuple] = {}  # (host, key) -> (template, context)
         self.lists: dict[tuple[str, str, int], dict] = {}  # (host, category slug, page) -> context
