@@ -355,9 +355,11 @@ def extract(source, page_url, agency, as_json, origins):
     if path.is_file():
         body, content_type = path.read_bytes(), None
         page_url = page_url or path.resolve().as_uri()
+        fetched_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)  # saved then
     elif source.startswith(("http://", "https://")):
         body, content_type = _fetch(source, _origins(origins))
         page_url = page_url or source
+        fetched_at = dt.datetime.now(dt.timezone.utc)
     else:
         raise click.BadParameter(f"{source!r} is neither a file nor an http(s) URL", param_hint="FILE_OR_URL")
     if agency:
@@ -365,7 +367,7 @@ def extract(source, page_url, agency, as_json, origins):
         mapping = mapping_for(registry, registry.agency(agency))
     else:
         mapping = Mapping(agency="extract")
-    result = transform_page(RawPage(page_url, 200, body, content_type), mapping)
+    result = transform_page(RawPage(page_url, 200, body, content_type, fetched_at), mapping)
     if isinstance(result, SkippedPage):
         err.print(f"Not extracted: {result.reason} ({page_url})", markup=False)
         sys.exit(1)

@@ -38,7 +38,8 @@ def transform_agency(registry, agency, progress=None) -> dict:
         task = progress.add_task(f"transform {agency.code}", total=len(items)) if progress else None
         results, page_ids = [], {}
         for page in items:
-            raw = RawPage(page.url, page.status, store.load_body(session, page.sha256), page.content_type)
+            raw = RawPage(page.url, page.status, store.load_body(session, page.sha256), page.content_type,
+                          page.fetched_at)
             result = transform_page(raw, mapping, assets)
             results.append(result)
             page_ids[result.uid] = page.id

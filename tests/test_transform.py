@@ -4,6 +4,7 @@ read the diff before committing)."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import os
@@ -294,3 +295,22 @@ def test_pasted_images_are_kept_and_listed_as_image_files():
     assert [(i.url, i.filename, i.media_type, i.size, i.sha256) for i in article.images] == \
         [(f"embedded:{sha}", f"anh-nhung-{sha[:12]}.png", "image/png", len(png), sha)]
     assert any("1 pasted image(s)" in w for w in article.warnings)
+
+
+@pytest.mark.parametrize("shown, url, expected, warning", [
+    # ASP.NET's DateTime.MinValue and SQL Server's default date are placeholders, not dates.
+    ("Ngày đăng: 01/01/0001 12:00:00 SA", "http://x.gov.vn/tin/bai-1.aspx", None, "is before 1995"),
+    ("01/01/1900", "http://x.gov.vn/2023/05/17/bai-1/", "2023-05-17T00:00:00+07:00", "is before 1995"),
+    # A typo'd year after the crawler fetched the page.
+    ("Thứ hai, 14/07/2031 08:00", "http://x.gov.vn/tin/bai-1.aspx", None, "later than the page was fetched (2026-11-20)"),
+    ("Thứ hai, 14/07/2025 08:00", "http://x.gov.vn/tin/bai-1.aspx", "2025-07-14T08:00:00+07:00", None),
+])
+def test_an_impossible_date_is_never_used(shown, url, expected, warning):
+    html = f"<html><body><h1>Tiêu đề</h1><span class='d'>{shown}</span><div class='c'><p>Nội dung.</p></div></body></html>"
+    mapping = Mapping(agency="x", platform="generic", version="1",
+                      fields={"title": ["h1::text"], "date": [".d::text"], "body": [".c"]})
+    fetched = dt.datetime(2026, 11, 20, 3, 0, tzinfo=dt.timezone.utc)
+    article = transform_page(RawPage(url, 200, html.encode(), "text/html; charset=utf-8", fetched), mapping)
+    assert article.published_at == expected
+    doubts = [w for w in article.warnings if "not used" in w]
+    assert (warning in doubts[0]) if warning else not doubts, article.warnings

@@ -2,13 +2,14 @@
 argument, nothing is read or written, and no exception escapes for bad input."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .dates import date_from_url, parse_date
+from .dates import TZ, date_from_url, parse_date
 from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .auto import auto_extract
 from .decode import decode_html
@@ -28,6 +29,7 @@ class RawPage:
     status: int | None
     body: bytes
     content_type: str | None = None
+    fetched_at: dt.datetime | None = None  # when the crawler got it: no page is published later
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,40 @@ def _pasted_images(body_html: str, warnings: list) -> list[Asset]:
             for i in found]
 
 
+# No Vietnamese government website is older; earlier years are placeholders such as ASP.NET's
+# DateTime.MinValue (01/01/0001) or SQL Server's 01/01/1900.
+_EARLIEST = dt.datetime(1995, 1, 1, tzinfo=TZ)
+
+
+def _implausible(value: dt.datetime, fetched_at: dt.datetime | None) -> str | None:
+    """Why `value` cannot be a publication date, or None."""
+    if value < _EARLIEST:
+        return "is before 1995 (a placeholder, not a publication date)"
+    if fetched_at is not None:
+        fetched = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=dt.timezone.utc)
+        if value > fetched + dt.timedelta(days=1):
+            return f"is later than the page was fetched ({fetched.astimezone(TZ).date().isoformat()})"
+    return None
+
+
+def _publication_date(text: str | None, url: str, fetched_at, sources: dict, warnings: list) -> dt.datetime | None:
+    """The page's date, else the URL's; never an impossible one (a warning says why none)."""
+    published = parse_date(text)
+    if published is not None:
+        doubt = _implausible(published, fetched_at)
+        if doubt is None:
+            return published
+        warnings.append(f"date {text!r} {doubt}; not used")
+    from_url = date_from_url(url)
+    if from_url is not None and _implausible(from_url, fetched_at) is None:
+        sources["date"] = "url"
+        warnings.append("publication date taken from the URL")
+        return from_url
+    if published is None:
+        warnings.append(f"date {text!r} not understood; left empty" if text else "no publication date found; left empty")
+    return None
+
+
 _SAMPLE_CHARS = 4000
 
 
@@ -187,16 +223,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         return SkippedPage(uid, mapping.agency, url, f"no title found (by {where.format('title')})")
     if not values.get("body"):
         return SkippedPage(uid, mapping.agency, url, f"no body found (by {where.format('body')})")
-    published = parse_date(values.get("date"))
-    if published is None:
-        published = date_from_url(url)
-        if published:
-            sources["date"] = "url"
-            warnings.append("publication date taken from the URL")
-        elif values.get("date"):
-            warnings.append(f"date {values['date']!r} not understood; left empty")
-        else:
-            warnings.append("no publication date found; left empty")
+    published = _publication_date(values.get("date"), url, page.fetched_at, sources, warnings)
     group, warning = assign_group(values.get("category"), mapping.group_index)
     if warning:
         warnings.append(warning)

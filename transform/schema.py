@@ -19,8 +19,10 @@ def _f(description: str, **kwargs):
 @dataclass
 class Asset:
     """An image or attached file of an article."""
-    url: str = _f("Legacy URL of the file (canonical).")
-    filename: str = _f("File name as the legacy site named it, Vietnamese kept.")
+    url: str = _f("Legacy URL of the file (canonical); `embedded:<sha256>` for a picture pasted into the body "
+                  "as a data: URL.")
+    filename: str = _f("File name as the legacy site named it, Vietnamese kept (`anh-nhung-<hash>.png` for a "
+                       "pasted picture).")
     media_type: str | None = _f("Media type reported by the legacy server.", default=None)
     size: int | None = _f("Size in bytes, when the file was downloaded.", default=None)
     sha256: str | None = _f("SHA-256 of the bytes, when the file was downloaded.", default=None)
