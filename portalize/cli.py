@@ -296,6 +296,11 @@ def _transform(registry, selected, silent):
     for code, counts in results.items():
         console.print(f"transformed {code}: {counts.get('ok', 0)} articles, {counts.get('skipped', 0)} skipped, "
                       f"{counts.get('warnings', 0)} warnings", markup=False)
+        if counts.get("compromised"):
+            console.print(f"  [bold red]{counts['compromised']} article(s) held hidden links to other sites[/] "
+                          "(removed): the legacy site may have been compromised; see the report")
+        if counts.get("report"):
+            console.print(f"  every warning and skipped page, for review: {counts['report']}", markup=False)
     return results
 
 

@@ -1,7 +1,6 @@
 """Running crawls from the CLI: one Scrapy process for one or more agencies."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 import shutil
@@ -14,6 +13,7 @@ from .errors import CrawlFailed
 from .ledger import store
 from .ledger.db import transaction
 from .ledger.models import CrawlRun
+from .reports import write_csv
 
 
 def crawl_log_path():
@@ -48,14 +48,7 @@ def unreached(session, spider, status: str, failed) -> list[tuple[str, str | Non
 
 def write_unreached(code: str, run_id: int, rows) -> "Path":
     """The report people fix links from: one CSV row per page never reached."""
-    reports = config.var_dir() / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
-    path = reports / f"crawl-{code}-run{run_id}-unreached.csv"
-    with path.open("w", newline="", encoding="utf-8-sig") as out:  # BOM: Excel opens Vietnamese text right
-        writer = csv.writer(out)
-        writer.writerow(["url", "linked_from", "reason"])
-        writer.writerows(rows)
-    return path
+    return write_csv(f"crawl-{code}-run{run_id}-unreached.csv", ["url", "linked_from", "reason"], rows)
 
 
 def crawl_settings(progress: bool, max_pages: int | None = None, log_file=None, overrides: dict | None = None):

@@ -1,6 +1,7 @@
 """What people read: the plan (terminal and self-contained HTML) and the progress table."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
@@ -21,6 +22,18 @@ STATE_NAMES = {"registered": "đã đăng ký", "linked": "đã gắn liên kế
                "loaded": "đã chuyển lên cổng", "archived": "đã lưu trữ", "unregistered": "chưa đăng ký"}
 
 _env = Environment(loader=PackageLoader("portalize", "templates"), autoescape=select_autoescape())
+
+
+def write_csv(name: str, header: list[str], rows) -> Path:
+    """A report people open in Excel: var/reports/NAME, UTF-8 with a BOM so Vietnamese reads right."""
+    reports = config.var_dir() / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / name
+    with path.open("w", newline="", encoding="utf-8-sig") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
 
 
 def write_plan_html(plan, entries, agency, registry, portal_name: str) -> Path:

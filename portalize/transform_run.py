@@ -6,6 +6,7 @@ from collections import Counter
 from sqlalchemy import delete, select
 
 from transform.duplicates import merge_duplicates
+from transform.hidden import COMPROMISE_HINT
 from transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
 from transform.schema import Asset, SkippedPage
 from transform.taxonomy import build_index
@@ -13,6 +14,7 @@ from transform.taxonomy import build_index
 from .ledger import store
 from .ledger.db import transaction
 from .ledger.models import Page, StagedArticle
+from .reports import write_csv
 
 
 def mapping_for(registry, agency) -> Mapping:
@@ -45,16 +47,24 @@ def transform_agency(registry, agency, progress=None) -> dict:
             page_ids[result.uid] = page.id
             if progress:
                 progress.advance(task)
+        report = []
         for result in merge_duplicates(results):
             page_id = page_ids[result.uid]
             if isinstance(result, SkippedPage):
                 session.add(StagedArticle(uid=result.uid, agency=agency.code, page_id=page_id, status="skipped",
                                           reason=result.reason, data={"source_url": result.source_url}))
                 counts["skipped"] += 1
+                report.append((result.source_url, "", "skipped", result.reason))
             else:
                 session.add(StagedArticle(uid=result.uid, agency=agency.code, page_id=page_id, status="ok",
                                           data=result.to_dict(), content_hash=result.content_hash))
                 counts["ok"] += 1
                 counts["warnings"] += len(result.warnings)
+                counts["compromised"] += any(COMPROMISE_HINT in w for w in result.warnings)
+                report += [(result.source_url, result.title, "warning", w) for w in result.warnings]
         store.record_event(session, agency.code, "transformed", ok=counts["ok"], skipped=counts["skipped"])
-    return dict(counts)
+    summary = dict(counts)
+    if report:
+        summary["report"] = str(write_csv(f"transform-{agency.code}.csv", ["url", "title", "outcome", "message"],
+                                          sorted(report)))
+    return summary

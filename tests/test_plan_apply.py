@@ -1,6 +1,7 @@
 """Plan, review, apply on the embedded portal, after a real crawl of the sample sites."""
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -281,3 +282,21 @@ def test_an_article_reposted_by_two_units_is_loaded_once(crawled):
     assert "Nội dung này đã được Sở Khoa học và Công nghệ đăng trên cổng" in body
     assert "/web/skhcn/" in body and "31,5 điểm" not in body  # a link to the original, not a second copy
     assert "31,5 điểm" in planned_body(original["uid"])
+
+
+def test_transform_report_lists_every_warning_and_flags_a_compromised_site(crawled):
+    """The commune site was compromised (spam links hidden in an article): the transform says
+    so, and its CSV report lists every warning and skipped page for review."""
+    output = invoke("transform", "xa-hoaxuan", "-s").output
+    assert "1 article(s) held hidden links to other sites" in output
+    report = crawled / "var" / "reports" / "transform-xa-hoaxuan.csv"
+    assert "every warning and skipped page, for review:" in output and "transform-xa-hoaxuan.csv" in output.replace("\n", "")
+    with report.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    staged = ledger_db(crawled).execute("select data from staged_articles where agency='xa-hoaxuan' and status='ok'")
+    expected = sorted((d["source_url"], d["title"], "warning", w) for d in map(json.loads, (r[0] for r in staged))
+                      for w in d["warnings"])
+    assert sorted((r["url"], r["title"], r["outcome"], r["message"]) for r in rows) == expected
+    spam = [r for r in rows if r["message"].startswith("removed hidden content")]
+    assert [r["title"] for r in spam] == ["Triển khai tiêm chủng mở rộng đợt 2 năm 2024"]
+    assert any(r["message"].startswith("1 pasted image(s)") for r in rows)

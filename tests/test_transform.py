@@ -314,3 +314,28 @@ def test_an_impossible_date_is_never_used(shown, url, expected, warning):
     assert article.published_at == expected
     doubts = [w for w in article.warnings if "not used" in w]
     assert (warning in doubts[0]) if warning else not doubts, article.warnings
+
+
+def test_hidden_content_is_removed_and_reported(sample_sites):
+    """Spam injected into a compromised commune site, hidden off-screen with an inline style:
+    sanitising drops style attributes, so it would show on the portal. It is removed, and the
+    warning names the hosts it links to."""
+    host = "hoaxuan.tinhmau.gov.vn"
+    source = next(a for c in sample_sites.sites[host]["categories"] for a in c["articles"] if a.get("injected_spam"))
+    article = transform(sample_sites, host, sample_sites.styles[host].article_url(source))
+    assert "nhà cái" not in article.body_html and "example" not in article.body_html
+    assert all(paragraph in article.body_html for paragraph in source["body"])
+    [warning] = [w for w in article.warnings if w.startswith("removed hidden content")]
+    assert "left:-9999px" in warning and "nhacai-uytin.example, vay-tien-nhanh.example" in warning
+
+
+def test_hidden_content_rules():
+    from transform.hidden import remove_hidden
+    html = ('<p>Đầu <span style="DISPLAY: none"><b>ẩn</b> <i style="display:none">lồng</i></span>giữa</p>'
+            '<p style="font-size:0.8em">chữ nhỏ vẫn hiện</p><p style="opacity: 0.5">mờ vẫn hiện</p>'
+            '<p hidden>thuộc tính hidden</p><p style="font-size: 0pt !important">cỡ 0</p><p>cuối</p>')
+    out, warnings = remove_hidden(html, "x.gov.vn")
+    assert out == '<p>Đầu giữa</p><p style="font-size:0.8em">chữ nhỏ vẫn hiện</p><p style="opacity: 0.5">mờ vẫn hiện</p><p>cuối</p>'
+    assert [w.split(":")[0] for w in warnings] == ["removed hidden content (DISPLAY"] + \
+        ["removed hidden content (hidden attribute)", "removed hidden content (font-size"]
+    assert remove_hidden("<p>Không có gì ẩn</p>", "x.gov.vn") == ("<p>Không có gì ẩn</p>", [])

@@ -16,6 +16,7 @@ from .decode import decode_html
 from .documents import extract_document
 from .embedded import embedded_images
 from .extract import extract_fields, parse_page
+from .hidden import remove_hidden
 from .markdown import to_markdown
 from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage
@@ -217,6 +218,9 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
             for name, value in found.items():
                 if not values.get(name):
                     values[name], sources[name] = value, found_sources.get(name, "auto")
+    if values.get("body"):
+        values["body"], hidden_warnings = remove_hidden(values["body"], urlsplit(url).hostname)
+        warnings.extend(hidden_warnings)
     _repair_legacy_text(values, warnings)
     where = f"fields.{{}} in mappings/platforms/{mapping.platform}.yml" if mapping.fields else "automatic extraction"
     if not values.get("title"):

@@ -1,0 +1,53 @@
+"""Content a legacy page hides from its readers: inline styles (`display:none`, `visibility:
+hidden`, zero font size or opacity, pushed off-screen) or the `hidden` attribute. Sanitising
+removes style attributes, so hidden text would become visible on the portal. On government
+sites it is often injected spam (hidden links to betting or loan sites on a compromised
+server), so it is removed, and each removal is a warning that quotes it."""
+from __future__ import annotations
+
+import re
+from html import escape
+from urllib.parse import urlsplit
+
+import lxml.html
+
+_HIDING = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|"
+    r"(?:font-size|opacity)\s*:\s*0*(?:\.0+)?\s*(?:px|pt|em|rem|%)?\s*(?:!important)?\s*(?:;|$)|"
+    r"(?:left|top|text-indent|margin-left)\s*:\s*-\d{3,}(?:px|pt|em|rem|%)?", re.I)
+COMPROMISE_HINT = "check whether the legacy site was compromised"
+_HIDDEN_ATTRIBUTE = re.compile(r"<[a-z][^>]*\shidden(?:[\s>/=])", re.I)
+
+
+def _why(element) -> str | None:
+    if element.get("hidden") is not None:
+        return "hidden attribute"
+    match = _HIDING.search(element.get("style") or "")
+    return " ".join(match[0].rstrip(";").split()) if match else None
+
+
+def remove_hidden(html: str, page_host: str | None = None) -> tuple[str, list[str]]:
+    """(HTML without hidden elements, one warning per removed element)."""
+    if not html or not (_HIDING.search(html) or _HIDDEN_ATTRIBUTE.search(html)):
+        return html, []
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    hidden = [(el, why) for el in root.iter() if isinstance(el.tag, str) and el is not root
+              for why in [_why(el)] if why]
+    if not hidden:
+        return html, []
+    warnings = []
+    removed: set = set()
+    for element, why in hidden:
+        if any(ancestor in removed for ancestor in element.iterancestors()):
+            continue
+        removed.add(element)
+        text = " ".join(element.text_content().split())
+        hosts = sorted({host for href in element.xpath(".//a/@href")
+                        for host in [urlsplit(href.strip()).hostname] if host and host != page_host})
+        warning = f"removed hidden content ({why}): {text[:80]!r}" if text else f"removed hidden content ({why})"
+        if hosts:
+            warning += f"; it links to {', '.join(hosts)}: {COMPROMISE_HINT}"
+        warnings.append(warning)
+        element.drop_tree()  # keeps the text that follows it
+    body = escape(root.text or "", quote=False) + "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
+    return body, warnings
