@@ -22,10 +22,12 @@ def ledger_url() -> str:
 
 
 def resolve_sqlite_url(url: str) -> str:
-    """A relative sqlite path in a mapping file is taken under the var directory's parent."""
+    """A relative sqlite path in a mapping file: `var/...` is taken in the var directory
+    (PORTALIZE_VAR, whatever its name), anything else under the project root."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
         relative = url[len(prefix):]
-        base = var_dir().parent if relative.startswith("var/") else ROOT
-        return prefix + str(base / relative)
+        if relative.startswith("var/"):
+            return prefix + str(var_dir() / relative[len("var/"):])
+        return prefix + str(ROOT / relative)
     return url

@@ -124,3 +124,11 @@ def test_an_override_beside_the_agency_changes_only_what_differs(tmp_path):
         {k: v for k, v in preset.fields.items() if k != "title"}
     assert agency.platform.discovery["items"] == preset.discovery["items"]
     assert agency.platform.version != preset.version  # recorded on every article as extracted_by
+
+
+def test_relative_sqlite_paths_follow_the_var_directory_whatever_its_name(tmp_path, monkeypatch):
+    from portalize.config import ROOT, resolve_sqlite_url
+    monkeypatch.setenv("PORTALIZE_VAR", str(tmp_path / "demo-ws"))
+    assert resolve_sqlite_url("sqlite:///var/portal.db") == f"sqlite:///{tmp_path}/demo-ws/portal.db"
+    assert resolve_sqlite_url("sqlite:///data/x.db") == f"sqlite:///{ROOT}/data/x.db"
+    assert resolve_sqlite_url("sqlite:////abs/x.db") == "sqlite:////abs/x.db"
