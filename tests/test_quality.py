@@ -17,11 +17,11 @@ from scoring import score_eval, score_zyte  # noqa: E402
 pytestmark = pytest.mark.quality
 AUTO = Mapping(agency="eval")
 
-ZYTE_F1_FLOOR = 0.965        # goal 0.97; trafilatura.extract scores 0.955 on the same pages
+ZYTE_F1_FLOOR = 0.970        # goal 0.97 (reached: 0.971); trafilatura.extract scores 0.955 on the same pages
 DATE_FLOOR = 0.867           # goal 0.90; htmldate alone scores 0.868
 TITLE_FLOOR = 0.775          # goal 0.75; trafilatura's title scores 0.570
 WITH_KEPT_FLOOR = 0.939
-WITHOUT_DROPPED_FLOOR = 0.88
+WITHOUT_DROPPED_FLOOR = 0.886
 
 
 def _auto(url, body, content_type=None):

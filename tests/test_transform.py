@@ -339,3 +339,24 @@ def test_hidden_content_rules():
     assert [w.split(":")[0] for w in warnings] == ["removed hidden content (DISPLAY"] + \
         ["removed hidden content (hidden attribute)", "removed hidden content (font-size"]
     assert remove_hidden("<p>Không có gì ẩn</p>", "x.gov.vn") == ("<p>Không có gì ẩn</p>", [])
+
+
+def test_automatic_mode_drops_cards_and_headline_links_of_other_stories():
+    """A grid of other stories (link + heading per item), a paragraph that is only a linked
+    headline, and a reprint notice are not the article; a list of linked documents is."""
+    cards = "<ul>" + "".join(
+        f'<li><a href="/tin/{n}.html">Tin khác {n}</a><h4>Tóm tắt tin khác số {n}</h4></li>' for n in range(3)) + "</ul>"
+    documents = ('<ul><li><a href="/van-ban/12.html">Quyết định số 12/2023/QĐ-UBND</a> về bảng giá đất</li>'
+                 '<li><a href="/van-ban/13.html">Quyết định số 13/2023/QĐ-UBND</a> về phí</li>'
+                 '<li><a href="/van-ban/14.html">Quyết định số 14/2023/QĐ-UBND</a> về lệ phí</li></ul>')
+    headline = ('<hr><div class="row"><div class="title-bar">Có thể bạn quan tâm</div><div id="m">'
+                '<a href="/tin/9.html"><img width="218" height="125" src="/a.jpg" alt="a"><h3>Huyện tổ chức hội nghị khác</h3></a>'
+                '<a href="/tin/10.html"><img src="/b.jpg" alt="b"><h3>Xã ra quân làm đường giao thông</h3></a></div></div>')
+    notice = ("<p>This copy is for your personal, non-commercial use only. To order presentation-ready copies "
+              "for distribution to your colleagues, clients or customers visit http://www.djreprints.com.</p>")
+    article = transform_page(RawPage("http://huyen.gov.vn/tin/4.html", 200,
+                                     _news_page(documents, cards + headline + notice), "text/html; charset=utf-8"),
+                             Mapping(agency="auto"))
+    assert "Quyết định số 13/2023/QĐ-UBND" in article.body_html and "Đoạn 6:" in article.body_html
+    for gone in ("Tin khác", "Tóm tắt tin khác", "hội nghị khác", "làm đường giao thông", "This copy"):
+        assert gone not in article.body_html, gone

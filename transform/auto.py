@@ -28,6 +28,8 @@ _BOILERPLATE = re.compile(
     r"(related|read more|read also|also read|see also|more|xem thêm|đọc thêm|tin liên quan|bài liên quan)\s*:.+|"
     r"in bài viết|bản in|chia sẻ|gửi email|gửi bài viết|lượt xem.*|tin liên quan|các tin khác|tin cùng chuyên mục|"
     r"quay lại|về đầu trang|đầu trang|bình luận|ý kiến bạn đọc)[\s.:!]*$", re.I)
+# Reprint and rights notices run longer than other boilerplate lines.
+_NOTICE = re.compile(r"^(this copy is for your personal|this material may not be published|copyright ©)", re.I)
 _BLOCKS = ("p", "head", "item", "quote")
 _BYLINE = re.compile(r"^\s*(tác giả|nguồn tin|nguồn|theo|by)\s*:?\s+(.{2,80})$", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
@@ -48,6 +50,22 @@ def _remove(element: etree._Element) -> None:
     parent.remove(element)
 
 
+def _is_teaser_list(element: etree._Element) -> bool:
+    """Cards of other stories: three or more short items, each a link plus a heading (a
+    headline and its teaser). A list of documents or links in an article has no headings."""
+    items = element.findall("item")
+    return len(items) >= 3 and all(
+        item.find(".//ref") is not None and item.find(".//head") is not None
+        and len(_norm("".join(item.itertext()))) < 300 for item in items)
+
+
+def _is_headline_link(element: etree._Element) -> bool:
+    """A paragraph that is nothing but a link around a heading: another story's headline."""
+    refs = element.findall("ref")
+    return (len(refs) == 1 and refs[0].find(".//head") is not None
+            and _norm("".join(refs[0].itertext())) == _norm("".join(element.itertext())))
+
+
 def _prune(body: etree._Element, title: str | None, description: str | None) -> None:
     """Drop the headline, the standfirst when it leads as a heading, and boilerplate blocks
     (at any depth: a share bar or a `Read more:` line sits inside lists and sections too) from
@@ -60,9 +78,16 @@ def _prune(body: etree._Element, title: str | None, description: str | None) -> 
             # The standfirst shown as a sub-headline is the summary. Shown as a paragraph it is
             # the article's first paragraph, and stays in the body too.
             _remove(child)
+    for cards in list(body.iter("list")):
+        if _is_teaser_list(cards):
+            _remove(cards)
+    for paragraph in list(body.iter("p")):
+        if _is_headline_link(paragraph):
+            _remove(paragraph)
     for block in list(body.iter(*_BLOCKS)):
         text = _norm("".join(block.itertext()))
-        if text and len(text) < 160 and _BOILERPLATE.match(text) and block.getparent() is not None:
+        boilerplate = (len(text) < 160 and _BOILERPLATE.match(text)) or (len(text) < 500 and _NOTICE.match(text))
+        if text and boilerplate and block.getparent() is not None:
             _remove(block)
 
 
