@@ -4,12 +4,10 @@ legacy pages that are not migrated are listed, never silently kept."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 from urllib.parse import urlsplit
 
-import lxml.html
-
 from transform.embedded import decode_data_url
+from transform.fragments import inner_html, parse_fragment
 from transform.markdown import to_markdown
 from transform.urls import canonical_url
 
@@ -40,7 +38,7 @@ def rewrite_fields(fields: dict, url_map: UrlMap) -> tuple[dict, list[str]]:
     html = fields.get("body_html") or ""
     unresolved: list[str] = []
     if html.strip():
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        root = parse_fragment(html)
         changed = False
         for element, attribute in [(a, "href") for a in root.iter("a")] + [(i, "src") for i in root.iter("img")]:
             value = element.get(attribute)
@@ -58,8 +56,7 @@ def rewrite_fields(fields: dict, url_map: UrlMap) -> tuple[dict, list[str]]:
             elif value not in unresolved:
                 unresolved.append(value)
         if changed:
-            body = escape(root.text or "", quote=False) + "".join(
-                lxml.html.tostring(child, encoding="unicode") for child in root)
+            body = inner_html(root)
             fields = {**fields, "body_html": body, "body_markdown": to_markdown(body)}
     for kind in ("attachments", "images"):
         assets = []

@@ -1,8 +1,9 @@
 """Automatic extraction for pages with no working mapping, built on trafilatura and htmldate,
 with what they miss on government and news pages: the headline (and a standfirst set as a
-sub-headline) kept out of the body, newsletter/print/share/`Tin liên quan`/`Xem thêm:` boilerplate
-dropped, titles cleaned of site
-names, Vietnamese bylines (`Tác giả:`, `Nguồn:`) and day-first dates."""
+sub-headline) kept out of the body; boilerplate dropped (share and print bars, newsletter
+boxes, `Tin liên quan`/`Xem thêm:` lines, cards and linked headlines of other stories, reprint
+notices); titles cleaned of site names; Vietnamese bylines (`Tác giả:`, `Nguồn:`), breadcrumb
+sections and day-first dates."""
 from __future__ import annotations
 
 import copy
@@ -70,7 +71,7 @@ def _prune(body: etree._Element, title: str | None, description: str | None) -> 
     """Drop the headline, the standfirst when it leads as a heading, and boilerplate blocks
     (at any depth: a share bar or a `Read more:` line sits inside lists and sections too) from
     trafilatura's body."""
-    for index, child in enumerate(list(body)[:3]):
+    for child in list(body)[:3]:
         text = _norm("".join(child.itertext()))
         if title and text == _norm(title):
             _remove(child)

@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-import lxml.html
+from .fragments import parse_fragment
 
 # Raster types only: an SVG can carry script.
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp", "image/bmp": "bmp"}
@@ -57,7 +57,7 @@ def embedded_images(html: str) -> list[EmbeddedImage]:
     """The distinct pasted images of an HTML fragment, in document order."""
     if not html or "data:" not in html:
         return []
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = parse_fragment(html)
     found: dict[str, EmbeddedImage] = {}
     for src in root.xpath("//img/@src"):
         image = decode_data_url(src)

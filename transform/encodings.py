@@ -14,13 +14,14 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from html import escape
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import ftfy
+
+from .fragments import inner_html, parse_fragment
 
 TABLES = Path(__file__).parent / "data" / "vn_legacy_tables.json"
 
@@ -201,9 +202,7 @@ def apply_encoding_html(html: str, encoding: str | None) -> str:
     """apply_encoding on every text node and alt/title attribute of an HTML fragment."""
     if not html or encoding is None:
         return html
-    import lxml.html
-
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = parse_fragment(html)
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -212,5 +211,4 @@ def apply_encoding_html(html: str, encoding: str | None) -> str:
         for attribute in ("alt", "title"):
             if element.get(attribute):
                 element.set(attribute, apply_encoding(element.get(attribute), encoding))
-    inner = escape(root.text or "", quote=False) + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
-    return inner
+    return inner_html(root)

@@ -6,10 +6,9 @@ server), so it is removed, and each removal is a warning that quotes it."""
 from __future__ import annotations
 
 import re
-from html import escape
 from urllib.parse import urlsplit
 
-import lxml.html
+from .fragments import inner_html, parse_fragment
 
 _HIDING = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|"
@@ -42,9 +41,9 @@ def remove_hidden(html: str, page_host: str | None = None) -> tuple[str, list[st
     """(HTML without hidden elements, one warning per removed element)."""
     if not html or not _may_hide(html):
         return html, []
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    hidden = [(el, why) for el in root.iter() if isinstance(el.tag, str) and el is not root
-              for why in [_why(el)] if why]
+    root = parse_fragment(html)
+    hidden = [(el, _why(el)) for el in root.iter() if isinstance(el.tag, str) and el is not root]
+    hidden = [(el, why) for el, why in hidden if why]
     if not hidden:
         return html, []
     warnings = []
@@ -61,5 +60,4 @@ def remove_hidden(html: str, page_host: str | None = None) -> tuple[str, list[st
             warning += f"; it links to {', '.join(hosts)}: {COMPROMISE_HINT}"
         warnings.append(warning)
         element.drop_tree()  # keeps the text that follows it
-    body = escape(root.text or "", quote=False) + "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
-    return body, warnings
+    return inner_html(root), warnings

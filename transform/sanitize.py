@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 import nh3
 
 from .embedded import is_image_data_url
+from .fragments import parse_fragment
 
 TAGS = {"p", "br", "hr", "strong", "b", "em", "i", "u", "s", "sub", "sup", "span", "h2", "h3", "h4",
         "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code", "table", "thead", "tbody", "tfoot",
@@ -67,7 +67,7 @@ def html_text(html: str) -> str:
     """Plain text of an HTML fragment, one line per block (words of two blocks never merge)."""
     if not html or not html.strip():
         return ""
-    root = lxml.html.fragment_fromstring(_CONTROL.sub("", html), create_parent="div")
+    root = parse_fragment(_CONTROL.sub("", html))
     parts: list[str] = []
 
     def walk(element):

@@ -1,0 +1,17 @@
+"""An HTML fragment (an article body) as an lxml tree and back."""
+from __future__ import annotations
+
+from html import escape
+
+import lxml.html
+
+
+def parse_fragment(html: str) -> lxml.html.HtmlElement:
+    """The fragment inside one <div> (its text before the first element stays the div's text)."""
+    return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
+def inner_html(root: lxml.html.HtmlElement) -> str:
+    """The HTML inside `root`, as parse_fragment took it in."""
+    return escape(root.text or "", quote=False) + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root)
