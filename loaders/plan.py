@@ -155,3 +155,10 @@ def make_plan(agency, registry, portal) -> Plan:
 
 def plan_entries(session, plan_id: int) -> list[PlanEntry]:
     return list(session.scalars(select(PlanEntry).where(PlanEntry.plan_id == plan_id).order_by(PlanEntry.position)))
+
+
+def staged_warnings(session, agency_code: str) -> dict[str, list[str]]:
+    """uid -> what the transform asks a person to check (dates, encodings, hidden content...)."""
+    rows = session.scalars(select(StagedArticle).where(StagedArticle.agency == agency_code,
+                                                       StagedArticle.status == "ok"))
+    return {row.uid: row.data.get("warnings") or [] for row in rows if row.data.get("warnings")}

@@ -510,13 +510,14 @@ def categories(agency, as_json):
 
 # -- plan / apply --------------------------------------------------------------------------
 def _plan(registry, portal, agency, as_json=False):
-    from loaders.plan import make_plan, plan_entries
+    from loaders.plan import make_plan, plan_entries, staged_warnings
     from .ledger.db import transaction
     from .reports import print_plan, write_plan_html
     plan = make_plan(agency, registry, portal)
     with transaction() as session:
         entries = plan_entries(session, plan.id)
-    html = write_plan_html(plan, entries, agency, registry, portal.name)
+        warnings = staged_warnings(session, agency.code)
+    html = write_plan_html(plan, entries, agency, registry, portal.name, warnings)
     if as_json:
         click.echo(json.dumps({"plan": plan.id, "agency": agency.code, "summary": plan.summary, "html": str(html),
                                "entries": [{"uid": e.uid, "action": e.action, "title": e.title, "reason": e.reason,

@@ -36,7 +36,9 @@ def write_csv(name: str, header: list[str], rows) -> Path:
     return path
 
 
-def write_plan_html(plan, entries, agency, registry, portal_name: str) -> Path:
+def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings: dict | None = None) -> Path:
+    """The plan as a self-contained HTML page for review; `warnings` (uid -> the transform's
+    warnings) are shown on the entries that write something."""
     out = config.var_dir() / "plans"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"plan-{plan.id}-{agency.code}.html"
@@ -44,6 +46,7 @@ def write_plan_html(plan, entries, agency, registry, portal_name: str) -> Path:
     html = _env.get_template("plan.html").render(
         plan=plan, entries=entries, agency=agency, summary=plan.summary, labels=ACTION_LABELS,
         action_names=ACTION_NAMES, status_names=PLAN_STATUS_NAMES, created=created, portal_name=portal_name,
+        warnings=warnings or {},
         profile_title=registry.profile.title, deadline=registry.profile.deadline.strftime("%d/%m/%Y"))
     path.write_text(html, encoding="utf-8")
     return path

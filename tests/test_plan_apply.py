@@ -8,6 +8,7 @@ import re
 import shutil
 import sqlite3
 
+import lxml.html
 import pytest
 from click.testing import CliRunner
 
@@ -300,3 +301,11 @@ def test_transform_report_lists_every_warning_and_flags_a_compromised_site(crawl
     spam = [r for r in rows if r["message"].startswith("removed hidden content")]
     assert [r["title"] for r in spam] == ["Triển khai tiêm chủng mở rộng đợt 2 năm 2024"]
     assert any(r["message"].startswith("1 pasted image(s)") for r in rows)
+    # The plan review shows the reviewer what to check, on the entry it concerns.
+    plan = plan_json("xa-hoaxuan")
+    page = lxml.html.parse(plan["html"]).getroot()
+    spam_entry = next(e for e in plan["entries"] if e["title"] == spam[0]["title"])
+    row = page.xpath(f'//tr[@data-uid="{spam_entry["uid"]}"]')[0]
+    assert [" ".join(li.text_content().split()) for li in row.xpath('.//ul[@class="warnings"]/li')] == \
+        [" ".join(spam[0]["message"].split())]
+    assert len(page.xpath('//ul[@class="warnings"]')) == len({r["url"] for r in rows})
