@@ -190,25 +190,37 @@ def test_page_typed_in_a_legacy_font_is_repaired(sample_sites, encoding):
     assert any(w.startswith("repaired ") and ("TCVN3" in w or "VNI" in w) for w in article.warnings)
 
 
-def test_same_article_under_two_urls_is_one_article_with_an_alias(sample_sites):
-    from transform.duplicates import merge_duplicates
+def test_same_article_under_two_urls_is_one_article_with_an_alias(sample_sites, workspace):
+    """Transform over the ledger: the same content stored under two URLs becomes one staged
+    article (the shorter URL, the other as its alias) and one skipped record naming it."""
+    from crawlers.items import PageItem
+    from portalize.ledger import store
+    from portalize.ledger.db import transaction
+    from portalize.ledger.models import StagedArticle
+    from portalize.transform_run import transform_agency
+    host, agency = "hoaxuan.tinhmau.gov.vn", REGISTRY.agency("xa-hoaxuan")
     path = "/vi/news/tin-tuc-su-kien/dai-hoi-dai-bieu-mttq-xa-101.html"
-    reply = sample_sites.route("hoaxuan.tinhmau.gov.vn", path)
-    mapping = mapping_for(REGISTRY, REGISTRY.agency("xa-hoaxuan"))
-    first = transform_page(RawPage(f"http://hoaxuan.tinhmau.gov.vn{path}", 200, reply.body, reply.content_type), mapping)
-    other_url = "http://hoaxuan.tinhmau.gov.vn/vi/news/thong-bao/dai-hoi-dai-bieu-mttq-xa-101.html"
-    second = transform_page(RawPage(other_url, 200, reply.body, reply.content_type), mapping)
-    different = transform(sample_sites, "hoaxuan.tinhmau.gov.vn", "/vi/news/tin-tuc-su-kien/tiem-chung-mo-rong-dot-2-104.html")
-    merged = merge_duplicates([second, different, first])
-    kept = [r for r in merged if isinstance(r, Article)]
-    skipped = [r for r in merged if isinstance(r, SkippedPage)]
-    assert len(kept) == 2 and len(skipped) == 1
-    winner = next(a for a in kept if a.title == first.title)
+    reply = sample_sites.route(host, path)
+    other = "/vi/news/thong-bao/dai-hoi-dai-bieu-mttq-xa-101.html"  # the same article filed twice
+    different = "/vi/news/tin-tuc-su-kien/tiem-chung-mo-rong-dot-2-104.html"
+    with transaction() as session:
+        store.register_agency(session, agency)
+        run = store.start_crawl_run(session, agency.code)
+        for url_path, body in ((path, reply.body), (other, reply.body), (different, sample_sites.route(host, different).body)):
+            store.save_page(session, agency.code, run, PageItem(f"http://{host}{url_path}", "item", 200, body,
+                                                                reply.content_type))
+    counts = transform_agency(REGISTRY, agency)
+    assert (counts["ok"], counts["skipped"]) == (2, 1)
+    with transaction() as session:
+        rows = {r.data["source_url"]: r for r in session.query(StagedArticle)}
+    kept, copy = rows[f"http://{host}{other}"], rows[f"http://{host}{path}"]
     # The shorter URL is kept (a deterministic choice); the other becomes its alias.
-    assert winner.source_url == other_url and winner.aliases == [first.source_url]
-    assert winner.content_hash == winner.compute_hash() != second.content_hash
-    assert second.aliases == []  # inputs are not changed
-    assert skipped[0].reason.startswith(f"same content as {winner.uid}")
+    assert kept.status == "ok" and kept.data["aliases"] == [f"http://{host}{path}"]
+    article = Article(**{k: v for k, v in kept.data.items() if k not in ("images", "attachments", "document")},
+                      images=[Asset(**a) for a in kept.data["images"]], attachments=[], document=None)
+    assert kept.content_hash == kept.data["content_hash"] == article.compute_hash()
+    assert copy.status == "skipped" and copy.reason.startswith(f"same content as {kept.uid}")
+    assert rows[f"http://{host}{different}"].status == "ok" and rows[f"http://{host}{different}"].data["aliases"] == []
 
 
 @pytest.mark.parametrize("raw, safe", [

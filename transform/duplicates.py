@@ -1,11 +1,11 @@
 """The same content under several URLs becomes one article with aliases, never two copies."""
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+from dataclasses import dataclass, field
 
 from .sanitize import html_text
-from .schema import Article, SkippedPage
+from .schema import Article
 from .taxonomy import fold
 
 
@@ -19,22 +19,27 @@ def content_fingerprint(title: str, body_html: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def merge_duplicates(results: list) -> list:
-    """Keep the first article of each fingerprint (shortest URL wins among equals); later ones
-    become SkippedPage records naming it, and their URLs become its aliases."""
-    kept: dict[str, int] = {}  # fingerprint -> index in out
-    articles = sorted((r for r in results if isinstance(r, Article)), key=lambda a: (len(a.source_url), a.source_url))
-    out: list = [r for r in results if isinstance(r, SkippedPage)]
-    for article in articles:
-        key = fingerprint(article)
-        if key not in kept:
-            kept[key] = len(out)
-            out.append(article)
+@dataclass
+class Duplicates:
+    """Which article keeps each content and which URLs point to it."""
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # kept uid -> the other URLs, in order
+    copies: dict[str, tuple[str, str]] = field(default_factory=dict)  # dropped uid -> (kept uid, kept URL)
+
+
+def group_duplicates(entries) -> Duplicates:
+    """From (fingerprint, source URL, uid) of every article of an agency: the first of each
+    fingerprint is kept (shortest URL wins, then alphabetical); later ones become aliases."""
+    found = Duplicates()
+    first: dict[str, tuple[str, str]] = {}
+    for key, url, uid in sorted(entries, key=lambda e: (len(e[1]), e[1])):
+        if key not in first:
+            first[key] = (uid, url)
             continue
-        first = out[kept[key]]
-        merged = dataclasses.replace(first, aliases=[*first.aliases, article.source_url])
-        merged.content_hash = merged.compute_hash()
-        out[kept[key]] = merged
-        out.append(SkippedPage(article.uid, article.agency, article.source_url,
-                               f"same content as {first.uid} ({first.source_url}); kept there as an alias"))
-    return out
+        kept_uid, kept_url = first[key]
+        found.aliases.setdefault(kept_uid, []).append(url)
+        found.copies[uid] = (kept_uid, kept_url)
+    return found
+
+
+def duplicate_reason(kept_uid: str, kept_url: str) -> str:
+    return f"same content as {kept_uid} ({kept_url}); kept there as an alias"

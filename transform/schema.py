@@ -77,9 +77,13 @@ class Article:
 
     def compute_hash(self) -> str:
         # Only the hashed fields are converted (asdict of the whole article costs more than the hash).
-        data = {k: _plain(getattr(self, k)) for k in self.HASHED}
-        payload = json.dumps(data, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode()).hexdigest()
+        return content_hash({k: _plain(getattr(self, k)) for k in self.HASHED})
+
+
+def content_hash(data: dict) -> str:
+    """The hash of an article's published fields, from the article or its to_dict() form."""
+    payload = json.dumps({k: data.get(k) for k in Article.HASHED}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _plain(value):
