@@ -90,8 +90,9 @@ def save_body(session: Session, body: bytes) -> str:
 def load_body(session: Session, sha256: str | None) -> bytes:
     if not sha256:
         return b""
-    row = session.get(RawBody, sha256)
-    return zlib.decompress(row.data) if row else b""
+    # The compressed bytes only: no ORM object kept in the session for every body read.
+    data = session.scalar(select(RawBody.data).where(RawBody.sha256 == sha256))
+    return zlib.decompress(data) if data is not None else b""
 
 
 def save_page(session: Session, agency: str, run_id: int, item) -> Page:

@@ -1,0 +1,122 @@
+"""bench/transform_run: `portalize transform` of one agency (read each stored page from the
+ledger, transform it, write the staged article, resolve duplicates, write the report) against
+`transform_page` alone on the same pages in a loop, and peak memory at two site sizes, to
+show that memory does not grow with the number of pages.
+
+    .venv/bin/python bench/transform_run_bench.py [--pages 1000 4000]
+
+Pages are NukeViet article pages of about 20 kB (30 paragraphs and a property table), 2% of
+them the same article under a second URL. Each step runs in its own process, so each peak RSS
+is that step's own: storing the pages, the pure loop, the transform run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HOST = "hoaxuan.tinhmau.gov.vn"
+
+
+def article_page(n: int) -> tuple[str, bytes]:
+    """(URL, body) of the n-th article; every 50th is article n-1 filed under a second URL."""
+    number = n - 1 if n % 50 == 0 and n else n
+    paragraphs = "".join(
+        f"<p>Đoạn {k} của bài {number}: Ủy ban nhân dân xã Hòa Xuân triển khai kế hoạch phát triển kinh tế - "
+        f"xã hội, bảo đảm quốc phòng, an ninh; đẩy mạnh cải cách hành chính và chuyển đổi số trong năm "
+        f"{2010 + number % 15}, huy động người dân tham gia xây dựng nông thôn mới nâng cao.</p>" for k in range(30))
+    table = ("<table><tr><td>Số ký hiệu</td><td>{0}/QĐ-UBND</td></tr><tr><td>Ngày ban hành</td>"
+             "<td>0{1}/05/2024</td></tr></table>").format(100 + number, 1 + number % 9)
+    html = ('<html><head><meta charset="utf-8"><title>Bài {0}</title></head><body>'
+            '<div class="breadcrumbs-wrap"><ul class="breadcrumbs"><li><a href="/vi/">Trang chủ</a></li>'
+            '<li><a href="/vi/news/tin-tuc-su-kien/">Tin tức - Sự kiện</a></li></ul></div>'
+            '<div class="news_column"><h1 class="title">Bài viết số {0} về kế hoạch năm</h1>'
+            '<span class="h5">10:00, 0{1}/05/2024</span><div class="hometext">Tóm tắt bài {0}.</div>'
+            '<div id="news-bodyhtml" class="bodytext">{2}{3}</div></div></body></html>').format(
+                number, 1 + number % 9, paragraphs, table)
+    folder = "thong-bao" if n % 50 == 0 and n else "tin-tuc-su-kien"
+    return f"http://{HOST}/vi/news/{folder}/bai-{n}.html", html.encode()
+
+
+def store(pages: int) -> dict:
+    from crawlers.items import PageItem
+    from portalize.ledger import store as ledger
+    from portalize.ledger.db import transaction
+    from portalize.registry import load_registry
+    agency = load_registry(ROOT / "mappings").agency("xa-hoaxuan")
+    start = time.perf_counter()
+    with transaction() as session:
+        ledger.register_agency(session, agency)
+        run = ledger.start_crawl_run(session, agency.code)
+        for n in range(pages):
+            url, body = article_page(n)
+            ledger.save_page(session, agency.code, run, PageItem(url, "item", 200, body, "text/html; charset=utf-8"))
+    return {"seconds": time.perf_counter() - start}
+
+
+def pure(pages: int) -> dict:
+    from portalize.registry import load_registry
+    from portalize.transform_run import mapping_for
+    from transform.pipeline import RawPage, transform_page
+    registry = load_registry(ROOT / "mappings")
+    mapping = mapping_for(registry, registry.agency("xa-hoaxuan"))
+    start = time.perf_counter()
+    ok = 0
+    for n in range(pages):
+        url, body = article_page(n)
+        ok += transform_page(RawPage(url, 200, body, "text/html; charset=utf-8"), mapping).__class__.__name__ == "Article"
+    return {"seconds": time.perf_counter() - start, "ok": ok}
+
+
+def run(pages: int) -> dict:
+    from portalize.registry import load_registry
+    from portalize.transform_run import transform_agency
+    registry = load_registry(ROOT / "mappings")
+    start = time.perf_counter()
+    counts = transform_agency(registry, registry.agency("xa-hoaxuan"))
+    return {"seconds": time.perf_counter() - start, "ok": counts["ok"], "skipped": counts["skipped"]}
+
+
+def child(step: str, pages: int) -> None:
+    result = {"store": store, "pure": pure, "run": run}[step](pages)
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def step(name: str, pages: int, var: str) -> dict:
+    env = {**os.environ, "PORTALIZE_VAR": var, "PORTALIZE_DB": f"sqlite:///{var}/portalize.db"}
+    out = subprocess.run([sys.executable, __file__, "--child", name, str(pages)], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, nargs="+", default=[1000, 4000])
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return
+    for pages in args.pages:
+        with tempfile.TemporaryDirectory() as var:
+            stored = step("store", pages, var)
+            base = step("pure", pages, var)
+            ours = step("run", pages, var)
+        print(f"{pages} pages (~20 kB each, {pages // 50} duplicates): stored in {stored['seconds']:.1f} s")
+        print(f"  transform_page alone:  {pages / base['seconds']:7.1f} pages/s, peak RSS {base['rss_mb']:6.0f} MB")
+        print(f"  portalize transform:   {pages / ours['seconds']:7.1f} pages/s, peak RSS {ours['rss_mb']:6.0f} MB; "
+              f"ratio {base['seconds'] / ours['seconds']:4.2f}; {ours['ok']} articles, {ours['skipped']} skipped")
+
+
+if __name__ == "__main__":
+    main()
