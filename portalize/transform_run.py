@@ -56,7 +56,7 @@ def transform_agency(registry, agency, progress=None) -> dict:
                 articles[result.uid] = (result.source_url, result.title, result.warnings)
             if n % _FLUSH_EVERY == 0:
                 session.flush()
-                session.expunge_all()  # the written rows and the raw bodies read
+                session.expunge_all()  # the rows written so far leave memory
             if progress:
                 progress.advance(task)
         session.flush()
