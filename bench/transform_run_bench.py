@@ -1,7 +1,7 @@
 """bench/transform_run: `portalize transform` of one agency (read each stored page from the
 ledger, transform it, write the staged article, resolve duplicates, write the report) against
 `transform_page` alone on the same pages in a loop, and peak memory at two site sizes, to
-show that memory does not grow with the number of pages.
+show that memory does not grow with the number of pages; then the dry-run plan of them.
 
     .venv/bin/python bench/transform_run_bench.py [--pages 1000 4000]
 
@@ -86,8 +86,19 @@ def run(pages: int) -> dict:
     return {"seconds": time.perf_counter() - start, "ok": counts["ok"], "skipped": counts["skipped"]}
 
 
+def plan(pages: int) -> dict:
+    from loaders.plan import make_plan
+    from loaders.registry import open_portal
+    from portalize.registry import load_registry
+    registry = load_registry(ROOT / "mappings")
+    portal = open_portal(registry.portal)
+    start = time.perf_counter()
+    made = make_plan(registry.agency("xa-hoaxuan"), registry, portal)
+    return {"seconds": time.perf_counter() - start, "create": made.summary["create"]}
+
+
 def child(step: str, pages: int) -> None:
-    result = {"store": store, "pure": pure, "run": run}[step](pages)
+    result = {"store": store, "pure": pure, "run": run, "plan": plan}[step](pages)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -112,10 +123,13 @@ def main() -> None:
             stored = step("store", pages, var)
             base = step("pure", pages, var)
             ours = step("run", pages, var)
+            planned = step("plan", pages, var)
         print(f"{pages} pages (~20 kB each, {pages // 50} duplicates): stored in {stored['seconds']:.1f} s")
         print(f"  transform_page alone:  {pages / base['seconds']:7.1f} pages/s, peak RSS {base['rss_mb']:6.0f} MB")
         print(f"  portalize transform:   {pages / ours['seconds']:7.1f} pages/s, peak RSS {ours['rss_mb']:6.0f} MB; "
               f"ratio {base['seconds'] / ours['seconds']:4.2f}; {ours['ok']} articles, {ours['skipped']} skipped")
+        print(f"  portalize plan (dry run of the {planned['create']} creates): {planned['seconds']:.1f} s, "
+              f"{pages / planned['seconds']:7.1f} pages/s, peak RSS {planned['rss_mb']:6.0f} MB")
 
 
 if __name__ == "__main__":

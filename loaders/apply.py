@@ -3,6 +3,7 @@ so a run that dies part-way is finished by running the same command again, with 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from portalize.errors import PlanNotFound, PortalError, StalePlan
 from portalize.ledger import store
@@ -16,8 +17,10 @@ WRITES = ("create", "update")
 
 
 def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
-    staged = {s.uid: s for s in session.scalars(select(StagedArticle).where(StagedArticle.agency == plan.agency))}
-    mapped = {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.agency == plan.agency))}
+    # Hashes and states only: the articles themselves are read one at a time when applied.
+    staged = {s.uid: s for s in session.execute(select(StagedArticle.uid, StagedArticle.content_hash, StagedArticle.status)
+                                                .where(StagedArticle.agency == plan.agency))}
+    mapped = {m.uid: m for m in session.execute(select(IdMap.uid, IdMap.portal_hash).where(IdMap.agency == plan.agency))}
     reasons = []
     planned = {e.uid for e in entries}
     for uid in sorted(set(staged) - planned):
@@ -59,7 +62,8 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             raise PlanNotFound(f"There is no plan {plan_id}.", "run `portalize plan AGENCY` to make one")
         if plan.status == "applied":
             return {"already_applied": True, **plan.summary}
-        entries = list(session.scalars(select(PlanEntry).where(PlanEntry.plan_id == plan_id).order_by(PlanEntry.position)))
+        entries = list(session.scalars(select(PlanEntry).options(defer(PlanEntry.fields), defer(PlanEntry.diff))
+                                       .where(PlanEntry.plan_id == plan_id).order_by(PlanEntry.position)))
         if plan.status == "superseded":
             raise StalePlan(f"Plan {plan_id} for {plan.agency} was superseded by a newer plan.",
                             f"review the newest plan (`portalize plan {plan.agency}`) and apply that one")

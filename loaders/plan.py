@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import defer
 
 from portalize.errors import ArchiveOnly
 from portalize.ledger.db import transaction
@@ -37,8 +38,9 @@ class PlannedEntry:
     unresolved: list = field(default_factory=list)
 
 
-def fingerprint(entries) -> str:
-    text = "\n".join(f"{e.uid}|{e.action}|{e.expected_hash}|{e.expected_map_hash}" for e in entries)
+def fingerprint(keys) -> str:
+    """Of the plan's entries in order, as (uid, action, expected hash, expected id-map hash)."""
+    text = "\n".join(f"{uid}|{action}|{expected}|{mapped}" for uid, action, expected, mapped in keys)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -53,19 +55,18 @@ def build_url_map(session, registry, portal) -> UrlMap:
     for row in session.scalars(select(IdMap)):
         url_map.pages[row.source_url] = row.portal_url
     same_content: dict[str, list] = {}
-    for staged in session.scalars(select(StagedArticle).where(StagedArticle.status == "ok")):
+    for staged in _staged_addresses(session):
         agency = registry.agencies.get(staged.agency)
         if agency is None or agency.disposition != "migrate":
             continue
-        data = staged.data
-        target = url_map.pages.get(data["source_url"]) or portal.item_url(agency.subsite_path, staged.uid, data["title"])
-        for url in [data["source_url"], *data.get("aliases", [])]:
+        target = url_map.pages.get(staged.source_url) or portal.item_url(agency.subsite_path, staged.uid, staged.title)
+        for url in [staged.source_url, *(staged.aliases or [])]:
             url_map.pages.setdefault(url, target)
-        for asset in (data.get("attachments") or []) + (data.get("images") or []):
+        for asset in (staged.attachments or []) + (staged.images or []):
             if asset.get("sha256"):
                 url_map.files[asset["url"]] = portal.asset_url(asset["sha256"], asset["filename"])
-        key = content_fingerprint(data["title"], data.get("body_html"))
-        same_content.setdefault(key, []).append((data.get("published_at") or "9999", agency.code, staged.uid,
+        key = staged.fingerprint or _fingerprint_of(session, staged.uid)
+        same_content.setdefault(key, []).append((staged.published_at or "9999", agency.code, staged.uid,
                                                  target, agency.name))
     for copies in same_content.values():
         if len({c[1] for c in copies}) > 1:
@@ -76,6 +77,24 @@ def build_url_map(session, registry, portal) -> UrlMap:
                 if copy[1] != owner[1]:
                     url_map.copies[copy[2]] = CrossReference(owner[2], owner[3], owner[4])
     return url_map
+
+
+def _staged_addresses(session):
+    """What the url map needs of every staged article, without its body (a province stages
+    hundreds of thousands): the JSON fields are read in the database."""
+    data = StagedArticle.data
+    return session.execute(select(
+        StagedArticle.uid, StagedArticle.agency, StagedArticle.fingerprint,
+        data["source_url"].as_string().label("source_url"), data["title"].as_string().label("title"),
+        data["published_at"].as_string().label("published_at"), data["aliases"].label("aliases"),
+        data["attachments"].label("attachments"), data["images"].label("images"),
+    ).where(StagedArticle.status == "ok"))
+
+
+def _fingerprint_of(session, uid: str) -> str:
+    """For an article staged before fingerprints were kept."""
+    data = session.get(StagedArticle, uid).data
+    return content_fingerprint(data["title"], data.get("body_html"))
 
 
 @dataclass(frozen=True)
@@ -119,46 +138,77 @@ def _entry(staged: StagedArticle, mapped: IdMap | None, portal, url_map: UrlMap)
     return PlannedEntry(action="update", diff=field_diff(current["fields"], fields), **base)
 
 
-def build_entries(session, agency_code: str, portal, url_map: UrlMap) -> list[PlannedEntry]:
-    staged = session.scalars(select(StagedArticle).where(StagedArticle.agency == agency_code)).all()
+_CHUNK = 200  # staged articles read, and plan entries written then let go, at a time
+
+
+def _planned(session, agency_code: str, portal, url_map: UrlMap):
+    """Each staged article of the agency as a planned entry, a chunk of rows at a time."""
     mapped = {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.agency == agency_code))}
-    entries = [_entry(s, mapped.get(s.uid), portal, url_map) for s in staged]
-    order = {a: i for i, a in enumerate(ACTIONS)}
-    return sorted(entries, key=lambda e: (order[e.action], e.title, e.uid))
+    uids = session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code)).all()
+    for start in range(0, len(uids), _CHUNK):
+        chunk = session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids[start:start + _CHUNK])))
+        yield from [_entry(staged, mapped.get(staged.uid), portal, url_map) for staged in chunk]
 
 
 def make_plan(agency, registry, portal) -> Plan:
-    """Build and save a plan; earlier pending plans of the agency are superseded."""
+    """Build and save a plan; earlier pending plans of the agency are superseded. Entries are
+    written as they are planned and not kept in memory (an agency may have tens of thousands);
+    their order (by action, then title) is set at the end."""
     agency_code, disposition = agency.code, agency.disposition
     if disposition == "archive-only":
         raise ArchiveOnly(f"Agency {agency_code} is archive-only: its legacy site is crawled and kept, "
                           "never loaded into the portal.",
                           f"change disposition in mappings/agencies/{agency_code}.yml to migrate if it should be")
+    order = {a: i for i, a in enumerate(ACTIONS)}
     with transaction() as session:
-        entries = build_entries(session, agency_code, portal, build_url_map(session, registry, portal))
-        counts = Counter(e.action for e in entries)
+        url_map = build_url_map(session, registry, portal)
         session.execute(update(Plan).where(Plan.agency == agency_code, Plan.status == "pending")
                         .values(status="superseded"))
-        plan = Plan(agency=agency_code, fingerprint=fingerprint(entries), created_at=utcnow(),
-                    summary={a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name,
-                             "unresolved_links": sum(len(e.unresolved) for e in entries)})
+        plan = Plan(agency=agency_code, fingerprint="", created_at=utcnow(), summary={})
         session.add(plan)
         session.flush()
-        for position, e in enumerate(entries):
-            session.add(PlanEntry(plan_id=plan.id, position=position, uid=e.uid, action=e.action, title=e.title,
-                                  reason=e.reason, diff=e.diff, expected_hash=e.expected_hash,
-                                  expected_map_hash=e.expected_map_hash, fields=e.fields, unresolved=e.unresolved))
+        plan_id, counts, unresolved = plan.id, Counter(), 0
+        keys, written = [], []  # keys: (sort key, entry id, fingerprint key)
+        for e in _planned(session, agency_code, portal, url_map):
+            row = PlanEntry(plan_id=plan_id, position=0, uid=e.uid, action=e.action, title=e.title, reason=e.reason,
+                            diff=e.diff, expected_hash=e.expected_hash, expected_map_hash=e.expected_map_hash,
+                            fields=e.fields, unresolved=e.unresolved)
+            session.add(row)
+            written.append(((order[e.action], e.title, e.uid), row, (e.uid, e.action, e.expected_hash,
+                                                                      e.expected_map_hash)))
+            counts[e.action] += 1
+            unresolved += len(e.unresolved)
+            if len(written) >= _CHUNK:
+                _let_go(session, written, keys)
+        _let_go(session, written, keys)
+        keys.sort()
+        if keys:
+            session.execute(update(PlanEntry), [{"id": entry_id, "position": position}
+                                                for position, (_, entry_id, _) in enumerate(keys)])
+        plan = session.get(Plan, plan_id)
+        plan.fingerprint = fingerprint(key for _, _, key in keys)
+        plan.summary = {a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name, "unresolved_links": unresolved}
         from portalize.ledger.store import record_event
         record_event(session, agency_code, "planned", plan=plan.id, **plan.summary)
     return plan
 
 
+def _let_go(session, written: list, keys: list) -> None:
+    """Write the pending entries, keep what ordering needs, and free the rest."""
+    session.flush()
+    keys.extend((sort_key, row.id, key) for sort_key, row, key in written)
+    written.clear()
+    session.expunge_all()
+
+
 def plan_entries(session, plan_id: int) -> list[PlanEntry]:
-    return list(session.scalars(select(PlanEntry).where(PlanEntry.plan_id == plan_id).order_by(PlanEntry.position)))
+    """The entries in order, for people to read: without the fields apply writes (the bodies)."""
+    return list(session.scalars(select(PlanEntry).options(defer(PlanEntry.fields))
+                                .where(PlanEntry.plan_id == plan_id).order_by(PlanEntry.position)))
 
 
 def staged_warnings(session, agency_code: str) -> dict[str, list[str]]:
     """uid -> what the transform asks a person to check (dates, encodings, hidden content...)."""
-    rows = session.scalars(select(StagedArticle).where(StagedArticle.agency == agency_code,
-                                                       StagedArticle.status == "ok"))
-    return {row.uid: row.data.get("warnings") or [] for row in rows if row.data.get("warnings")}
+    rows = session.execute(select(StagedArticle.uid, StagedArticle.data["warnings"])
+                           .where(StagedArticle.agency == agency_code, StagedArticle.status == "ok"))
+    return {uid: warnings for uid, warnings in rows if warnings}

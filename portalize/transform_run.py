@@ -50,9 +50,10 @@ def transform_agency(registry, agency, progress=None) -> dict:
                                           reason=result.reason, data={"source_url": result.source_url}))
                 skipped.append((result.source_url, result.reason))
             else:
+                key = fingerprint(result)
                 session.add(StagedArticle(uid=result.uid, agency=agency.code, page_id=page_id, status="ok",
-                                          data=result.to_dict(), content_hash=result.content_hash))
-                fingerprints.append((fingerprint(result), result.source_url, result.uid))
+                                          data=result.to_dict(), content_hash=result.content_hash, fingerprint=key))
+                fingerprints.append((key, result.source_url, result.uid))
                 articles[result.uid] = (result.source_url, result.title, result.warnings)
             if n % _FLUSH_EVERY == 0:
                 session.flush()
@@ -86,4 +87,5 @@ def _merge_duplicates(session, duplicates) -> None:
     for uid, (kept_uid, kept_url) in duplicates.copies.items():
         row = session.get(StagedArticle, uid)
         row.status, row.reason, row.content_hash = "skipped", duplicate_reason(kept_uid, kept_url), None
+        row.fingerprint = None
         row.data = {"source_url": row.data["source_url"]}

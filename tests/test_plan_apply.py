@@ -54,6 +54,12 @@ def test_plan_apply_and_idempotence(crawled):
     assert {"field": "group", "old": "", "new": "legal-docs"} in created["diff"]
     html = (crawled / "var" / "plans" / f"plan-{plan['plan']}-stnmt.html").read_text(encoding="utf-8")
     assert "Kế hoạch" in html and "Tạo mới" in html
+    # Entries are written as they are planned; their order (action, then title) is set at the end.
+    rows = ledger_db(crawled).execute("select position, action, title, uid from plan_entries where plan_id = ? "
+                                      "order by position", (plan["plan"],)).fetchall()
+    assert [r[0] for r in rows] == list(range(7))
+    assert [(r[2], r[3]) for r in rows] == sorted((r[2], r[3]) for r in rows)
+    assert [(e["title"], e["uid"]) for e in plan["entries"]] == [(r[2], r[3]) for r in rows]
 
     out = invoke("apply", str(plan["plan"]), "-s").output
     assert "7 created, 0 updated" in out
@@ -266,10 +272,19 @@ def test_links_and_images_point_at_the_portal_after_apply(crawled):
     assert len(urls) == 14
 
 
-def test_an_article_reposted_by_two_units_is_loaded_once(crawled):
+@pytest.mark.parametrize("staged_before_fingerprints", [False, True])
+def test_an_article_reposted_by_two_units_is_loaded_once(crawled, staged_before_fingerprints):
     """Sở KH&CN published it first; the investment centre's WordPress site re-posted it word for
-    word. The portal gets one article and, on the centre's subsite, a cross-reference to it."""
+    word. The portal gets one article and, on the centre's subsite, a cross-reference to it.
+    The plan reads the fingerprint the transform kept; an article staged before fingerprints
+    were kept (none in its row) is fingerprinted from its body."""
     invoke("transform", "skhcn", "xtdt", "-s")
+    ledger = ledger_db(crawled)
+    assert ledger.execute("select count(*) from staged_articles where status = 'ok' and fingerprint is null"
+                          ).fetchone() == (0,)
+    if staged_before_fingerprints:
+        ledger.execute("update staged_articles set fingerprint = null")
+        ledger.commit()
     original = next(e for e in plan_json("skhcn")["entries"] if e["title"].startswith("Công bố chỉ số"))
     assert original["action"] == "create" and original["reason"] is None
     copy = next(e for e in plan_json("xtdt")["entries"] if e["title"].startswith("Công bố chỉ số"))
@@ -309,3 +324,17 @@ def test_transform_report_lists_every_warning_and_flags_a_compromised_site(crawl
     assert [" ".join(li.text_content().split()) for li in row.xpath('.//ul[@class="warnings"]/li')] == \
         [" ".join(spam[0]["message"].split())]
     assert len(page.xpath('//ul[@class="warnings"]')) == len({r["url"] for r in rows})
+
+
+def test_a_plan_written_in_small_chunks_is_the_same_plan(crawled, monkeypatch):
+    """make_plan writes entries a chunk at a time and orders them at the end: with chunks of 2
+    the 7 entries of stnmt get the same positions, summary and fingerprint as in one chunk."""
+    import loaders.plan
+    invoke("transform", "stnmt", "-s")
+    whole = plan_json("stnmt")
+    monkeypatch.setattr(loaders.plan, "_CHUNK", 2)
+    chunked = plan_json("stnmt")
+    assert chunked["plan"] != whole["plan"] and chunked["summary"] == whole["summary"]
+    assert [(e["uid"], e["action"]) for e in chunked["entries"]] == [(e["uid"], e["action"]) for e in whole["entries"]]
+    fingerprints = dict(ledger_db(crawled).execute("select id, fingerprint from plans"))
+    assert fingerprints[chunked["plan"]] == fingerprints[whole["plan"]]

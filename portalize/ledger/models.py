@@ -89,6 +89,9 @@ class StagedArticle(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # Title and body text folded (transform.duplicates.content_fingerprint): the same content
+    # staged by two units has the same one.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
     transformed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
