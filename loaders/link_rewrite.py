@@ -42,7 +42,7 @@ def rewrite_fields(fields: dict, url_map: UrlMap) -> tuple[dict, list[str]]:
         changed = False
         for element, attribute in [(a, "href") for a in root.iter("a")] + [(i, "src") for i in root.iter("img")]:
             value = element.get(attribute)
-            pasted = decode_data_url(value) if attribute == "src" and value and value.startswith("data:") else None
+            pasted = decode_data_url(value) if attribute == "src" else None
             if pasted is not None and url_map.files.get(pasted.key):
                 element.set(attribute, url_map.files[pasted.key])  # uploaded as a file; see apply
                 changed = True

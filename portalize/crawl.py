@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
@@ -46,7 +47,7 @@ def unreached(session, spider, status: str, failed) -> list[tuple[str, str | Non
     return sorted(rows)
 
 
-def write_unreached(code: str, run_id: int, rows) -> "Path":
+def write_unreached(code: str, run_id: int, rows) -> Path:
     """The report people fix links from: one CSV row per page never reached."""
     return write_csv(f"crawl-{code}-run{run_id}-unreached.csv", ["url", "linked_from", "reason"], rows)
 

@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 

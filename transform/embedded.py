@@ -34,6 +34,11 @@ class EmbeddedImage:
         return f"anh-nhung-{self.sha256[:12]}.{EXTENSIONS[self.media_type]}"
 
 
+def is_data_url(value: str) -> bool:
+    """Any `data:` URL (browsers ignore the spaces around it and the scheme's case)."""
+    return value.strip()[:5].lower() == "data:"
+
+
 def is_image_data_url(value: str) -> bool:
     return bool(_DATA_URL.match(value or ""))
 

@@ -14,7 +14,7 @@ from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .auto import auto_extract
 from .decode import decode_html
 from .documents import extract_document
-from .embedded import embedded_images
+from .embedded import embedded_images, is_data_url
 from .extract import extract_fields, parse_page
 from .hidden import remove_hidden
 from .markdown import to_markdown
@@ -109,7 +109,7 @@ def disposition_filename(value: str | None) -> str:
 def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
     out = []
     for href in hrefs:
-        if href.strip()[:5].lower() == "data:":
+        if is_data_url(href):
             continue  # a pasted image: listed from the sanitised body (_pasted_images)
         url = canonical_url(urljoin(page_url, href), drop)
         if any(a.url == url for a in out):

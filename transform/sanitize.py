@@ -6,7 +6,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from .embedded import is_image_data_url
+from .embedded import is_data_url, is_image_data_url
 from .fragments import parse_fragment
 
 TAGS = {"p", "br", "hr", "strong", "b", "em", "i", "u", "s", "sub", "sup", "span", "h2", "h3", "h4",
@@ -33,7 +33,7 @@ def _link_filter(base_url: str | None):
     def check(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in ("href", "src"):
             return value
-        if value.strip()[:5].lower() == "data:":
+        if is_data_url(value):
             return value.strip() if tag == "img" and attribute == "src" and is_image_data_url(value) else None
         if base_url is None:
             return value
