@@ -27,7 +27,7 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not integration and not browser and not postgres"
 
 schema: install
-	$(BIN)/python -m transform.schema
+	$(BIN)/python -m portalize.transform.schema
 
 clean:
 	rm -rf var .pytest_cache

@@ -57,8 +57,8 @@ print(json.dumps({{"pages": Bare.pages, "seconds": time.perf_counter() - start,
 
 OURS = '''
 import time, resource, json
-from portalize.registry import load_registry
-from portalize.crawl import run_crawls
+from portalize.core.registry import load_registry
+from portalize.app.crawl import run_crawls
 start = time.perf_counter()
 result = run_crawls([load_registry().agency("bench")], {{"{host}": "{origin}"}}, progress=False,
                     max_pages={max_pages})["bench"]

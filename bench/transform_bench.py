@@ -24,12 +24,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import trafilatura  # noqa: E402
 
-from portalize.registry import load_registry  # noqa: E402
+from portalize.core.registry import load_registry  # noqa: E402
 from portalize.samples.server import SampleSites  # noqa: E402
-from portalize.transform_run import mapping_for  # noqa: E402
+from portalize.app.transform import mapping_for  # noqa: E402
 from scoring import zyte_pages  # noqa: E402
-from transform.markdown import to_markdown  # noqa: E402
-from transform.pipeline import Mapping, RawPage, transform_page  # noqa: E402
+from portalize.transform.markdown import to_markdown  # noqa: E402
+from portalize.transform.pipeline import Mapping, RawPage, transform_page  # noqa: E402
 
 
 def sample_pages():

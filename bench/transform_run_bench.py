@@ -48,25 +48,25 @@ def article_page(n: int) -> tuple[str, bytes]:
 
 
 def store(pages: int) -> dict:
-    from crawlers.items import PageItem
-    from portalize.ledger import store as ledger
-    from portalize.ledger.db import transaction
-    from portalize.registry import load_registry
+    from portalize.crawlers.items import PageItem
+    from portalize.core.ledger import agencies as agency_store, pages as page_store
+    from portalize.core.ledger.db import transaction
+    from portalize.core.registry import load_registry
     agency = load_registry(ROOT / "mappings").agency("xa-hoaxuan")
     start = time.perf_counter()
     with transaction() as session:
-        ledger.register_agency(session, agency)
-        run = ledger.start_crawl_run(session, agency.code)
+        agency_store.register_agency(session, agency)
+        run = page_store.start_crawl_run(session, agency.code)
         for n in range(pages):
             url, body = article_page(n)
-            ledger.save_page(session, agency.code, run, PageItem(url, "item", 200, body, "text/html; charset=utf-8"))
+            page_store.save_page(session, agency.code, run, PageItem(url, "item", 200, body, "text/html; charset=utf-8"))
     return {"seconds": time.perf_counter() - start}
 
 
 def pure(pages: int) -> dict:
-    from portalize.registry import load_registry
-    from portalize.transform_run import mapping_for
-    from transform.pipeline import RawPage, transform_page
+    from portalize.core.registry import load_registry
+    from portalize.app.transform import mapping_for
+    from portalize.transform.pipeline import RawPage, transform_page
     registry = load_registry(ROOT / "mappings")
     mapping = mapping_for(registry, registry.agency("xa-hoaxuan"))
     start = time.perf_counter()
@@ -78,8 +78,8 @@ def pure(pages: int) -> dict:
 
 
 def run(pages: int) -> dict:
-    from portalize.registry import load_registry
-    from portalize.transform_run import transform_agency
+    from portalize.core.registry import load_registry
+    from portalize.app.transform import transform_agency
     registry = load_registry(ROOT / "mappings")
     start = time.perf_counter()
     counts = transform_agency(registry, registry.agency("xa-hoaxuan"))
@@ -87,9 +87,9 @@ def run(pages: int) -> dict:
 
 
 def plan(pages: int) -> dict:
-    from loaders.plan import make_plan
-    from loaders.registry import open_portal
-    from portalize.registry import load_registry
+    from portalize.loaders.plan import make_plan
+    from portalize.loaders.registry import open_portal
+    from portalize.core.registry import load_registry
     registry = load_registry(ROOT / "mappings")
     portal = open_portal(registry.portal)
     start = time.perf_counter()

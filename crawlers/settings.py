@@ -1,7 +1,7 @@
 """Scrapy settings for portalize crawls. Our own settings share the PORTALIZE_ prefix."""
 BOT_NAME = "portalize"
-SPIDER_MODULES = ["crawlers.spiders"]
-NEWSPIDER_MODULE = "crawlers.spiders"
+SPIDER_MODULES = ["portalize.crawlers.spiders"]
+NEWSPIDER_MODULE = "portalize.crawlers.spiders"
 
 USER_AGENT = "portalize/0.1 (migration of a unit website into the provincial portal)"
 ROBOTSTXT_OBEY = True
@@ -27,21 +27,23 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 DOWNLOADER_MIDDLEWARES = {
     # Retries with exponential backoff in place of Scrapy's immediate ones.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawlers.middlewares.BackoffRetryMiddleware": 550,
-    "crawlers.middlewares.OriginOverrideMiddleware": 700,
+    "portalize.crawlers.middlewares.BackoffRetryMiddleware": 550,
+    "portalize.crawlers.middlewares.OriginOverrideMiddleware": 700,
     # After RedirectMiddleware (600) in request order, so its process_response runs first.
-    "crawlers.middlewares.RedirectGuardMiddleware": 650,
-    "crawlers.middlewares.ConditionalRequestMiddleware": 710,
+    "portalize.crawlers.middlewares.RedirectGuardMiddleware": 650,
+    "portalize.crawlers.middlewares.ConditionalRequestMiddleware": 710,
 }
 ITEM_PIPELINES = {
-    "crawlers.pipelines.LedgerPipeline": 300,
+    "portalize.crawlers.pipelines.LedgerPipeline": 300,
 }
 EXTENSIONS = {
-    "crawlers.extensions.CrawlProgress": 500,
+    "portalize.crawlers.extensions.CrawlRunRecorder": 400,
+    "portalize.crawlers.extensions.CrawlProgress": 500,
 }
 
 # portalize settings
 PORTALIZE_DB = None            # ledger URL; defaults to PORTALIZE_DB env or var/portalize.db
+PORTALIZE_JOBDIR = True        # keep Scrapy's job state in var/jobs/AGENCY (resume after Ctrl-C); JOBDIR wins
 PORTALIZE_PROGRESS = False     # live progress line (the CLI turns it on)
 PORTALIZE_MAX_PAGES = 20000    # hard limit per agency
 PORTALIZE_MAX_DEPTH = 25       # links further than this from a start page are reported, not followed

@@ -1,4 +1,4 @@
 """URL helpers shared with transform (one definition of a canonical URL)."""
-from transform.urls import canonical_url, host_of
+from portalize.transform.urls import canonical_url, host_of
 
 __all__ = ["canonical_url", "host_of"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from portalize.errors import PlanNotFound, PortalError, StalePlan
-from portalize.ledger import store
-from portalize.ledger.db import transaction
-from portalize.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, StagedArticle, utcnow
-from transform.embedded import KEY_PREFIX, embedded_images
+from portalize.core.errors import PlanNotFound, PortalError, StalePlan
+from portalize.core.ledger import agencies as agency_store, pages as page_store
+from portalize.core.ledger.db import transaction
+from portalize.core.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, StagedArticle, utcnow
+from portalize.transform.embedded import KEY_PREFIX, embedded_images
 
 from .base import fields_hash
 
@@ -49,7 +49,7 @@ def _upload_assets(session, portal, item_id: str, agency: str, article: dict) ->
             data = pasted.get(asset["url"])
         else:
             page = session.scalar(select(Page).where(Page.agency == agency, Page.url == asset["url"]))
-            data = store.load_body(session, page.sha256 if page else None)
+            data = page_store.load_body(session, page.sha256 if page else None)
         if data:
             urls.append(portal.upload_asset(item_id, asset["filename"], asset.get("media_type"), data, asset["sha256"]))
     return urls
@@ -108,5 +108,5 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
     with transaction() as session:
         plan = session.get(Plan, plan_id)
         plan.status, plan.applied_at = "applied", utcnow()
-        store.record_event(session, agency.code, "loaded", plan=plan_id, **done)
+        agency_store.record_event(session, agency.code, "loaded", plan=plan_id, **done)
         return {"already_applied": False, **plan.summary, "written": done}

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from transform.embedded import decode_data_url
-from transform.fragments import inner_html, parse_fragment
-from transform.markdown import to_markdown
-from transform.urls import canonical_url
+from portalize.transform.embedded import decode_data_url
+from portalize.transform.fragments import inner_html, parse_fragment
+from portalize.transform.markdown import to_markdown
+from portalize.transform.urls import canonical_url
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Interim links: before anything is converted, the portal links to each unit's existing site."""
 from __future__ import annotations
 
-from portalize.ledger import store
-from portalize.ledger.db import transaction
-from portalize.ledger.models import AuditLog
+from portalize.core.ledger import agencies as agency_store
+from portalize.core.ledger.db import transaction
+from portalize.core.ledger.models import AuditLog
 
 
 def link_title(agency) -> str:
@@ -15,11 +15,11 @@ def register_links(agencies, portal) -> list[tuple[str, str, bool]]:
     done = []
     for agency in agencies:
         with transaction() as session:
-            store.register_agency(session, agency)
+            agency_store.register_agency(session, agency)
             ref = portal.register_link(agency.code, link_title(agency), agency.base_urls[0], "links")
             if ref.created:
                 session.add(AuditLog(agency=agency.code, action="link", target=ref.url,
                                      detail={"portal": portal.name, "link_id": ref.id}))
-                store.record_event(session, agency.code, "linked", url=ref.url)
+                agency_store.record_event(session, agency.code, "linked", url=ref.url)
         done.append((agency.code, ref.url, ref.created))
     return done

@@ -12,11 +12,11 @@ from html import escape
 from sqlalchemy import select, update
 from sqlalchemy.orm import defer
 
-from portalize.errors import ArchiveOnly
-from portalize.ledger.db import transaction
-from portalize.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, utcnow
-from transform.duplicates import content_fingerprint
-from transform.markdown import to_markdown
+from portalize.core.errors import ArchiveOnly
+from portalize.core.ledger.db import transaction
+from portalize.core.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, utcnow
+from portalize.transform.duplicates import content_fingerprint
+from portalize.transform.markdown import to_markdown
 
 from .base import fields_hash, item_fields
 from .diff import field_diff
@@ -188,7 +188,7 @@ def make_plan(agency, registry, portal) -> Plan:
         plan = session.get(Plan, plan_id)
         plan.fingerprint = fingerprint(key for _, _, key in keys)
         plan.summary = {a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name, "unresolved_links": unresolved}
-        from portalize.ledger.store import record_event
+        from portalize.core.ledger.agencies import record_event
         record_event(session, agency_code, "planned", plan=plan.id, **plan.summary)
     return plan
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 
-from portalize.config import resolve_sqlite_url
-from portalize.errors import MappingError
+from portalize.core.config import resolve_sqlite_url
+from portalize.core.errors import MappingError
 
 
 def open_portal(portal_config: dict):

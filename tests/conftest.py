@@ -80,3 +80,29 @@ def mappings_with_agency(workspace: Path, code: str, name: str, platform: str, b
         f"legacy: {{base_urls: ['{base_url}'], hosts: [{host}]}}\n"
         f"target: {{subsite: {name}, path: /web/{code}}}\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The project built as a wheel, the way it is published."""
+    out = tmp_path_factory.mktemp("wheel")
+    source = tmp_path_factory.mktemp("source")  # a clean copy: no stale build/ of the checkout
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return next(out.glob("portalize-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def wheel_site(wheel, tmp_path_factory) -> Path:
+    """The wheel unpacked as site-packages would hold it (for checks on the installed shape)."""
+    import zipfile
+    site = tmp_path_factory.mktemp("site") / "site-packages"
+    zipfile.ZipFile(wheel).extractall(site)
+    return site

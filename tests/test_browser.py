@@ -58,7 +58,7 @@ def run_in_chromium(tmp_path, name, body) -> str:
 
 
 def test_no_sanitised_payload_runs_in_chromium(tmp_path):
-    from transform.sanitize import sanitize
+    from portalize.transform.sanitize import sanitize
 
     from .test_xss import payloads
 

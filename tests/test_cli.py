@@ -40,7 +40,7 @@ def test_missing_plan_is_one_clear_error(workspace):
 
 def test_a_command_needs_agencies_or_all(workspace):
     result = CliRunner().invoke(cli, ["crawl"])
-    assert result.exit_code == 2 and "name one or more agencies, or pass --all" in result.output
+    assert result.exit_code == 1 and "name one or more agencies, or pass --all" in result.output
 
 
 def test_bad_origin_is_explained(workspace):
@@ -84,7 +84,7 @@ def test_extract_a_url_in_automatic_mode(sample_server):
 
 def test_extract_refuses_what_is_neither_file_nor_url():
     result = CliRunner().invoke(cli, ["extract", "khong-co-tep.html"])
-    assert result.exit_code == 2 and "neither a file nor an http(s) URL" in result.output
+    assert result.exit_code == 1 and "neither a file nor an http(s) URL" in result.output
 
 
 @pytest.mark.integration

@@ -1,7 +1,7 @@
 """Every date format DOMAIN.md lists, day-first, in Asia/Ho_Chi_Minh."""
 import pytest
 
-from transform.dates import date_from_url, parse_date
+from portalize.transform.dates import date_from_url, parse_date
 
 
 @pytest.mark.parametrize("text, expected", [

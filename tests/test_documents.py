@@ -1,5 +1,5 @@
 """Legal-document metadata from the property tables and labels of unit sites."""
-from transform.documents import extract_document
+from portalize.transform.documents import extract_document
 
 
 def test_table_with_upper_case_labels():

@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from transform.encodings import cp1252_text, decode_legacy, repair_text
+from portalize.transform.encodings import cp1252_text, decode_legacy, repair_text
 
 from .conftest import ROOT, SHARED
 

@@ -12,11 +12,11 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 
-from loaders.apply import apply_plan
-from loaders.registry import open_portal
+from portalize.loaders.apply import apply_plan
+from portalize.loaders.registry import open_portal
 from portalize.cli import cli
-from portalize.errors import PortalError
-from portalize.registry import load_registry
+from portalize.core.errors import PortalError
+from portalize.core.registry import load_registry
 from portalize.samples.server import sample_png
 
 from .conftest import ROOT
@@ -329,10 +329,10 @@ def test_transform_report_lists_every_warning_and_flags_a_compromised_site(crawl
 def test_a_plan_written_in_small_chunks_is_the_same_plan(crawled, monkeypatch):
     """make_plan writes entries a chunk at a time and orders them at the end: with chunks of 2
     the 7 entries of stnmt get the same positions, summary and fingerprint as in one chunk."""
-    import loaders.plan
+    import portalize.loaders.plan
     invoke("transform", "stnmt", "-s")
     whole = plan_json("stnmt")
-    monkeypatch.setattr(loaders.plan, "_CHUNK", 2)
+    monkeypatch.setattr(portalize.loaders.plan, "_CHUNK", 2)
     chunked = plan_json("stnmt")
     assert chunked["plan"] != whole["plan"] and chunked["summary"] == whole["summary"]
     assert [(e["uid"], e["action"]) for e in chunked["entries"]] == [(e["uid"], e["action"]) for e in whole["entries"]]

@@ -34,7 +34,7 @@ def test_batch_and_apply_with_a_postgres_ledger(tmp_path, pg_url, sample_server)
     with engine.connect() as conn:
         from alembic.script import ScriptDirectory
 
-        from portalize.ledger.db import alembic_config
+        from portalize.core.ledger.db import alembic_config
         head = ScriptDirectory.from_config(alembic_config(pg_url)).get_current_head()
         assert conn.execute(sa.text("select version_num from alembic_version")).scalar() == head
         assert conn.execute(sa.text("select count(*) from id_map")).scalar() == 35

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from transform.pipeline import Mapping, RawPage, transform_page
-from transform.sanitize import html_text
+from portalize.transform.pipeline import Mapping, RawPage, transform_page
+from portalize.transform.sanitize import html_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from scoring import score_eval, score_zyte  # noqa: E402

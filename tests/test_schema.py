@@ -3,7 +3,7 @@ from pathlib import Path
 
 import jsonschema
 
-from transform.schema import SCHEMA_FILE, schema_text
+from portalize.transform.schema import SCHEMA_FILE, schema_text
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -1,7 +1,7 @@
-from portalize.registry import load_registry
-from transform.markdown import to_markdown
-from transform.sanitize import sanitize
-from transform.taxonomy import assign_group, build_index, fold
+from portalize.core.registry import load_registry
+from portalize.transform.markdown import to_markdown
+from portalize.transform.sanitize import sanitize
+from portalize.transform.taxonomy import assign_group, build_index, fold
 
 from .test_transform import ROOT
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from portalize.registry import load_registry
+from portalize.core.registry import load_registry
 from portalize.samples.server import files_of, sample_png
-from portalize.transform_run import mapping_for
-from transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
-from transform.schema import Article, Asset, SkippedPage
-from transform.urls import canonical_url
+from portalize.app.transform import mapping_for
+from portalize.transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
+from portalize.transform.schema import Article, Asset, SkippedPage
+from portalize.transform.urls import canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -175,7 +175,7 @@ def test_transform_is_deterministic(sample_sites):
 
 @pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
 def test_page_typed_in_a_legacy_font_is_repaired(sample_sites, encoding):
-    from transform.encodings import _to_cp1252_bytes
+    from portalize.transform.encodings import _to_cp1252_bytes
 
     from .test_encodings import _encode_with_table
     path = "/-/asset_publisher/Xy7kPq2mN4aB/content/hoi-nghi-tong-ket-cong-tac-nam-2022"
@@ -193,24 +193,24 @@ def test_page_typed_in_a_legacy_font_is_repaired(sample_sites, encoding):
 def test_same_article_under_two_urls_is_one_article_with_an_alias(sample_sites, workspace):
     """Transform over the ledger: the same content stored under two URLs becomes one staged
     article (the shorter URL, the other as its alias) and one skipped record naming it."""
-    from crawlers.items import PageItem
-    from portalize.ledger import store
-    from portalize.ledger.db import transaction
-    from portalize.ledger.models import StagedArticle
-    from portalize.transform_run import transform_agency
+    from portalize.crawlers.items import PageItem
+    from portalize.core.ledger import agencies as agency_store, pages as page_store
+    from portalize.core.ledger.db import transaction
+    from portalize.core.ledger.models import StagedArticle
+    from portalize.app.transform import transform_agency
     host, agency = "hoaxuan.tinhmau.gov.vn", REGISTRY.agency("xa-hoaxuan")
     path = "/vi/news/tin-tuc-su-kien/dai-hoi-dai-bieu-mttq-xa-101.html"
     reply = sample_sites.route(host, path)
     other = "/vi/news/thong-bao/dai-hoi-dai-bieu-mttq-xa-101.html"  # the same article filed twice
     different = "/vi/news/tin-tuc-su-kien/tiem-chung-mo-rong-dot-2-104.html"
     with transaction() as session:
-        store.register_agency(session, agency)
-        run = store.start_crawl_run(session, agency.code)
+        agency_store.register_agency(session, agency)
+        run = page_store.start_crawl_run(session, agency.code)
         for url_path, body in ((path, reply.body), (other, reply.body), (different, sample_sites.route(host, different).body)):
-            store.save_page(session, agency.code, run, PageItem(f"http://{host}{url_path}", "item", 200, body,
+            page_store.save_page(session, agency.code, run, PageItem(f"http://{host}{url_path}", "item", 200, body,
                                                                 reply.content_type))
     counts = transform_agency(REGISTRY, agency)
-    assert (counts["ok"], counts["skipped"]) == (2, 1)
+    assert (counts.ok, counts.skipped) == (2, 1)
     with transaction() as session:
         rows = {r.data["source_url"]: r for r in session.query(StagedArticle)}
     kept, copy = rows[f"http://{host}{other}"], rows[f"http://{host}{path}"]
@@ -233,7 +233,7 @@ def test_same_article_under_two_urls_is_one_article_with_an_alias(sample_sites, 
     ("Ke hoach " + "rat dai " * 40 + ".xlsx", ("Ke hoach " + "rat dai " * 40)[:145] + ".xlsx"),
 ])
 def test_attachment_file_names_are_safe_and_readable(raw, safe):
-    from transform.pipeline import safe_filename
+    from portalize.transform.pipeline import safe_filename
     assert safe_filename(raw) == safe
 
 
@@ -342,7 +342,7 @@ def test_hidden_content_is_removed_and_reported(sample_sites):
 
 
 def test_hidden_content_rules():
-    from transform.hidden import remove_hidden
+    from portalize.transform.hidden import remove_hidden
     html = ('<p>Đầu <span style="DISPLAY: none"><b>ẩn</b> <i style="display:none">lồng</i></span>giữa</p>'
             '<p style="font-size:0.8em">chữ nhỏ vẫn hiện</p><p style="opacity: 0.5">mờ vẫn hiện</p>'
             '<p hidden>thuộc tính hidden</p><p style="font-size: 0pt !important">cỡ 0</p><p>cuối</p>')

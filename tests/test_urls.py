@@ -1,6 +1,6 @@
 import pytest
 
-from transform.urls import canonical_url
+from portalize.transform.urls import canonical_url
 
 
 @pytest.mark.parametrize("url, expected", [

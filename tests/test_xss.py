@@ -7,7 +7,7 @@ import re
 
 import lxml.html
 
-from transform.sanitize import sanitize
+from portalize.transform.sanitize import sanitize
 
 from .conftest import SHARED
 
@@ -82,7 +82,7 @@ def test_portal_markup_is_kept():
 def test_links_made_absolute_are_scheme_checked_again():
     # nh3 runs its attribute filter after its own scheme check; the filter that joins links
     # to the page URL must not hand back a scheme the allow-list refuses.
-    from transform.sanitize import _link_filter
+    from portalize.transform.sanitize import _link_filter
     absolute = _link_filter("http://x.gov.vn/a/b.html")
     assert absolute("a", "href", " ../c.html ") == "http://x.gov.vn/c.html"
     assert absolute("a", "href", "javascript:alert(1)") is None

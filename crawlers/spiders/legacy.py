@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import shutil
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import scrapy
@@ -15,9 +18,10 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import FormRequest, HtmlResponse, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
-from portalize.ledger import store
-from portalize.ledger.db import sessionmaker_for
-from portalize.registry import load_registry
+from portalize.core import config
+from portalize.core.ledger import agencies as agency_store, pages as page_store
+from portalize.core.ledger.db import sessionmaker_for, transaction
+from portalize.core.registry import load_registry
 
 from ..items import PageItem
 from ..urls import canonical_url, host_of
@@ -32,6 +36,12 @@ FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="applic
 
 def _alternation(patterns) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def job_dir(agency_code: str) -> Path:
+    """Scrapy's job state for one agency: kept when a crawl is interrupted, so the next crawl
+    resumes it; removed when a crawl finishes."""
+    return config.var_dir() / "jobs" / agency_code
 
 
 def parse_origins(value) -> dict[str, str]:
@@ -51,16 +61,11 @@ class LegacySiteSpider(scrapy.Spider):
                  resume_runs=(), **kwargs):
         super().__init__(**kwargs)
         registry = load_registry(mappings)
+        self.registry = registry
         self.agency = registry.agency(agency)
-        if platform and platform != self.agency.platform.name:
-            # A platform detected at registration, for an agency whose file names none.
-            self.agency = dataclasses.replace(self.agency, platform=registry.platforms[platform])
-        self.origins = parse_origins(origins)
-        self.discovery = self.agency.platform.discovery
-        self.fields = self.agency.platform.fields
-        # The preset's patterns, compiled once into one alternation each (tested on every link).
-        self._item_re = _alternation(self.discovery.get("item_url_patterns"))
-        self._skip_re = _alternation(self.discovery.get("skip_url_patterns"))
+        self._use_platform(platform)
+        # `-a origins=host=url,...`, else PORTALIZE_ORIGINS: the same as `portalize crawl --origin`.
+        self.origins = parse_origins(origins if origins is not None else os.environ.get("PORTALIZE_ORIGINS", ""))
         self.pages_seen = 0
         self.stopped_reason = None  # set when the spider stops itself (page limit)
         self.validators: dict[str, dict] = {}  # url -> ETag/Last-Modified of the stored copy
@@ -69,24 +74,61 @@ class LegacySiteSpider(scrapy.Spider):
         self.requested: dict[str, str | None] = {}  # canonical URL -> the page that linked it, this run
         self.too_deep: dict[str, str | None] = {}  # links not followed: past the depth limit
         self.listings_seen: set[tuple] = set()  # item links of each list page read
-        # Crawl runs that died abruptly: their stored articles are not fetched again.
+        # Crawl runs that died abruptly: their stored articles are not fetched again. Given by
+        # hand (`-a resume_runs=3,4`) or, by default, found in the ledger by from_crawler.
         self.resume_runs = [int(r) for r in (resume_runs.split(",") if isinstance(resume_runs, str) else resume_runs) if r]
         self.resume_known: set[str] = set()
+        self.resumed_from_ledger: list[tuple[int, str]] = []
+        self.resumed_job = False  # Scrapy's own job state (JOBDIR) was picked up
+        self.crawl_run_id = None
+
+    def _use_platform(self, platform: str | None) -> None:
+        if platform and platform != self.agency.platform.name:
+            # A platform detected at registration, for an agency whose file names none.
+            self.agency = dataclasses.replace(self.agency, platform=self.registry.platforms[platform])
+        self.discovery = self.agency.platform.discovery
+        self.fields = self.agency.platform.fields
+        # The preset's patterns, compiled once into one alternation each (tested on every link).
+        self._item_re = _alternation(self.discovery.get("item_url_patterns"))
+        self._skip_re = _alternation(self.discovery.get("skip_url_patterns"))
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        """Everything `portalize crawl` does for an agency, so that `scrapy crawl legacy -a
+        agency=CODE` and a Scrapyd job do the same: the agency's own crawl settings and robots
+        choice, its job folder (resume after Ctrl-C), resume from the ledger after a kill, and the
+        platform detected at registration. Settings are not frozen yet at this point."""
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_pages = crawler.settings.getint("PORTALIZE_MAX_PAGES")
-        spider.max_depth = crawler.settings.getint("PORTALIZE_MAX_DEPTH")
-        spider.max_asset_bytes = crawler.settings.getint("PORTALIZE_MAX_ASSET_BYTES")
-        spider.db_url = crawler.settings.get("PORTALIZE_DB")
-        spider.revalidate_all = crawler.settings.getbool("PORTALIZE_REVALIDATE_ALL")
-        if crawler.settings.getbool("PORTALIZE_CONDITIONAL_REQUESTS", True):
-            with sessionmaker_for(spider.db_url)() as session:
-                spider.validators = store.validators(session, spider.agency.code)
+        settings = crawler.settings
+        for name, value in spider.agency.crawl_settings.items():
+            settings.set(name, value, priority="spider")  # `-s NAME=VALUE` (cmdline) still wins
         if not spider.agency.obey_robots:
-            crawler.settings.frozen = False
-            crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+            settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+        spider.max_pages = settings.getint("PORTALIZE_MAX_PAGES")
+        spider.max_depth = settings.getint("PORTALIZE_MAX_DEPTH")
+        spider.max_asset_bytes = settings.getint("PORTALIZE_MAX_ASSET_BYTES")
+        spider.db_url = settings.get("PORTALIZE_DB") or config.ledger_url()
+        settings.set("PORTALIZE_DB", spider.db_url, priority="spider")
+        spider.revalidate_all = settings.getbool("PORTALIZE_REVALIDATE_ALL")
+        with transaction(spider.db_url) as session:
+            if not spider.agency.platform_declared and "platform" not in kwargs:
+                spider._use_platform(agency_store.detected_platforms(session).get(spider.agency.code))
+            if not spider.resume_runs:
+                spider.resumed_from_ledger = page_store.take_unfinished_runs(session, spider.agency.code)
+                spider.resume_runs = [run for run, _ in spider.resumed_from_ledger]
+            if settings.getbool("PORTALIZE_CONDITIONAL_REQUESTS", True):
+                spider.validators = page_store.validators(session, spider.agency.code)
+        jobs = settings.get("JOBDIR")
+        if jobs is None and settings.getbool("PORTALIZE_JOBDIR", True):
+            jobs = str(job_dir(spider.agency.code))
+            settings.set("JOBDIR", jobs, priority="spider")
+        if jobs:
+            if spider.resumed_from_ledger:
+                # The last crawl died without saving Scrapy's queue (SIGKILL, power loss) or stopped
+                # at its page limit with requests in flight: its job state would filter the start
+                # pages as already seen and lose those requests. Resume from the ledger instead.
+                shutil.rmtree(jobs, ignore_errors=True)
+            spider.resumed_job = (Path(jobs) / "requests.seen").exists()
         return spider
 
     async def start(self):
@@ -109,12 +151,12 @@ class LegacySiteSpider(scrapy.Spider):
             return
         sessions = sessionmaker_for(self.db_url)
         with sessions() as session:
-            items = store.stored_items(session, self.agency.code, self.resume_runs)
-            stored = store.stored_urls(session, self.agency.code)
+            items = page_store.stored_items(session, self.agency.code, self.resume_runs)
+            stored = page_store.stored_urls(session, self.agency.code)
         self.resume_known.update(url for url, _, _ in items)
         for url, sha256, content_type in items:
             with sessions() as session:  # short reads: the pipeline writes to the same ledger meanwhile
-                body = store.load_body(session, sha256)
+                body = page_store.load_body(session, sha256)
             page = HtmlResponse(url=url, body=body, headers={"Content-Type": content_type or "text/html"})
             for link in self._links(page, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link) and canonical_url(link, self.discovery.get("drop_params") or ()) not in stored:
@@ -273,7 +315,7 @@ class LegacySiteSpider(scrapy.Spider):
     def _stored(self, response, url: str):
         """A 304 answer, replaced by the stored copy so its links are still followed."""
         with sessionmaker_for(self.db_url)() as session:
-            body, content_type = store.stored_body(session, self.agency.code, url)
+            body, content_type = page_store.stored_body(session, self.agency.code, url)
         return HtmlResponse(url=response.url, body=body, request=response.request,
                             headers={"Content-Type": content_type or "text/html"})
 

@@ -7,8 +7,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from portalize.errors import PortalError
-from transform.taxonomy import fold
+from portalize.core.errors import PortalError
+from portalize.transform.taxonomy import fold
 
 from ..base import ItemRef, LinkRef
 from .models import Category, Item, Link, Media, PortalBase, Subsite, utcnow

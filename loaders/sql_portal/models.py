@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, DateTime, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portalize.ledger.models import utcnow
+from portalize.core.ledger.models import utcnow
 
 
 class PortalBase(DeclarativeBase):

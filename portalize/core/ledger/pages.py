@@ -1,4 +1,5 @@
-"""Small, transactional helpers over the ledger tables. Callers own the transaction."""
+"""The raw store: crawl runs, pages and their bodies (compressed, once per sha256).
+Callers own the transaction."""
 from __future__ import annotations
 
 import hashlib
@@ -10,38 +11,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .models import AgencyEvent, AgencyRow, CrawlRun, Page, RawBody, utcnow
-
-
-def record_event(session: Session, agency: str, event: str, **detail) -> None:
-    session.add(AgencyEvent(agency=agency, event=event, detail=detail))
-
-
-def register_agency(session: Session, agency) -> bool:
-    """Insert or refresh the agency row from its mapping; True when it was new."""
-    row = session.get(AgencyRow, agency.code)
-    fields = dict(name=agency.name, level=agency.level, platform=agency.platform.name,
-                  disposition=agency.disposition, successor=agency.successor, target_date=agency.target_date,
-                  config={"base_urls": list(agency.base_urls), "hosts": list(agency.hosts),
-                          "subsite": agency.subsite_name, "path": agency.subsite_path})
-    if row is None:
-        session.add(AgencyRow(code=agency.code, **fields))
-        session.flush()
-        record_event(session, agency.code, "registered")
-        return True
-    if not agency.platform_declared:
-        fields.pop("platform")  # keep what detection recorded
-    for key, value in fields.items():
-        setattr(row, key, value)
-    return False
-
-
-def detected_platforms(session: Session) -> dict[str, str]:
-    """code -> platform recorded by detection (for agencies whose file names none)."""
-    rows = session.execute(select(AgencyEvent.agency, AgencyEvent.detail).where(AgencyEvent.event == "detected")
-                           .order_by(AgencyEvent.id)).all()
-    return {agency: detail["platform"] for agency, detail in rows}
-
+from .agencies import record_event
+from .models import CrawlRun, Page, RawBody, utcnow
 
 def start_crawl_run(session: Session, agency: str) -> int:
     run = CrawlRun(agency=agency)
@@ -176,3 +147,24 @@ def stored_urls(session: Session, agency: str) -> set[str]:
 def pages_with_errors(session: Session, run_id: int) -> list[Page]:
     """Pages of a crawl run that ended in an error: no response, or a refused redirect."""
     return list(session.scalars(select(Page).where(Page.crawl_run == run_id, Page.error.is_not(None))))
+
+
+def crawl_run(session: Session, run_id: int) -> CrawlRun | None:
+    return session.get(CrawlRun, run_id)
+
+
+def finished_runs(session: Session, agency: str) -> int:
+    return session.scalar(select(func.count()).select_from(CrawlRun)
+                          .where(CrawlRun.agency == agency, CrawlRun.status == "finished")) or 0
+
+
+def page_count(session: Session, agency: str) -> int:
+    return session.scalar(select(func.count()).select_from(Page).where(Page.agency == agency)) or 0
+
+
+def agency_pages(session: Session, agency: str, answered_only: bool = False) -> list[Page]:
+    """Every stored page of the agency, by URL (bodies are not loaded)."""
+    query = select(Page).where(Page.agency == agency)
+    if answered_only:
+        query = query.where(Page.status.is_not(None))
+    return list(session.scalars(query.order_by(Page.url)))

@@ -7,14 +7,15 @@ from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 
-from sqlalchemy import select
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from . import config
-from .ledger import store
-from .ledger.db import transaction
-from .ledger.models import Page
+from ..core import config
+from ..core.errors import UsageProblem
+from ..core.ledger import agencies as agency_store, pages as page_store
+from ..core.ledger.db import transaction
+from . import context
+from .results import ArchiveResult
 
 DROPPED_HEADERS = {"content-length", "content-encoding", "transfer-encoding"}
 
@@ -25,8 +26,7 @@ def write_warc(agency, output: Path | None = None, progress=None) -> tuple[Path,
     output.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with transaction() as session, output.open("wb") as stream:
-        pages = session.scalars(select(Page).where(Page.agency == agency.code, Page.status.is_not(None))
-                                .order_by(Page.url)).all()
+        pages = page_store.agency_pages(session, agency.code, answered_only=True)
         writer = WARCWriter(stream, gzip=True)
         writer.write_record(writer.create_warcinfo_record(output.name, {
             "software": "portalize", "format": "WARC File Format 1.1",
@@ -34,7 +34,7 @@ def write_warc(agency, output: Path | None = None, progress=None) -> tuple[Path,
             "isPartOf": agency.code}))
         task = progress.add_task(f"archive {agency.code}", total=len(pages)) if progress else None
         for page in pages:
-            body = store.load_body(session, page.sha256)
+            body = page_store.load_body(session, page.sha256)
             headers = [(k, v) for k, v in (page.headers or {}).items() if k.lower() not in DROPPED_HEADERS]
             headers.append(("Content-Length", str(len(body))))
             try:
@@ -48,5 +48,24 @@ def write_warc(agency, output: Path | None = None, progress=None) -> tuple[Path,
             count += 1
             if progress:
                 progress.advance(task)
-        store.record_event(session, agency.code, "archived", path=str(output), records=count)
+        agency_store.record_event(session, agency.code, "archived", path=str(output), records=count)
     return output, count
+
+
+def archive(codes=(), all_: bool = False, output: Path | None = None, progress=None) -> list[ArchiveResult]:
+    """A WARC file per agency; an agency with nothing stored yet gets no file."""
+    registry = context.load()
+    selected = context.select(registry, codes, all_)
+    if output and len(selected) != 1:
+        raise UsageProblem("--output names one file: give exactly one agency",
+                           "run `portalize archive AGENCY --output FILE.warc.gz` once per agency")
+    results = []
+    for agency in selected:
+        with transaction() as session:
+            stored = page_store.page_count(session, agency.code)
+        if not stored:
+            results.append(ArchiveResult(agency=agency.code, path=None, records=0))
+            continue
+        path, count = write_warc(agency, Path(output) if output else None, progress)
+        results.append(ArchiveResult(agency=agency.code, path=str(path), records=count))
+    return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,10 @@ from urllib.parse import urlsplit
 import yaml
 from parsel import Selector
 
-from . import config
+from . import config, yaml_loader
 from .errors import MappingError, UnknownAgency
+
+log = logging.getLogger("portalize")
 
 LEVELS = ("department", "district", "commune", "other")
 DISPOSITIONS = ("migrate", "archive-only")
@@ -99,11 +102,15 @@ class Registry:
     profile: Profile
     portal: dict
     warnings: list = field(default_factory=list)
+    broken: dict = field(default_factory=dict)  # agency file -> its problems; that agency is left out
 
     def agency(self, code: str) -> Agency:
         try:
             return self.agencies[code]
         except KeyError:
+            for file, problems in self.broken.items():
+                if Path(file).stem == code:
+                    raise MappingError(problems) from None
             known = ", ".join(sorted(self.agencies)) or "none"
             raise UnknownAgency(f"Unknown agency '{code}'. Registered agencies: {known}.",
                                 f"add mappings/agencies/{code}.yml, or run `portalize agencies list`") from None
@@ -136,11 +143,11 @@ class _Problems(list):
 
 def _read_yaml(path: Path, problems: _Problems):
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_loader.load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         where = getattr(exc, "problem_mark", None)
         key = f"line {where.line + 1}" if where else "file"
-        problems.add(path, key, f"not valid YAML ({getattr(exc, 'problem', exc)})")
+        problems.add(path, key, f"not valid YAML ({getattr(exc, 'problem', None) or exc})")
         return None
     if not isinstance(data, dict):
         problems.add(path, "file", "must be a mapping of keys to values")
@@ -259,7 +266,35 @@ def load_profile(path: Path, problems: _Problems) -> Profile | None:
                    domain_pattern=data.get("domain_pattern", ""), groups=tuple(groups))
 
 
-def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: _Problems) -> Agency | None:
+# Where an agency file's crawl settings must stay (politeness toward a fragile legacy server,
+# and limits that keep one crawl from filling the disk).
+CRAWL_RANGES = {"DOWNLOAD_DELAY": (0, 600), "CONCURRENT_REQUESTS": (1, 256), "CONCURRENT_REQUESTS_PER_DOMAIN": (1, 64),
+                "AUTOTHROTTLE_START_DELAY": (0, 600), "AUTOTHROTTLE_MAX_DELAY": (0, 3600),
+                "AUTOTHROTTLE_TARGET_CONCURRENCY": (0.1, 64), "DOWNLOAD_TIMEOUT": (1, 3600),
+                "DOWNLOAD_MAXSIZE": (1024, 2**34), "RETRY_TIMES": (0, 20), "PORTALIZE_MAX_PAGES": (1, 10_000_000),
+                "PORTALIZE_MAX_DEPTH": (1, 1000), "PORTALIZE_MAX_ASSET_BYTES": (1024, 2**36),
+                "PORTALIZE_RETRY_BACKOFF": (0, 600), "PORTALIZE_RETRY_BACKOFF_MAX": (0, 3600)}
+AGENCY_TYPES = {"code": str, "name": str, "level": str, "platform": str, "successor": str, "disposition": str,
+                "robots": bool, "local_test_host": bool, "legacy": dict, "target": dict, "categories": dict,
+                "overrides": dict, "crawl": dict}
+
+
+def _check_types(data: dict, path: Path, problems: _Problems) -> None:
+    """YAML guesses types; an agency file must say what it means. `robots: "false"` (text) is
+    not false, and `hosts: a.gov.vn` is not a list."""
+    for key, kind in AGENCY_TYPES.items():
+        value = data.get(key)
+        if value is None or isinstance(value, kind) and not (kind is not bool and isinstance(value, bool)):
+            continue
+        if kind is bool and isinstance(value, str) and value.lower() in ("true", "false", "yes", "no"):
+            problems.add(path, key, f"{value!r} is text in quotes; write true or false without quotes")
+        else:
+            names = {str: "text", bool: "true or false", dict: "a mapping"}
+            problems.add(path, key, f"{value!r} must be {names[kind]}")
+
+
+def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: _Problems,
+                broken_platforms=frozenset()) -> Agency | None:
     data = _read_yaml(path, problems)
     if data is None:
         return None
@@ -277,10 +312,23 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
     if disposition not in DISPOSITIONS:
         problems.add(path, "disposition", f"unknown disposition {disposition!r}; valid: {', '.join(DISPOSITIONS)}")
     platform_name = data.get("platform", "generic")
-    if platform_name not in platforms:
+    if platform_name in broken_platforms:
+        problems.add(path, "platform", f"the preset {platform_name!r} is broken (mappings/platforms/{platform_name}.yml)")
+    elif platform_name not in platforms:
         problems.add(path, "platform", f"unknown platform {platform_name!r}; valid: {', '.join(sorted(platforms))}")
+    typed = len(problems)
+    _check_types(data, path, problems)
+    if len(problems) > typed:
+        return None  # the rest reads these values as their types
     legacy = data.get("legacy") or {}
+    if not isinstance(legacy, dict):
+        problems.add(path, "legacy", "must be a mapping with base_urls and hosts")
+        legacy = {}
     _unknown_keys(legacy, ("base_urls", "hosts"), path, "legacy.", problems)
+    for key in ("base_urls", "hosts"):
+        if key in legacy and not (isinstance(legacy[key], list) and all(isinstance(v, str) for v in legacy[key])):
+            problems.add(path, f"legacy.{key}", f"must be a list of strings, e.g. [{legacy[key]!r}]")
+            legacy = {**legacy, key: [str(legacy[key])] if isinstance(legacy[key], str) else []}
     base_urls = legacy.get("base_urls") or []
     if not base_urls:
         problems.add(path, "legacy.base_urls", "needs at least one URL of the legacy site")
@@ -308,8 +356,19 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
         crawl = {}
     _unknown_keys(crawl, CRAWL_SETTINGS, path, "crawl.", problems)
     for name, value in crawl.items():
-        if name != "USER_AGENT" and not isinstance(value, (int, float, bool)):
+        if name == "USER_AGENT":
+            if not isinstance(value, str):
+                problems.add(path, f"crawl.{name}", f"{value!r} must be text")
+        elif not isinstance(value, (int, float, bool)):
             problems.add(path, f"crawl.{name}", f"{value!r} must be a number or true/false")
+        elif name in CRAWL_RANGES and not isinstance(value, bool):
+            low, high = CRAWL_RANGES[name]
+            if not low <= value <= high:
+                problems.add(path, f"crawl.{name}", f"{value} is out of range; allowed: {low} to {high}")
+    for name, group in categories.items():
+        if not str(name).strip() or str(name).strip() == "(none)":
+            problems.add(path, f"categories.{name}", "an empty legacy category is never matched; articles "
+                         "without a category keep the group the page itself suggests, or 'other'")
     platform = _with_overrides(platforms[platform_name], data.get("overrides"), path, problems) \
         if platform_name in platforms else None
     if len(problems) > before:
@@ -341,20 +400,33 @@ def load_registry(root: Path | None = None) -> Registry:
         valid = ", ".join(p.stem for p in sorted((root / "regulation").glob("*.yml")))
         problems.add(portal_file, "regulation_profile", f"unknown profile {profile_id!r}; valid: {valid}")
     platforms = {}
+    broken: dict[str, list[str]] = {}
     for path in sorted((root / "platforms").glob("*.yml")):
-        platform = load_platform(path, problems)
-        if platform:
+        # A broken preset stops only the agencies that use it.
+        own = _Problems()
+        own.base = problems.base
+        platform = load_platform(path, own)
+        if own:
+            broken[str(path)] = list(own)
+            _warn_broken(path, own)
+        elif platform:
             platforms[platform.name] = platform
+    if problems:
+        # The portal, the profile or a platform preset is wrong: every agency depends on them.
+        raise MappingError(list(problems))
     agencies: dict[str, Agency] = {}
     for path in sorted((root / "agencies").glob("*.yml")):
-        agency = load_agency(path, platforms, profile, problems)
-        if agency is None:
+        # One broken agency file stops only that agency; `agencies validate` still fails.
+        own = _Problems()
+        own.base = problems.base
+        agency = load_agency(path, platforms, profile, own, broken_platforms={Path(f).stem for f in broken})
+        if agency is not None and agency.code in agencies:
+            own.add(path, "code", f"{agency.code!r} is already used by {agencies[agency.code].source_file}")
+        if own:
+            broken[str(path)] = list(own)
+            _warn_broken(path, own)
             continue
-        if agency.code in agencies:
-            problems.add(path, "code", f"{agency.code!r} is already used by {agencies[agency.code].source_file}")
         agencies[agency.code] = agency
-    if problems:
-        raise MappingError(list(problems))
     warnings = _Problems()
     warnings.base = problems.base
     if profile.domain_pattern:
@@ -364,4 +436,16 @@ def load_registry(root: Path | None = None) -> Registry:
                     warnings.add(Path(agency.source_file), "legacy.hosts",
                                  f"{host!r} does not follow the domain-name pattern of {profile.id} ({profile.domain_pattern})")
     return Registry(agencies=agencies, platforms=platforms, profile=profile, portal=(portal or {}).get("portal", {}),
-                    warnings=list(warnings))
+                    warnings=list(warnings), broken=broken)
+
+
+_warned: set[tuple] = set()
+
+
+def _warn_broken(path: Path, problems: list[str]) -> None:
+    """Say once per process that an agency file is left out, and why."""
+    key = (str(path), tuple(problems))
+    if key not in _warned:
+        _warned.add(key)
+        log.warning("%s is left out until it is fixed (`portalize agencies validate` lists every problem): %s",
+                    path.name, problems[0])

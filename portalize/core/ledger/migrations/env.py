@@ -1,8 +1,8 @@
 from alembic import context
 from sqlalchemy import pool
 
-from portalize.ledger.db import make_engine
-from portalize.ledger.models import Base
+from portalize.core.ledger.db import make_engine
+from portalize.core.ledger.models import Base
 
 config = context.config
 target_metadata = Base.metadata

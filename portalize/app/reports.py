@@ -1,15 +1,13 @@
-"""What people read: the plan (terminal and self-contained HTML) and the progress table."""
+"""Report files people read and hand on: the plan review (self-contained HTML) and the
+progress spreadsheet. Terminal formatting lives in the CLI (portalize/cli/format.py)."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from rich.console import Console
-from rich.table import Table
 
-from . import config
+from ..core import config
 
 ACTION_NAMES = {"create": "Tạo mới", "update": "Cập nhật", "unchanged": "Không đổi", "skip": "Bỏ qua",
                 "conflict": "Xung đột"}
@@ -21,19 +19,7 @@ LEVEL_NAMES = {"department": "Sở, ban, ngành", "district": "Cấp huyện", "
 STATE_NAMES = {"registered": "đã đăng ký", "linked": "đã gắn liên kết", "crawled": "đã thu thập",
                "loaded": "đã chuyển lên cổng", "archived": "đã lưu trữ", "unregistered": "chưa đăng ký"}
 
-_env = Environment(loader=PackageLoader("portalize", "templates"), autoescape=select_autoescape())
-
-
-def write_csv(name: str, header: list[str], rows) -> Path:
-    """A report people open in Excel: var/reports/NAME, UTF-8 with a BOM so Vietnamese reads right."""
-    reports = config.var_dir() / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
-    path = reports / name
-    with path.open("w", newline="", encoding="utf-8-sig") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+_env = Environment(loader=PackageLoader("portalize.app", "templates"), autoescape=select_autoescape())
 
 
 def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings: dict | None = None) -> Path:
@@ -52,35 +38,6 @@ def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings:
     return path
 
 
-def print_plan(console: Console, plan, entries, agency, html_path: Path, max_diffs: int = 3) -> None:
-    s = plan.summary
-    console.print(f"[bold]Plan {plan.id}[/] for {agency.code} ({agency.name}): "
-                  f"[green]{s['create']} create[/], [yellow]{s['update']} update[/], {s['unchanged']} unchanged, "
-                  f"{s['skip']} skip, [red]{s['conflict']} conflict[/]")
-    if s.get("unresolved_links"):
-        console.print(f"  {s['unresolved_links']} link(s) to legacy pages that are not migrated are kept as they are; "
-                      "they are listed in the HTML review")
-    shown = 0
-    for e in entries:
-        if e.action in ("unchanged",) or shown >= max_diffs:
-            continue
-        shown += 1
-        console.print(f"  [bold]{e.action:<9}[/] {e.title}  [dim]{e.uid}[/]")
-        if e.reason:
-            console.print(f"            {e.reason}")
-        for change in e.diff[:4]:
-            if change.get("lines"):
-                for line in change["lines"][2:8]:
-                    console.print(f"            {line}", markup=False, highlight=False)
-            else:
-                console.print(f"            {change['field']}: {change['old'][:60]!r} -> {change['new'][:60]!r}",
-                              markup=False, highlight=False)
-    rest = sum(1 for e in entries if e.action != "unchanged") - shown
-    if rest > 0:
-        console.print(f"  … and {rest} more entries in the HTML review")
-    console.print(f"  Review: {html_path}")
-
-
 def days_phrase(deadline: dt.date | None, today: dt.date) -> str:
     if deadline is None:
         return "—"
@@ -94,26 +51,16 @@ PROGRESS_HEADERS = ("Mã", "Đơn vị", "Cấp", "Trạng thái", "Trang", "Bà
                     "Đã chuyển", "Hạn đơn vị", "Còn / quá hạn")
 
 
-def progress_table(rows: list[dict], registry, today: dt.date) -> Table:
-    deadline = registry.profile.deadline
-    table = Table(title=f"Tiến độ chuyển đổi — hạn theo quy định {deadline:%d/%m/%Y} "
-                        f"({days_phrase(deadline, today)})", title_justify="left")
-    for header in PROGRESS_HEADERS:
-        table.add_column(header, overflow="fold", no_wrap=header in ("Trạng thái", "Còn / quá hạn", "Hạn đơn vị"))
-    for r in rows:
-        table.add_row(*[str(v) for v in progress_cells(r, deadline, today)])
-    return table
+def progress_cells(r, deadline: dt.date, today: dt.date) -> list:
+    """One agency's row of the progress table (an AgencyProgress), as people read it."""
+    return [r.code, r.name, LEVEL_NAMES.get(r.level, r.level),
+            STATE_NAMES.get(r.state, r.state) + (" (chỉ lưu trữ)" if r.disposition == "archive-only" else ""),
+            r.pages, r.staged, r.skipped, r.loaded,
+            r.target_date.strftime("%d/%m/%Y") if r.target_date else "—",
+            days_phrase(r.target_date or deadline, today)]
 
 
-def progress_cells(r: dict, deadline: dt.date, today: dt.date) -> list:
-    return [r["code"], r["name"], LEVEL_NAMES.get(r["level"], r["level"]),
-            STATE_NAMES.get(r["state"], r["state"]) + (" (chỉ lưu trữ)" if r["disposition"] == "archive-only" else ""),
-            r["pages"], r["staged"], r["skipped"], r["loaded"],
-            r["target_date"].strftime("%d/%m/%Y") if r["target_date"] else "—",
-            days_phrase(r["target_date"] or deadline, today)]
-
-
-def write_progress_xlsx(path: Path, rows: list[dict], registry, today: dt.date) -> Path:
+def write_progress_xlsx(path: Path, rows: list, registry, today: dt.date) -> Path:
     """The progress table as a spreadsheet to hand to leadership."""
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -30,6 +30,10 @@ class UnknownAgency(PortalizeError):
 class CrawlFailed(PortalizeError):
     retriable = True
 
+    def __init__(self, message: str, hint: str | None = None, results=None):
+        super().__init__(message, hint)
+        self.results = results or []  # what the crawls that ran did, for the report
+
 
 class StalePlan(PortalizeError):
     pass
@@ -45,3 +49,28 @@ class PlanNotFound(PortalizeError):
 
 class ArchiveOnly(PortalizeError):
     """The agency's site is only archived (no successor unit): it is never planned or loaded."""
+
+
+class FetchFailed(PortalizeError):
+    """One page (detect, extract, mapping check, register) could not be fetched."""
+    retriable = True
+
+
+class NothingStaged(PortalizeError):
+    """A step needs staged articles and there are none."""
+
+
+class NotExtracted(PortalizeError):
+    """One page gave no article (`portalize extract`)."""
+
+
+class SchemaOutdated(PortalizeError):
+    """The ledger's schema is older than this version of portalize."""
+
+
+class NoAgencySelected(PortalizeError):
+    """A command that needs agencies was given none."""
+
+
+class UsageProblem(PortalizeError):
+    """Options that do not go together."""

@@ -1,0 +1,42 @@
+"""portalize as a library: every use case is a function returning a typed result.
+
+    from portalize import api
+    api.register(["stnmt"])
+    summaries = api.crawl(["stnmt"], origins={"stnmt.tinhmau.gov.vn": "http://127.0.0.1:8000"})
+    [plan] = api.plan(["stnmt"])
+    print(plan.summary, plan.html)
+    api.apply(plan.plan)
+
+Every result has `to_dict()` (what `--json` prints). Expected failures raise a
+`PortalizeError` whose `hint` is the next command to run.
+"""
+from __future__ import annotations
+
+from .app.agencies import list_agencies, register, validate
+from .app.archive import archive
+from .app.crawl import crawl
+from .app.db import status as db_status, upgrade as db_upgrade
+from .app.demo import demo
+from .app.inspect import categories, check_mapping, detect, extract
+from .app.links import link
+from .app.plan import apply, plan
+from .app.progress import progress
+from .app.results import (AgencyInfo, AgencyProgress, ApplyResult, ArchiveResult, CategoryCount, CrawlSummary,
+                          DemoResult, Detection, FieldCheck, LinkResult, PlanEntryView, PlanResult, Progress,
+                          Registration, TransformSummary, Validation)
+from .app.samples import serve_samples
+from .app.transform import transform
+from .core.errors import (CrawlFailed, MappingError, NoAgencySelected, NothingStaged, NotExtracted, PortalizeError,
+                          SchemaOutdated)
+from .crawlers.spiders.legacy import parse_origins
+
+__all__ = [
+    "validate", "list_agencies", "register", "link", "crawl", "transform", "plan", "apply", "progress", "archive",
+    "detect", "extract", "check_mapping", "categories", "demo", "db_upgrade", "db_status", "serve_samples",
+    "parse_origins",
+    "AgencyInfo", "AgencyProgress", "ApplyResult", "ArchiveResult", "CategoryCount", "CrawlSummary", "DemoResult",
+    "Detection", "FieldCheck", "LinkResult", "PlanEntryView", "PlanResult", "Progress", "Registration",
+    "TransformSummary", "Validation",
+    "PortalizeError", "MappingError", "CrawlFailed", "NoAgencySelected", "NothingStaged", "NotExtracted",
+    "SchemaOutdated",
+]

@@ -1,0 +1,103 @@
+"""The crawl use case: one Scrapy process for one or more agencies. Everything an agency's
+crawl needs (its settings, robots, resume, the run's bookkeeping and unreached report) lives
+in the spider and its extensions, so `scrapy crawl legacy -a agency=CODE` does the same; this
+module only starts the process and reads each run's summary back from the ledger."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from ..core import config
+from ..core.errors import CrawlFailed
+from ..core.ledger import pages as page_store
+from ..core.ledger.db import transaction
+from ..crawlers.spiders.legacy import LegacySiteSpider
+from .results import CrawlSummary
+
+
+def crawl_log_path():
+    logs = config.var_dir() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs / f"crawl-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+
+
+def crawl_settings(progress: bool, max_pages: int | None = None, log_file=None, overrides: dict | None = None):
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "portalize.crawlers.settings")
+    settings = get_project_settings()
+    settings.set("PORTALIZE_DB", config.ledger_url())
+    if log_file:
+        # Scrapy's own log goes to a file; the terminal shows progress and our summary.
+        settings.set("LOG_FILE", str(log_file))
+        settings.set("LOG_LEVEL", "INFO")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    settings.set("PORTALIZE_PROGRESS", progress)
+    if max_pages:
+        settings.set("PORTALIZE_MAX_PAGES", max_pages, priority="cmdline")  # wins over an agency file
+    return settings
+
+
+def _summary(code: str, run_id: int | None) -> CrawlSummary:
+    with transaction() as session:
+        run = page_store.crawl_run(session, run_id) if run_id else None
+        if run is None:
+            return CrawlSummary(agency=code, status="failed", reason="not started")
+        s = dict(run.stats or {})
+    return CrawlSummary(
+        agency=code, status=run.status, run=run_id, pages=s.get("pages", 0), by_status=s.get("by_status", {}),
+        by_kind=s.get("by_kind", {}), not_modified=s.get("not_modified", 0),
+        known_not_rechecked=s.get("known_not_rechecked", 0), resumed=s.get("resumed", False),
+        resumed_from_ledger=[tuple(r) for r in s.get("resumed_from_ledger", [])],
+        errors=[tuple(e) for e in s.get("errors", [])], unreached=s.get("unreached", 0),
+        depth_limited=s.get("depth_limited", 0), unreached_report=s.get("unreached_report"),
+        reason=s.get("reason"), log=s.get("log"))
+
+
+def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pages: int | None = None,
+               overrides: dict | None = None) -> list[CrawlSummary]:
+    """Crawl each agency's legacy site. Raises CrawlFailed naming every agency whose site gave
+    no usable page, after all the others have finished (their pages are kept)."""
+    log_file = crawl_log_path()
+    process = CrawlerProcess(crawl_settings(progress, max_pages, log_file, overrides))
+    crawlers = {}
+    for agency in agencies:
+        crawler = process.create_crawler(LegacySiteSpider)
+        crawlers[agency.code] = crawler
+        process.crawl(crawler, agency=agency.code, origins=origins, mappings=str(config.mappings_dir()))
+    process.start()
+    results = [_summary(code, getattr(crawler.spider, "crawl_run_id", None)) for code, crawler in crawlers.items()]
+    failures = [s for s in results if s.status not in ("finished", "limited", "interrupted")]
+    if failures:
+        lines = []
+        for s in failures:
+            agency = next(a for a in agencies if a.code == s.agency)
+            first = s.errors[0] if s.errors else (agency.base_urls[0], s.reason)
+            lines.append(f"agency {s.agency}: could not crawl {first[0]} ({first[1]})")
+        lines.append(f"Crawl log: {log_file}")
+        raise CrawlFailed("\n".join(lines), "check legacy.base_urls in the agency's mapping file or pass "
+                          "--origin HOST=http://ADDRESS, then run `portalize crawl "
+                          + " ".join(s.agency for s in failures) + "`")
+    return results
+
+
+def crawl(codes=(), all_: bool = False, origins: dict | None = None, max_pages: int | None = None,
+          settings: dict | None = None, full: bool = False, progress: bool = False) -> list[CrawlSummary]:
+    """Harvest the legacy sites of the agencies named into the raw store. `settings` are Scrapy
+    settings for this crawl (they win over the agency files); `full` re-checks every stored page.
+    An interrupted crawl raises CrawlFailed after keeping what it fetched."""
+    from . import context
+
+    registry = context.load()
+    overrides = dict(settings or {})
+    if full:
+        overrides["PORTALIZE_REVALIDATE_ALL"] = True
+    results = run_crawls(context.select(registry, codes, all_), origins or {}, progress=progress,
+                         max_pages=max_pages, overrides=overrides)
+    stopped = [s.agency for s in results if s.status == "interrupted"]
+    if stopped:
+        raise CrawlFailed(f"crawl interrupted for {', '.join(stopped)}; everything fetched so far is kept",
+                          f"run `portalize crawl {' '.join(stopped)}` to resume where it stopped", results=results)
+    return results

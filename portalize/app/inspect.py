@@ -1,0 +1,80 @@
+"""Looking closer at one page or one agency: extract, detect, mapping check, categories."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+from ..core.errors import NothingStaged, NotExtracted, UsageProblem
+from ..core.ledger import staging
+from ..core.ledger.db import transaction
+from ..crawlers.fetch import fetch_page
+from ..transform.decode import decode_html
+from ..transform.extract import explain_fields
+from ..transform.pipeline import Mapping, RawPage, transform_page
+from ..transform.schema import SkippedPage
+from . import context
+from .detect import detect_platform
+from .results import CategoryCount, Detection, FieldCheck
+from .transform import mapping_for
+
+
+def extract(source: str, page_url: str | None = None, agency: str | None = None,
+            origins: dict | None = None) -> dict:
+    """The canonical article (as a dict) for one saved HTML file or URL; with `agency`, through
+    its mapping, else automatic extraction. Raises NotExtracted when the page gives none."""
+    path = Path(source)
+    hosts, robots, private = (), True, False
+    registry = context.load() if agency else None
+    record = registry.agency(agency) if registry else None
+    if record:
+        hosts, robots, private = record.hosts, record.obey_robots, record.local_test_host
+    if path.is_file():
+        body, content_type = path.read_bytes(), None
+        page_url = page_url or path.resolve().as_uri()
+        fetched_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)  # saved then
+    elif source.startswith(("http://", "https://")):
+        page = fetch_page(source, origins, hosts, robots, private)
+        body, content_type = page.body, page.content_type
+        page_url = page_url or source
+        fetched_at = dt.datetime.now(dt.timezone.utc)
+    else:
+        raise UsageProblem(f"{source!r} is neither a file nor an http(s) URL",
+                           "give a saved HTML file or an http(s) address")
+    mapping = mapping_for(registry, record) if record else Mapping(agency="extract")
+    result = transform_page(RawPage(page_url, 200, body, content_type, fetched_at), mapping)
+    if isinstance(result, SkippedPage):
+        raise NotExtracted(f"Not extracted: {result.reason} ({page_url})",
+                           "look at the page with `portalize mapping check AGENCY URL`")
+    return result.to_dict()
+
+
+def detect(url: str, origins: dict | None = None) -> Detection:
+    """Name the platform of a legacy site from URL and HTML markers, with the evidence."""
+    page = fetch_page(url, origins)
+    html, _ = decode_html(page.body, page.content_type)
+    best, candidates = detect_platform(url, html, context.load().platforms)
+    return Detection(url=url, platform=best.platform, score=best.score, evidence=list(best.evidence),
+                     candidates=[dataclasses.asdict(c) for c in candidates])
+
+
+def check_mapping(agency: str, url: str, origins: dict | None = None) -> FieldCheck:
+    """Every field of one page: each selector in order, what it yields, which one is used."""
+    record = context.load().agency(agency)
+    page = fetch_page(url, origins, record.hosts, record.obey_robots, record.local_test_host)
+    html, warnings = decode_html(page.body, page.content_type)
+    rows = explain_fields(html, record.platform.fields)
+    missing = sorted({r["field"] for r in rows} - {r["field"] for r in rows if r["used"]} - {"attachments", "images"})
+    return FieldCheck(url=url, agency=record.code, platform=record.platform.name, label=record.platform.label,
+                      warnings=list(warnings), rows=rows, missing=missing)
+
+
+def categories(agency: str) -> list[CategoryCount]:
+    """The legacy categories of an agency's staged articles, their content group and counts."""
+    record = context.load().agency(agency)
+    with transaction() as session:
+        counts = staging.category_counts(session, record.code)
+    if not counts:
+        raise NothingStaged(f"No staged articles for {record.code}.",
+                            f"run `portalize transform {record.code}` (after `portalize crawl {record.code}`)")
+    return [CategoryCount(legacy_category=c, group=g, count=n, mapped=g != "other") for (c, g), n in counts.most_common()]

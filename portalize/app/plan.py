@@ -1,0 +1,56 @@
+"""Plan and apply: a saved, reviewable dry run per agency, then exactly that plan written."""
+from __future__ import annotations
+
+from ..core.errors import PlanNotFound
+from ..core.ledger import agencies as agency_store, plans as plan_store
+from ..core.ledger.db import transaction
+from ..loaders.apply import apply_plan
+from ..loaders.plan import make_plan, plan_entries, staged_warnings
+from . import context
+from .reports import write_plan_html
+from .results import ApplyResult, PlanEntryView, PlanResult
+
+
+def plan_agency(registry, portal, agency, pass_over_archive_only: bool = True) -> PlanResult:
+    """One agency's plan, saved in the ledger, with its HTML review page. An archive-only
+    agency is never planned: passed over (its result says so and holds no plan), or, when it
+    was named on its own, refused with ArchiveOnly."""
+    if agency.disposition != "migrate" and pass_over_archive_only:
+        return PlanResult(plan=None, agency=agency.code, summary={}, html=None, archive_only=True)
+    with transaction() as session:
+        agency_store.register_agency(session, agency)  # a plan is made for a known agency
+    plan = make_plan(agency, registry, portal)
+    with transaction() as session:
+        entries = plan_entries(session, plan.id)
+        warnings = staged_warnings(session, agency.code)
+    html = write_plan_html(plan, entries, agency, registry, portal.name, warnings)
+    return PlanResult(plan=plan.id, agency=agency.code, summary=dict(plan.summary), html=str(html),
+                      entries=[PlanEntryView(uid=e.uid, action=e.action, title=e.title, reason=e.reason, diff=e.diff)
+                               for e in entries])
+
+
+def plan(codes=(), all_: bool = False) -> list[PlanResult]:
+    """Save a dry-run plan (create / update / unchanged / skip / conflict) per agency."""
+    registry = context.load()
+    portal = context.portal_of(registry)
+    selected = context.select(registry, codes, all_)
+    return [plan_agency(registry, portal, agency, pass_over_archive_only=all_ or len(selected) > 1)
+            for agency in selected]
+
+
+def apply(plan_id: int, progress=None) -> ApplyResult:
+    """Write exactly plan `plan_id` to the portal; a stale or superseded plan is refused, and a
+    run stopped half-way continues where it stopped."""
+    registry = context.load()
+    with transaction() as session:
+        row = plan_store.get(session, plan_id)
+        if row is None:
+            raise PlanNotFound(f"There is no plan {plan_id}.", "run `portalize plan AGENCY` to make one")
+        agency = registry.agency(row.agency)
+    names = {g.code: g.name for g in registry.profile.groups}
+    result = apply_plan(plan_id, context.portal_of(registry), agency, names, progress)
+    written = result.get("written", {})
+    return ApplyResult(plan=plan_id, agency=agency.code, already_applied=result["already_applied"],
+                       created=written.get("create", 0), updated=written.get("update", 0),
+                       unchanged=result.get("unchanged", 0), skipped=result.get("skip", 0),
+                       conflicts=result.get("conflict", 0))

@@ -1,0 +1,201 @@
+"""What each use case returns: typed results that a Python caller reads as attributes, the CLI
+formats, and `--json` prints through `to_dict()`."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value):
+        return _plain(dataclasses.asdict(value))
+    return value
+
+
+class Result:
+    """Mixed into every result: `to_dict()` gives JSON-ready values (dates as ISO text)."""
+
+    def to_dict(self) -> dict:
+        return _plain(dataclasses.asdict(self))
+
+
+@dataclass
+class Validation(Result):
+    agencies: int
+    platforms: int
+    profile: str
+    deadline: dt.date
+    warnings: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # `file:key: message` of files left out
+
+
+@dataclass
+class AgencyInfo(Result):
+    code: str
+    name: str
+    level: str
+    platform: str
+    disposition: str
+    successor: str | None
+    base_urls: list[str]
+    target: str
+    target_date: dt.date | None
+
+
+@dataclass
+class Registration(Result):
+    agency: str
+    name: str
+    created: bool
+    platform: str
+    detected: bool = False
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LinkResult(Result):
+    agency: str
+    url: str
+    created: bool
+
+
+@dataclass
+class CrawlSummary(Result):
+    agency: str
+    status: str  # finished | limited | interrupted | failed
+    run: int | None = None
+    pages: int = 0
+    by_status: dict = field(default_factory=dict)
+    by_kind: dict = field(default_factory=dict)
+    not_modified: int = 0
+    known_not_rechecked: int = 0
+    resumed: bool = False
+    resumed_from_ledger: list = field(default_factory=list)  # [(run id, how it stopped)]
+    errors: list = field(default_factory=list)  # [(url, error)]
+    unreached: int = 0
+    depth_limited: int = 0
+    unreached_report: str | None = None
+    reason: str | None = None
+    log: str | None = None
+
+
+@dataclass
+class TransformSummary(Result):
+    agency: str
+    ok: int
+    skipped: int
+    warnings: int
+    compromised: int = 0
+    report: str | None = None
+
+
+@dataclass
+class PlanEntryView(Result):
+    uid: str
+    action: str
+    title: str
+    reason: str | None
+    diff: list
+
+
+@dataclass
+class PlanResult(Result):
+    plan: int | None
+    agency: str
+    summary: dict
+    html: str | None
+    entries: list[PlanEntryView] = field(default_factory=list)
+    archive_only: bool = False
+
+
+@dataclass
+class ApplyResult(Result):
+    plan: int
+    agency: str
+    already_applied: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    conflicts: int = 0
+
+
+@dataclass
+class AgencyProgress(Result):
+    code: str
+    name: str
+    level: str
+    state: str
+    disposition: str
+    successor: str | None
+    linked: bool
+    pages: int
+    staged: int
+    skipped: int
+    loaded: int
+    target_date: dt.date | None
+    days_left: int
+    statutory_days_overdue: int
+
+
+@dataclass
+class Progress(Result):
+    today: dt.date
+    deadline: dt.date
+    profile: str
+    agencies: list[AgencyProgress]
+    xlsx: str | None = None
+
+
+@dataclass
+class Detection(Result):
+    url: str
+    platform: str
+    score: int
+    evidence: list[str]
+    candidates: list[dict]
+
+
+@dataclass
+class FieldCheck(Result):
+    url: str
+    agency: str
+    platform: str
+    label: str
+    warnings: list[str]
+    rows: list[dict]
+    missing: list[str]
+
+
+@dataclass
+class CategoryCount(Result):
+    legacy_category: str
+    group: str
+    count: int
+    mapped: bool
+
+
+@dataclass
+class ArchiveResult(Result):
+    agency: str
+    path: str | None
+    records: int
+
+
+@dataclass
+class DemoResult(Result):
+    plans: list[int]
+    changes: int
+    plan_reviews: str
+    ledger: str
+    portal: str

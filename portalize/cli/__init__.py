@@ -1,0 +1,488 @@
+"""The portalize command line: one command per step of the migration. Each command calls one
+function of `portalize.api` and formats its result (`--json` prints the result as JSON)."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from .. import api
+from . import format as show
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Group(click.Group):
+    """One error path: an expected failure prints its message and the next command to run,
+    and exits with status 1, never with a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except api.PortalizeError as exc:
+            show.warn(f"Error: {exc.message}")
+            if exc.hint:
+                show.warn(f"  Next: {exc.hint}")
+            ctx.exit(1)
+
+
+def _origins(values) -> dict[str, str]:
+    origins = api.parse_origins(os.environ.get("PORTALIZE_ORIGINS", ""))
+    for value in values:
+        if "=" not in value:
+            raise click.BadParameter(f"{value!r} should be HOST=URL, e.g. stnmt.tinh.gov.vn=http://127.0.0.1:8000",
+                                     param_hint="--origin")
+        origins.update(api.parse_origins(value))
+    return origins
+
+
+def _settings(values) -> dict:
+    settings = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} should be NAME=VALUE, e.g. DOWNLOAD_DELAY=1", param_hint="--setting")
+        name, value = item.split("=", 1)
+        settings[name.strip()] = value.strip()
+    return settings
+
+
+def _output(result, as_json: bool, printer) -> None:
+    show.as_json(result) if as_json else printer(result)
+
+
+agencies_arg = click.argument("agencies", nargs=-1, metavar="[AGENCY]...")
+all_opt = click.option("--all", "all_", is_flag=True, help="Every agency in mappings/agencies/.")
+silent_opt = click.option("-s", "--silent", is_flag=True, help="No progress bars.")
+json_opt = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+origin_opt = click.option("--origin", "origins", multiple=True, metavar="HOST=URL",
+                          help="Fetch a legacy host from another address (repeatable; also PORTALIZE_ORIGINS).")
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(package_name="portalize")
+def cli():
+    """Move the legacy websites of a province's units into the provincial portal
+    (Decree 42/2022/NĐ-CP): register, link, crawl, transform, plan, apply, track.
+
+    \b
+    Example:
+        portalize agencies validate
+        portalize batch stnmt --apply
+        portalize progress
+    """
+    log = logging.getLogger("portalize")
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        log.addHandler(_StderrHandler())
+        log.propagate = False
+
+
+class _StderrHandler(logging.Handler):
+    """portalize's warnings (a broken agency file left out, ...) on whatever stderr is now."""
+
+    def emit(self, record):
+        show.warn(f"warning: {record.getMessage()}")
+
+
+# -- registry ------------------------------------------------------------------------------
+@cli.group(context_settings=CONTEXT)
+def agencies():
+    """The agency registry in mappings/agencies/.
+
+    \b
+    Example:
+        portalize agencies validate
+    """
+
+
+@agencies.command("validate")
+@json_opt
+def agencies_validate(as_json):
+    """Check every mapping file; list each problem as file:key: message (exit 1 if any).
+
+    \b
+    Example:
+        portalize agencies validate
+    """
+    _output(api.validate(), as_json, show.validation)
+
+
+@agencies.command("list")
+@json_opt
+def agencies_list(as_json):
+    """List the registered agencies.
+
+    \b
+    Example:
+        portalize agencies list --json
+    """
+    _output(api.list_agencies(), as_json, show.agency_list)
+
+
+@agencies.command("register")
+@agencies_arg
+@all_opt
+@origin_opt
+@json_opt
+def agencies_register(agencies, all_, origins, as_json):
+    """Record agencies in the ledger (state: registered); detect the platform of those that name none.
+
+    \b
+    Example:
+        portalize agencies register --all
+    """
+    _output(api.register(agencies, all_, _origins(origins)), as_json, show.registrations)
+
+
+# -- links ---------------------------------------------------------------------------------
+@cli.group(context_settings=CONTEXT)
+def links():
+    """Interim links to each unit's existing site on the portal.
+
+    \b
+    Example:
+        portalize links register --all
+    """
+
+
+@links.command("register")
+@agencies_arg
+@all_opt
+@json_opt
+def links_register(agencies, all_, as_json):
+    """Put a link to each agency's legacy site on the portal (idempotent).
+
+    \b
+    Example:
+        portalize links register stnmt
+    """
+    _output(api.link(agencies, all_), as_json, show.links)
+
+
+# -- crawl / transform ---------------------------------------------------------------------
+@cli.command()
+@agencies_arg
+@all_opt
+@origin_opt
+@click.option("--max-pages", type=int, help="Hard limit of pages per agency.")
+@click.option("-S", "--setting", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy setting for this crawl, e.g. DOWNLOAD_DELAY=1 (repeatable).")
+@click.option("--full", is_flag=True, help="Re-check every stored page, not only those that changed lists show.")
+@silent_opt
+@json_opt
+def crawl(agencies, all_, origins, max_pages, settings, full, silent, as_json):
+    """Harvest agencies' legacy sites into the raw store (every response kept).
+
+    \b
+    Example:
+        portalize crawl stnmt --origin stnmt.tinhmau.gov.vn=http://127.0.0.1:8000
+    """
+    try:
+        results = api.crawl(agencies, all_, _origins(origins), max_pages, _settings(settings), full,
+                            progress=not silent and not as_json)
+    except api.CrawlFailed as exc:
+        if exc.results:
+            _output(exc.results, as_json, show.crawls)
+        raise
+    _output(results, as_json, show.crawls)
+
+
+@cli.command()
+@agencies_arg
+@all_opt
+@silent_opt
+@json_opt
+def transform(agencies, all_, silent, as_json):
+    """Re-run transform over stored pages (no network) into staged articles.
+
+    \b
+    Example:
+        portalize transform stnmt
+    """
+    with show.bar(silent or as_json) as bar:
+        results = api.transform(agencies, all_, bar)
+    _output(results, as_json, show.transforms)
+
+
+@cli.command()
+@click.argument("source", metavar="FILE_OR_URL")
+@click.option("--url", "page_url", help="The page's legacy URL (for a saved file: resolves links, names the uid).")
+@click.option("--agency", help="Use this agency's mapping; without it, automatic extraction.")
+@json_opt
+@origin_opt
+def extract(source, page_url, agency, as_json, origins):
+    """Print the canonical article for one saved HTML file or URL, and which selector gave each field.
+
+    \b
+    Example:
+        portalize extract saved-page.html --url http://stnmt.tinh.gov.vn/-/bai-viet --agency stnmt
+        portalize extract https://example.gov.vn/tin-tuc/bai-1.html --json
+    """
+    _output(api.extract(source, page_url, agency, _origins(origins)), as_json, show.article)
+
+
+@cli.command()
+@click.argument("url")
+@origin_opt
+@json_opt
+def detect(url, origins, as_json):
+    """Name the platform of a legacy site from URL and HTML markers, with the evidence.
+
+    \b
+    Example:
+        portalize detect http://stnmt.tinh.gov.vn/web/guest/trang-chu
+    """
+    _output(api.detect(url, _origins(origins)), as_json, show.detection)
+
+
+@cli.group(context_settings=CONTEXT)
+def mapping():
+    """Write and fix an agency's mapping against real pages.
+
+    \b
+    Example:
+        portalize mapping check stnmt http://stnmt.tinh.gov.vn/-/asset_publisher/x/content/bai-viet
+    """
+
+
+@mapping.command("check")
+@click.argument("agency")
+@click.argument("url")
+@origin_opt
+@json_opt
+def mapping_check(agency, url, origins, as_json):
+    """Fetch one page and show every field: each selector in order, what it yields, which is used.
+
+    \b
+    Example:
+        portalize mapping check xa-hoaxuan http://hoaxuan.tinh.gov.vn/vi/news/tin-tuc/bai-1.html
+    """
+    result = api.check_mapping(agency, url, _origins(origins))
+    if as_json:
+        show.as_json(result.rows)  # the selector rows, as before the typed result
+    else:
+        show.field_check(result)
+
+
+@cli.command()
+@click.argument("agency")
+@json_opt
+def categories(agency, as_json):
+    """List the legacy categories of an agency's staged articles, their content group and counts.
+
+    \b
+    Example:
+        portalize categories xa-hoaxuan
+    """
+    rows = api.categories(agency)
+    _output(rows, as_json, lambda r: show.category_counts(r, agency))
+
+
+# -- plan / apply --------------------------------------------------------------------------
+@cli.command()
+@agencies_arg
+@all_opt
+@json_opt
+def plan(agencies, all_, as_json):
+    """Save a dry-run plan (create/update/unchanged/skip) with diffs and an HTML review page.
+
+    \b
+    Example:
+        portalize plan stnmt
+    """
+    results = api.plan(agencies, all_)
+    if as_json:
+        show.as_json(results[0] if len(results) == 1 else results)
+    else:
+        for result in results:
+            show.plan(result)
+
+
+@cli.command()
+@click.argument("plan_id", type=int)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@silent_opt
+@json_opt
+def apply(plan_id, yes, silent, as_json):
+    """Apply exactly a reviewed plan to the portal; a stale plan is refused.
+
+    \b
+    Example:
+        portalize apply 3 --yes
+    """
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Write plan {plan_id} to the portal?", abort=True)
+    with show.bar(silent or as_json) as bar:
+        result = api.apply(plan_id, bar)
+    _output(result, as_json, show.applied)
+
+
+@cli.command()
+@agencies_arg
+@all_opt
+@origin_opt
+@click.option("--apply", "do_apply", is_flag=True, help="Apply the plans after making them.")
+@click.option("--max-pages", type=int, help="Hard limit of pages per agency.")
+@silent_opt
+def batch(agencies, all_, origins, do_apply, max_pages, silent):
+    """Crawl -> transform -> plan for agencies, and with --apply, apply.
+
+    \b
+    Example:
+        portalize batch stnmt xa-hoaxuan --apply
+    """
+    show.crawls(api.crawl(agencies, all_, _origins(origins), max_pages, progress=not silent))
+    with show.bar(silent) as bar:
+        show.transforms(api.transform(agencies, all_, bar))
+    plans = api.plan(agencies, all_)
+    for result in plans:
+        show.plan(result)
+    if do_apply:
+        for result in plans:
+            if result.plan is not None:
+                with show.bar(silent) as bar:
+                    show.applied(api.apply(result.plan, bar))
+
+
+@cli.command()
+@agencies_arg
+@all_opt
+@click.option("--output", type=click.Path(dir_okay=False), help="WARC file to write (one agency only).")
+@silent_opt
+@json_opt
+def archive(agencies, all_, output, silent, as_json):
+    """Write each agency's stored crawl as a standard WARC file (keep the legacy site after switch-off).
+
+    \b
+    Example:
+        portalize archive xa-hoaxuan
+    """
+    with show.bar(silent or as_json) as bar:
+        results = api.archive(agencies, all_, output, bar)
+    _output(results, as_json, show.archives)
+
+
+# -- progress ------------------------------------------------------------------------------
+@cli.command()
+@json_opt
+@click.option("--xlsx", type=click.Path(dir_okay=False, writable=True), help="Also write the table to an Excel file.")
+def progress(as_json, xlsx):
+    """Each agency's lifecycle state, counts, and days left or overdue.
+
+    \b
+    Example:
+        portalize progress --xlsx tien-do.xlsx
+    """
+    result = api.progress(xlsx)
+    if as_json:
+        show.as_json(result.agencies)
+        if result.xlsx:
+            show.warn(f"Wrote {result.xlsx}")
+    else:
+        show.progress(result)
+
+
+# -- the ledger ----------------------------------------------------------------------------
+@cli.group(context_settings=CONTEXT)
+def db():
+    """The ledger's schema (Alembic migrations).
+
+    \b
+    Example:
+        portalize db upgrade
+    """
+
+
+@db.command("upgrade")
+@json_opt
+def db_upgrade(as_json):
+    """Bring the ledger to the newest schema (one process at a time, under a lock).
+
+    \b
+    Example:
+        portalize db upgrade
+    """
+    result = api.db_upgrade()
+    if as_json:
+        show.as_json(result)
+    elif result["from"] == result["to"]:
+        show.say(f"The ledger is up to date ({result['to']}).")
+    else:
+        show.say(f"Upgraded the ledger from {result['from'] or 'empty'} to {result['to']}.")
+
+
+@db.command("status")
+@json_opt
+def db_status(as_json):
+    """The ledger's schema revision and the newest one.
+
+    \b
+    Example:
+        portalize db status
+    """
+    result = api.db_status()
+    if as_json:
+        show.as_json(result)
+    else:
+        show.say(f"ledger {result['ledger']}: revision {result['revision'] or 'empty'} (newest {result['head']})")
+
+
+# -- samples and demo ----------------------------------------------------------------------
+@cli.command("serve-samples")
+@click.option("--port", type=int, default=8642, show_default=True, help="Port on 127.0.0.1.")
+def serve_samples(port):
+    """Serve the bundled sample legacy sites on localhost until Ctrl-C.
+
+    \b
+    Example:
+        portalize serve-samples --port 8642
+    """
+    with api.serve_samples(port) as server:
+        origins = ",".join(f"{h}={u}" for h, u in server.origins.items())
+        show.say(f"Serving {', '.join(server.origins)} at {server.url}")
+        show.say(f"Crawl them with: PORTALIZE_ORIGINS={origins} portalize batch --all")
+        try:
+            server.thread.join()
+        except KeyboardInterrupt:
+            pass
+
+
+_DEMO_PRINTERS = {"register": show.registrations, "link": show.links, "crawl": show.crawls,
+                  "transform": show.transforms, "plan": lambda plans: [show.plan(p) for p in plans],
+                  "apply": lambda rows: [show.applied(r) for r in rows], "progress": show.progress}
+
+
+@cli.command()
+@silent_opt
+@json_opt
+def demo(silent, as_json):
+    """Run the whole migration on the bundled sample sites and the embedded portal.
+
+    \b
+    Example:
+        portalize demo
+    """
+    def step(name, title, result):
+        if as_json:
+            return
+        show.console.rule(title)
+        if name == "samples":
+            for host, url in result.items():
+                show.say(f"serving {host} at {url}")
+        else:
+            _DEMO_PRINTERS[name](result)
+
+    with show.bar(silent or as_json) as bar:
+        result = api.demo(step, bar, live=not silent and not as_json)
+    if as_json:
+        show.as_json(result)
+        return
+    show.say(f"Plans made in this run: {', '.join(str(p) for p in result.plans)} — {result.changes} changes planned.")
+    show.say(f"HTML plan reviews: {result.plan_reviews}")
+    show.say(f"Ledger: {result.ledger}")
+    show.say(f"Portal database: {result.portal}")
+
+
+def main():
+    cli(prog_name="portalize")

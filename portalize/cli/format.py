@@ -1,0 +1,209 @@
+"""How the CLI shows each result on a terminal. Everything here only reads the typed results
+of `portalize.api`; `--json` bypasses it and prints `result.to_dict()`."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..app.reports import PROGRESS_HEADERS, days_phrase, progress_cells
+
+# Wide enough for the progress table when output goes to a file or a CI log.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 150)  # progress bars
+
+
+def say(text: str) -> None:
+    console.print(text, markup=False, highlight=False)
+
+
+def warn(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def as_json(result) -> None:
+    if isinstance(result, list):
+        data = [r.to_dict() if hasattr(r, "to_dict") else r for r in result]
+    else:
+        data = result.to_dict() if hasattr(result, "to_dict") else result
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def bar(silent: bool) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, disable=silent)
+
+
+def validation(v) -> None:
+    for warning in v.warnings:
+        warn(f"warning: {warning}")
+    say(f"OK: {v.agencies} agencies, {v.platforms} platform presets, profile {v.profile} "
+        f"(deadline {v.deadline:%d/%m/%Y}).")
+
+
+def agency_list(rows) -> None:
+    for r in rows:
+        say(f"{r.code:<14} {r.level:<11} {r.platform:<9} {r.name}  {r.base_urls[0]}")
+
+
+def registrations(rows) -> None:
+    for r in rows:
+        say(f"{'registered' if r.created else 'up to date'}: {r.agency} ({r.name})")
+        if r.detected:
+            say(f"  platform detected: {r.platform} ({'; '.join(r.evidence)})")
+
+
+def links(rows) -> None:
+    for r in rows:
+        say(f"{'linked' if r.created else 'already linked'}: {r.agency} -> {r.url}")
+
+
+def crawls(results) -> None:
+    for s in results:
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(s.by_status.items()))
+        kinds = ", ".join(f"{v} {k}" for k, v in sorted(s.by_kind.items()))
+        unchanged = f"; {s.not_modified} not modified since the last crawl" if s.not_modified else ""
+        if s.known_not_rechecked and s.resumed_from_ledger:
+            unchanged += f"; {s.known_not_rechecked} articles stored before not fetched again"
+        elif s.known_not_rechecked:
+            unchanged += f"; {s.known_not_rechecked} stored articles under unchanged lists not re-checked (--full)"
+        say(f"crawled {s.agency}: {s.pages} pages ({kinds}); by status: {statuses}{unchanged}")
+        if s.resumed:
+            say(f"  resumed the interrupted crawl of {s.agency}")
+        for run, status in s.resumed_from_ledger:
+            why = "stopped abruptly" if status == "killed" else "stopped at its page limit"
+            say(f"  resumed from the ledger after crawl run {run} of {s.agency} {why} "
+                "(articles it stored were kept and not fetched again)")
+        if s.status == "interrupted":
+            say(f"  interrupted; pages fetched so far are kept. Run `portalize crawl {s.agency}` to resume.")
+        if s.status == "limited":
+            say(f"  stopped early: {s.reason}; pages fetched so far are kept. "
+                f"Raise --max-pages and run `portalize crawl {s.agency}` again.")
+        for url, error in s.errors[:5]:
+            say(f"  failed: {url} ({error})")
+        if s.depth_limited:
+            say(f"  depth limit reached: {s.depth_limited} links not followed. To go deeper, run "
+                f"`portalize crawl {s.agency} -S PORTALIZE_MAX_DEPTH=<more>`.")
+        if s.unreached:
+            say(f"  {s.unreached} linked pages never reached; list: {s.unreached_report}")
+    logs = {s.log for s in results if s.log}
+    if logs:
+        say(f"Crawl log: {', '.join(sorted(logs))}")
+
+
+def transforms(results) -> None:
+    for s in results:
+        say(f"transformed {s.agency}: {s.ok} articles, {s.skipped} skipped, {s.warnings} warnings")
+        if s.compromised:
+            console.print(f"  [bold red]{s.compromised} article(s) held hidden links to other sites[/] "
+                          "(removed): the legacy site may have been compromised; see the report")
+        if s.report:
+            say(f"  every warning and skipped page, for review: {s.report}")
+
+
+def plan(p, max_diffs: int = 3) -> None:
+    if p.archive_only:
+        say(f"{p.agency} is archive-only: crawled and kept, not planned.")
+        return
+    s = p.summary
+    console.print(f"[bold]Plan {p.plan}[/] for {p.agency}: "
+                  f"[green]{s['create']} create[/], [yellow]{s['update']} update[/], {s['unchanged']} unchanged, "
+                  f"{s['skip']} skip, [red]{s['conflict']} conflict[/]")
+    if s.get("unresolved_links"):
+        say(f"  {s['unresolved_links']} link(s) to legacy pages that are not migrated are kept as they are; "
+            "they are listed in the HTML review")
+    shown = 0
+    for e in p.entries:
+        if e.action == "unchanged" or shown >= max_diffs:
+            continue
+        shown += 1
+        console.print(f"  [bold]{e.action:<9}[/] {e.title}  [dim]{e.uid}[/]")
+        if e.reason:
+            say(f"            {e.reason}")
+        for change in e.diff[:4]:
+            if change.get("lines"):
+                for line in change["lines"][2:8]:
+                    say(f"            {line}")
+            else:
+                say(f"            {change['field']}: {change['old'][:60]!r} -> {change['new'][:60]!r}")
+    rest = sum(1 for e in p.entries if e.action != "unchanged") - shown
+    if rest > 0:
+        say(f"  … and {rest} more entries in the HTML review")
+    say(f"  Review: {p.html}")
+
+
+def applied(r) -> None:
+    if r.already_applied:
+        say(f"Plan {r.plan} ({r.agency}) was already applied; nothing to do.")
+    else:
+        say(f"applied plan {r.plan} ({r.agency}): {r.created} created, {r.updated} updated, "
+            f"{r.unchanged} unchanged, {r.skipped} skipped, {r.conflicts} conflicts kept")
+
+
+def progress(p) -> None:
+    table = Table(title=f"Tiến độ chuyển đổi — hạn theo quy định {p.deadline:%d/%m/%Y} "
+                        f"({days_phrase(p.deadline, p.today)})", title_justify="left")
+    for header in PROGRESS_HEADERS:
+        table.add_column(header, overflow="fold", no_wrap=header in ("Trạng thái", "Còn / quá hạn", "Hạn đơn vị"))
+    for r in p.agencies:
+        table.add_row(*[str(v) for v in progress_cells(r, p.deadline, p.today)])
+    console.print(table)
+    if p.xlsx:
+        warn(f"Wrote {p.xlsx}")
+
+
+def article(data: dict) -> None:
+    say(f"extracted by {data['extracted_by']}")
+    sources = {"published_at": "date", "legacy_category": "category"}
+    for name in ("title", "published_at", "summary", "legacy_category", "group", "kind", "author", "source_name"):
+        source_of = data["field_sources"].get(sources.get(name, name), "")
+        say(f"{name:>15}: {data[name]}  [{source_of}]" if data[name] else f"{name:>15}: —")
+    for kind in ("attachments", "images"):
+        for asset in data[kind]:
+            say(f"{kind[:-1]:>15}: {asset['filename']}  {asset['url']}")
+    for warning in data["warnings"]:
+        say(f"{'warning':>15}: {warning}")
+    say(f"{'body':>15}: [{data['field_sources'].get('body', '')}]")
+    say(data["body_markdown"][:1200])
+
+
+def detection(d) -> None:
+    say(f"{d.url}: {d.platform}")
+    for line in d.evidence:
+        say(f"  - {line}")
+    for other in d.candidates[1:]:
+        say(f"  (also {other['platform']}: {other['score']} marker(s))")
+
+
+def field_check(c) -> None:
+    say(f"{c.url}  (platform {c.platform}, {c.label})")
+    for warning in c.warnings:
+        say(f"  warning: {warning}")
+    for row in c.rows:
+        mark = "=>" if row["used"] else "  "
+        value = row["value"][:70] if row["matches"] else "(no match)"
+        say(f"{mark} {row['field']:<11} {row['selector']:<58} {value}")
+    if c.missing:
+        say(f"No selector matched: {', '.join(c.missing)}. Add one under fields: in "
+            f"mappings/platforms/{c.platform}.yml (or the agency's overrides).")
+
+
+def category_counts(rows, agency: str) -> None:
+    for row in rows:
+        mark = "" if row.mapped else "   <- not mapped"
+        say(f"{row.count:>6}  {row.legacy_category or '(none)':<40} -> {row.group}{mark}")
+    if any(not r.mapped for r in rows):
+        say(f"Map them under `categories:` in the agency's file (mappings/agencies/{agency}.yml), then run "
+            f"`portalize transform {agency}`.")
+
+
+def archives(rows) -> None:
+    for r in rows:
+        if r.records:
+            say(f"archived {r.agency}: {r.records} records -> {r.path}")
+        else:
+            warn(f"{r.agency}: nothing stored yet. Next: run `portalize crawl {r.agency}`")

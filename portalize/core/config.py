@@ -1,0 +1,51 @@
+"""Where things live. Nothing is looked for beside the installed code, so a wheel, an
+editable checkout and a Scrapyd egg behave the same:
+
+- mappings: `PORTALIZE_MAPPINGS`, else `./mappings` in the working directory, else the
+  defaults bundled with the package (`portalize.mappings`, read through importlib.resources);
+- var (ledger, reports, plans, logs): `PORTALIZE_VAR`, else `./var` in the working directory;
+- ledger: `PORTALIZE_DB` (any SQLAlchemy URL), else `var/portalize.db`.
+"""
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def bundled_mappings() -> Path:
+    """The mappings shipped inside the package (the province's defaults and the samples)."""
+    return Path(str(resources.files("portalize.mappings")))
+
+
+def mappings_dir() -> Path:
+    if os.environ.get("PORTALIZE_MAPPINGS"):
+        return Path(os.environ["PORTALIZE_MAPPINGS"])
+    local = Path.cwd() / "mappings"
+    if (local / "agencies").is_dir():
+        return local
+    return bundled_mappings()
+
+
+def var_dir() -> Path:
+    path = Path(os.environ.get("PORTALIZE_VAR") or Path.cwd() / "var")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def ledger_url() -> str:
+    return os.environ.get("PORTALIZE_DB") or f"sqlite:///{var_dir() / 'portalize.db'}"
+
+
+def resolve_sqlite_url(url: str) -> str:
+    """A relative sqlite path in a mapping file: `var/...` is taken in the var directory
+    (PORTALIZE_VAR, whatever its name), anything else under the working directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+        relative = url[len(prefix):]
+        if relative.startswith("var/"):
+            return prefix + str(var_dir() / relative[len("var/"):])
+        return prefix + str(Path.cwd() / relative)
+    return url

@@ -1,0 +1,139 @@
+"""Opening the ledger: engine, sessions, and bringing the schema to Alembic's head."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+import fcntl
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, inspect, make_url, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .. import config
+from ..errors import SchemaOutdated
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_LOCK_KEY = 0x706F7274  # "port": the advisory lock id of portalize migrations
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url, future=True)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(url: str) -> str | None:
+    """The ledger's Alembic revision; None for an empty database."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def migration_lock(url: str):
+    """One migrating process at a time: an advisory lock on PostgreSQL, a file lock beside a
+    SQLite database (other databases: none)."""
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+                try:
+                    yield
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+                    connection.commit()
+        elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            with open(f"{engine.url.database}.migrate.lock", "w") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        else:
+            yield
+    finally:
+        engine.dispose()
+
+
+def upgrade_locked(url: str) -> tuple[str | None, str]:
+    """Bring the ledger to the newest migration; (revision before, revision after)."""
+    with migration_lock(url):
+        before = current_revision(url)
+        command.upgrade(alembic_config(url), "head")
+    return before, head_revision()
+
+
+def _empty(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return not inspect(connection).get_table_names()
+    finally:
+        engine.dispose()
+
+
+@lru_cache(maxsize=8)
+def _ready_engine(url: str) -> Engine:
+    """An engine on a ledger at the newest schema. A new, empty ledger is created (under the
+    migration lock); an older one is never migrated behind the user's back."""
+    revision = current_revision(url)
+    if revision is None and _empty(url):
+        upgrade_locked(url)
+    elif revision != head_revision():
+        raise SchemaOutdated(f"The ledger at {_shown(url)} has schema {revision or 'unknown'}; this portalize "
+                             f"needs {head_revision()}.", "run `portalize db upgrade` (back up the ledger first)")
+    return make_engine(url)
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def engine(url: str | None = None) -> Engine:
+    return _ready_engine(url or config.ledger_url())
+
+
+def sessionmaker_for(url: str | None = None) -> sessionmaker[Session]:
+    return sessionmaker(engine(url), expire_on_commit=False)
+
+
+@contextmanager
+def transaction(url: str | None = None):
+    """One state change = one transaction: commit on success, roll back on any error."""
+    with sessionmaker_for(url)() as session, session.begin():
+        yield session

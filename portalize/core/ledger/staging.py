@@ -1,0 +1,42 @@
+"""The staging aggregate: articles produced by transform, one row per uid (ok or skipped).
+Callers own the transaction."""
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from .models import StagedArticle
+
+
+def clear(session: Session, agency: str) -> None:
+    session.execute(delete(StagedArticle).where(StagedArticle.agency == agency))
+
+
+def add_skipped(session: Session, agency: str, page_id: int, uid: str, source_url: str, reason: str) -> None:
+    session.add(StagedArticle(uid=uid, agency=agency, page_id=page_id, status="skipped", reason=reason,
+                              data={"source_url": source_url}))
+
+
+def add_article(session: Session, agency: str, page_id: int, article: dict, content_hash: str,
+                fingerprint: str) -> None:
+    session.add(StagedArticle(uid=article["uid"], agency=agency, page_id=page_id, status="ok", data=article,
+                              content_hash=content_hash, fingerprint=fingerprint))
+
+
+def get(session: Session, uid: str) -> StagedArticle | None:
+    return session.get(StagedArticle, uid)
+
+
+def counts(session: Session, agency: str) -> dict[str, int]:
+    """status -> number of staged rows (ok, skipped)."""
+    return dict(session.execute(select(StagedArticle.status, func.count()).where(StagedArticle.agency == agency)
+                                .group_by(StagedArticle.status)).all())
+
+
+def category_counts(session: Session, agency: str) -> Counter:
+    """(legacy category, content group) -> number of ok articles; reads only those two fields."""
+    rows = session.scalars(select(StagedArticle.data).where(StagedArticle.agency == agency,
+                                                            StagedArticle.status == "ok"))
+    return Counter((data.get("legacy_category") or "", data.get("group")) for data in rows)
