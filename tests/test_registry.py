@@ -137,3 +137,47 @@ def test_relative_sqlite_paths_follow_the_var_directory_whatever_its_name(tmp_pa
     assert resolve_sqlite_url("sqlite:///var/portal.db") == f"sqlite:///{tmp_path}/demo-ws/portal.db"
     assert resolve_sqlite_url("sqlite:///data/x.db") == f"sqlite:///{Path.cwd()}/data/x.db"
     assert resolve_sqlite_url("sqlite:////abs/x.db") == "sqlite:////abs/x.db"
+
+
+def _agency_file(tmp_path, monkeypatch, text: str):
+    root = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    (root / "agencies" / "moi.yml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("PORTALIZE_MAPPINGS", str(root))
+    return load_registry(root)
+
+
+GOOD = ("code: moi\nname: Sở Mới\nlevel: department\nplatform: liferay\n"
+        "legacy: {base_urls: ['http://moi.tinhmau.gov.vn/'], hosts: [moi.tinhmau.gov.vn]}\n"
+        "target: {subsite: Sở Mới, path: /web/moi}\n")
+
+
+@pytest.mark.parametrize("text, problem", [
+    (GOOD + "name: Sở Mới lần hai\n", "moi.yml:line 7: not valid YAML (found the key 'name' twice (first on line 2))"),
+    (GOOD + "robots: 'false'\n", "moi.yml:robots: 'false' is text in quotes; write true or false without quotes"),
+    (GOOD.replace("hosts: [moi.tinhmau.gov.vn]", "hosts: moi.tinhmau.gov.vn"), "moi.yml:legacy.hosts: must be a list of strings"),
+    (GOOD + "crawl: {DOWNLOAD_DELAY: -1}\n", "moi.yml:crawl.DOWNLOAD_DELAY: -1 is out of range; allowed: 0 to 600"),
+    (GOOD + "crawl: {CONCURRENT_REQUESTS: 100000}\n", "moi.yml:crawl.CONCURRENT_REQUESTS: 100000 is out of range"),
+    (GOOD + "categories: {'(none)': tin-tuc}\n", "moi.yml:categories.(none): an empty legacy category is never matched"),
+])
+def test_a_wrong_value_is_a_file_key_message_and_stops_only_that_agency(tmp_path, monkeypatch, text, problem):
+    registry = _agency_file(tmp_path, monkeypatch, text)
+    problems = registry.broken[str(tmp_path / "mappings" / "agencies" / "moi.yml")]
+    assert any(problem in p for p in problems), problems
+    assert "moi" not in registry.agencies and "stnmt" in registry.agencies
+    with pytest.raises(MappingError):
+        registry.agency("moi")
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path, monkeypatch):
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"{c}: &{c} [{', '.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    bomb = "\n".join(levels) + "\n"
+    assert len(bomb) < 700  # 9 ** 9 = 387 million strings once expanded
+    registry = _agency_file(tmp_path, monkeypatch, bomb)
+    [problem] = registry.broken[str(tmp_path / "mappings" / "agencies" / "moi.yml")]
+    assert "aliases expand past 100,000 nodes" in problem
+
+
+def test_the_good_file_loads(tmp_path, monkeypatch):
+    assert _agency_file(tmp_path, monkeypatch, GOOD).agency("moi").hosts == ("moi.tinhmau.gov.vn",)

@@ -6,6 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import fcntl
+import tempfile
+from importlib import resources
 
 from alembic import command
 from alembic.config import Config
@@ -41,9 +43,30 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+@lru_cache(maxsize=1)
+def _migrations_dir() -> Path:
+    """Alembic reads its scripts from a folder. Inside a zipped egg (Scrapyd) there is none:
+    the scripts are copied out to a temporary folder once per process."""
+    if MIGRATIONS.is_dir():
+        return MIGRATIONS
+    target = Path(tempfile.mkdtemp(prefix="portalize-migrations-"))
+
+    def copy(source, into: Path) -> None:
+        into.mkdir(exist_ok=True)
+        for entry in source.iterdir():
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    copy(entry, into / entry.name)
+            else:
+                (into / entry.name).write_bytes(entry.read_bytes())
+
+    copy(resources.files("portalize.core.ledger") / "migrations", target)
+    return target
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(_migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
