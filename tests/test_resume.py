@@ -67,11 +67,12 @@ def test_killed_crawl_resumes_without_losing_or_duplicating(workspace, generated
     assert db.execute("select count(*), count(distinct url) from pages where status = 200").fetchone() == (
         SITE_PAGES, SITE_PAGES)
     assert db.execute("select status from crawl_runs order by id").fetchall() == [("killed",), ("finished",)]
-    # Articles the killed run stored were not fetched again; only requests in flight at the
-    # moment of the kill (at most the 4 concurrent ones) were answered twice.
+    # Articles the killed run stored were not fetched again; only pages in flight at the moment
+    # of the kill were answered twice: the 4 concurrent requests, plus the answered pages still
+    # queued for the ledger's writer thread (at most CONCURRENT_ITEMS = 4).
     articles = {path: n for path, n in fetches.items() if path.endswith(".html")}
     assert len(articles) == 1000
-    assert sum(n - 1 for n in articles.values()) <= 4
+    assert sum(n - 1 for n in articles.values()) <= 8
 
 
 def test_resume_fetches_the_files_a_killed_run_never_reached(workspace, sample_server):
