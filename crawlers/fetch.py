@@ -6,7 +6,8 @@ through here, with the crawl's own guards:
 - redirects followed by hand, each checked by the crawl's redirect guard (`refusal`): never
   off the agency's hosts, never onto a private or loopback address unless the start URL
   or the agency (`local_test_host`) already is one;
-- `--origin HOST=URL` overrides, sent as proxy requests exactly as the crawl sends them.
+- `--origin HOST=URL` overrides, sent to that address with the legacy `Host` header, exactly
+  as the crawl sends them.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from portalize.core.errors import FetchFailed
 
 from . import settings
-from .middlewares import refusal
+from .middlewares import origin_target, refusal
 from .urls import host_of
 
 MAX_REDIRECTS = 5
@@ -49,10 +50,12 @@ def _is_private(host: str) -> bool:
 
 def _open(url: str, origins: dict, timeout: float):
     origin = origins.get(host_of(url))
-    handlers = [_NoRedirect(), urllib.request.ProxyHandler({"http": origin} if origin else {})]
-    request = urllib.request.Request(url, headers={"User-Agent": settings.USER_AGENT})
+    headers = {"User-Agent": settings.USER_AGENT}
+    if origin:
+        url, headers["Host"] = origin_target(url, origin)
+    request = urllib.request.Request(url, headers=headers)
     try:
-        return urllib.request.build_opener(*handlers).open(request, timeout=timeout)
+        return urllib.request.build_opener(_NoRedirect(), urllib.request.ProxyHandler({})).open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         return exc  # an HTTP answer all the same: the caller decides
 

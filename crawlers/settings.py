@@ -28,10 +28,11 @@ DOWNLOADER_MIDDLEWARES = {
     # Retries with exponential backoff in place of Scrapy's immediate ones.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "portalize.crawlers.middlewares.BackoffRetryMiddleware": 550,
-    "portalize.crawlers.middlewares.OriginOverrideMiddleware": 700,
     # After RedirectMiddleware (600) in request order, so its process_response runs first.
     "portalize.crawlers.middlewares.RedirectGuardMiddleware": 650,
     "portalize.crawlers.middlewares.ConditionalRequestMiddleware": 710,
+    # Last on requests (every other middleware saw the legacy URL), first on answers.
+    "portalize.crawlers.middlewares.OriginOverrideMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "portalize.crawlers.pipelines.LedgerPipeline": 300,

@@ -66,6 +66,27 @@ def parse_date(text: str | None) -> dt.datetime | None:
     return _aware(y, m, d, *clock)
 
 
+def dates_shown(text: str) -> int:
+    """How many day-first dates a text shows (one on an article, one per entry on a list)."""
+    return len(_DMY.findall(text))
+
+
+_ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def is_malformed(text: str | None) -> bool:
+    """An ISO-looking timestamp that is not ISO 8601 (NukeViet writes `2022-04-18+0710:00:00`
+    in `article:published_time`): its time and zone cannot be trusted."""
+    value = (text or "").strip()
+    if not _ISO_START.match(value) or len(value) == 10:
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    return False
+
+
 _URL_DATE = re.compile(r"/(20\d{2}|19\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
 
 

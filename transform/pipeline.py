@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from html import unescape as html_unescape
 from dataclasses import dataclass, field
 from email.message import Message
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .dates import TZ, date_from_url, parse_date
+from .classify import classify
+from .dates import TZ, date_from_url, is_malformed, parse_date
 from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .auto import auto_extract
 from .decode import decode_html
@@ -18,9 +20,11 @@ from .embedded import embedded_images, is_data_url
 from .extract import extract_fields, parse_page
 from .hidden import remove_hidden
 from .markdown import to_markdown
+from .metadata import page_metadata
 from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage
 from .taxonomy import KIND_BY_GROUP, assign_group, fold
+from .template import SiteTemplate, clean_title, strip_boilerplate
 from .urls import canonical_url, uid_for
 
 
@@ -42,6 +46,10 @@ class Mapping:
     fields: dict = field(default_factory=dict)
     drop_params: tuple = ()
     group_index: dict = field(default_factory=dict)
+    hints: dict = field(default_factory=dict)  # the preset's `classify:` markers (item, page, list)
+    item_url_patterns: tuple = ()  # hints for classification, never gates
+    home_urls: tuple = ()  # the agency's base URLs: lists by definition
+    template: SiteTemplate = field(default_factory=SiteTemplate)  # learned from the site's pages
 
 
 # "Số ký hiệu", "Ký hiệu", "Số hiệu": found from "hiệu" back (a literal start scans a page
@@ -65,18 +73,22 @@ def _is_media(category: str | None, body_html: str) -> bool:
     return body_html.count("<img") >= 3 and len(html_text(body_html)) < 400
 
 
-_BYLINE = re.compile(r"^(nguồn tin|nguồn|tác giả|theo)\s*:\s*", re.I)
+_BYLINE = re.compile(r"^(nguồn tin|nguồn|tác giả bài viết|tác giả|người viết|người đăng|đăng bởi|viết bởi|"
+                     r"posted by|written by|bởi|by|theo)(?:\s*:\s*|\s+|$)", re.I)
+_SOURCE_LABELS = ("nguồn", "theo")
 
 
 def _byline(text: str | None) -> tuple[str | None, str | None]:
-    """(author, source_name) from a byline such as `Nguồn: Báo X` or `Tác giả: Y`."""
+    """(author, source_name) from a byline such as `Nguồn: Báo X`, `Tác giả bài viết: Y` or
+    `Bởi Y`; a bare label gives neither."""
     if not text:
         return None, None
+    text = text.strip()
     match = _BYLINE.match(text)
     if not match:
-        return text, None
-    value = text[match.end():].strip() or None
-    return (None, value) if match[1].lower().startswith(("nguồn", "theo")) else (value, None)
+        return (None, None) if text.endswith(":") else (text, None)
+    value = text[match.end():].strip(" :") or None
+    return (None, value) if match[1].lower().startswith(_SOURCE_LABELS) else (value, None)
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
@@ -153,21 +165,71 @@ def _implausible(value: dt.datetime, fetched_at: dt.datetime | None) -> str | No
     return None
 
 
+def _date_doubt(text: str, source: str, fetched_at) -> str | None:
+    """Why the date text from `source` is not trusted, or None."""
+    if is_malformed(text):
+        return "is malformed"
+    value = parse_date(text)
+    if value is None:
+        return "is not understood"
+    doubt = _implausible(value, fetched_at)
+    if doubt:
+        return doubt
+    if fetched_at is not None and source.startswith("auto") and \
+            value.date() == (fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=dt.timezone.utc)).astimezone(TZ).date():
+        return "is the day the page was fetched (a guess, not a publication date)"
+    return None
+
+
+def _pick(name: str, options, check, warnings: list):
+    """The first (value, source) of the fallback chain that passes `check` (which returns the
+    cleaned value, or a str reason prefixed with `!` to refuse)."""
+    for value, source in options:
+        if not value:
+            continue
+        result = check(value, source)
+        if isinstance(result, str) and result.startswith("!"):
+            warnings.append(f"{name} {value!r} from {source} {result[1:]}; not used")
+            continue
+        if result:
+            return result, source
+    return None, None
+
+
+def _choose(values: dict, sources: dict, candidates: dict, mapping: Mapping, fetched_at, warnings: list) -> tuple[dict, dict]:
+    """Every text field through its chain: the mapping's selectors, then the page's metadata
+    (then, later, automatic extraction); each value checked before it is trusted."""
+    site_names = mapping.template.site_names
+    checks = {
+        "title": lambda v, s: clean_title(v, site_names),
+        "date": lambda v, s: ("!" + doubt) if (doubt := _date_doubt(v, s, fetched_at)) else v,
+        "category": lambda v, s: None if fold(v) in _HOME_CRUMBS else v.strip(),
+        "author": lambda v, s: v if any(_byline(v)) else None,
+        "summary": lambda v, s: v,
+    }
+    chosen, chosen_sources = {}, {}
+    for name, check in checks.items():
+        options = ([(values[name], sources.get(name, "mapping"))] if values.get(name) else []) + candidates.get(name, [])
+        value, source = _pick(name, options, check, warnings)
+        if value:
+            chosen[name], chosen_sources[name] = value, source
+    return chosen, chosen_sources
+
+
+_HOME_CRUMBS = {"trang chu", "home", "trang nhat"}
+
+
 def _publication_date(text: str | None, url: str, fetched_at, sources: dict, warnings: list) -> dt.datetime | None:
-    """The page's date, else the URL's; never an impossible one (a warning says why none)."""
+    """The chosen date, else the URL's; never an impossible one (a warning says why none)."""
     published = parse_date(text)
     if published is not None:
-        doubt = _implausible(published, fetched_at)
-        if doubt is None:
-            return published
-        warnings.append(f"date {text!r} {doubt}; not used")
+        return published
     from_url = date_from_url(url)
     if from_url is not None and _implausible(from_url, fetched_at) is None:
         sources["date"] = "url"
         warnings.append("publication date taken from the URL")
         return from_url
-    if published is None:
-        warnings.append(f"date {text!r} not understood; left empty" if text else "no publication date found; left empty")
+    warnings.append("no publication date found; left empty")
     return None
 
 
@@ -198,52 +260,101 @@ def transform_page(page: RawPage, mapping: Mapping, assets: dict | None = None) 
         return SkippedPage(uid, mapping.agency, url, f"could not transform ({type(exc).__name__}: {exc})")
 
 
+def _is_page_type(content_type: str | None) -> bool:
+    kind = (content_type or "text/html").split(";")[0].strip().lower()
+    return kind in ("text/html", "application/xhtml+xml", "text/plain", "")
+
+
 def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict) -> Article | SkippedPage:
     if page.status != 200:
         return SkippedPage(uid, mapping.agency, url, f"legacy server answered HTTP {page.status}")
     if not page.body:
         return SkippedPage(uid, mapping.agency, url, "empty response body")
+    if not _is_page_type(page.content_type):
+        return SkippedPage(uid, mapping.agency, url, f"not a web page ({page.content_type})")
     html, warnings = decode_html(page.body, page.content_type)
-    tree = parse_page(html) if mapping.fields else None
+    tree = parse_page(html)
     values, sources = extract_fields(tree, mapping.fields) if mapping.fields else ({}, {})
+    candidates, signals = page_metadata(tree)
+    chosen, chosen_sources = _choose(values, sources, candidates, mapping, page.fetched_at, warnings)
+    item_url = any(re.search(p, url) for p in mapping.item_url_patterns)
+    decision = classify(tree, url, mapping.hints, signals, dated="date" in chosen, item_url=item_url,
+                        home_urls=mapping.home_urls,
+                        mapped=(bool(values.get("body")) + bool(values.get("body") and values.get("title"))))
+    if decision.kind == "list":
+        return SkippedPage(uid, mapping.agency, url, f"a list page: {decision.reason}", outcome="list")
+    if decision.kind == "other":
+        missed = "" if not (item_url and mapping.fields) else (
+            "; the URL matches the preset's item pattern, but " + " and ".join(
+                f"fields.{f} in mappings/platforms/{mapping.platform}.yml found nothing"
+                for f in ("title", "body") if not values.get(f)))
+        return SkippedPage(uid, mapping.agency, url,
+                           f"not an article, a document or a static page: {decision.reason}{missed}")
+    for name in ("title", "date", "summary", "category", "author"):
+        values.pop(name, None)
+        sources.pop(name, None)
+    values.update(chosen)
+    sources.update(chosen_sources)
     method = f"{mapping.platform}@{mapping.version}" if mapping.fields else "auto"
     if not (values.get("title") and values.get("body")):
         found, found_sources = auto_extract(html, url)
-        if found.get("title") and found.get("body"):
+        if found.get("body") and (found.get("title") or values.get("title")):
             if mapping.fields:
                 missing = [f for f in ("title", "body") if not values.get(f)]
-                warnings.append(f"the {mapping.platform} mapping found no {' or '.join(missing)}; "
-                                "automatic extraction used")
+                warnings.append(f"the {mapping.platform} mapping and the page's metadata found no "
+                                f"{' or '.join(missing)}; automatic extraction used")
                 method = f"{method}+auto"
+            found["title"] = clean_title(found.get("title"), mapping.template.site_names)
+            if found.get("date") and _date_doubt(found["date"], "auto", page.fetched_at):
+                warnings.append(f"date {found['date']!r} from automatic extraction "
+                                f"{_date_doubt(found['date'], 'auto', page.fetched_at)}; not used")
+                found.pop("date")
             for name, value in found.items():
-                if not values.get(name):
+                if not values.get(name) and value:
                     values[name], sources[name] = value, found_sources.get(name, "auto")
+    if not values.get("attachments") and values.get("body"):
+        values["attachments"] = _file_links(values["body"])
+        if values["attachments"]:
+            sources["attachments"] = "auto:body-links"
     if values.get("body"):
         values["body"], hidden_warnings = remove_hidden(values["body"], urlsplit(url).hostname)
         warnings.extend(hidden_warnings)
+        values["body"], removed = strip_boilerplate(values["body"], mapping.template)
+        if removed:
+            warnings.append(f"{removed} block(s) of the site's template (menus, counters, notices) removed from the body")
     _repair_legacy_text(values, warnings)
     where = f"fields.{{}} in mappings/platforms/{mapping.platform}.yml" if mapping.fields else "automatic extraction"
     if not values.get("title"):
-        return SkippedPage(uid, mapping.agency, url, f"no title found (by {where.format('title')})")
+        return SkippedPage(uid, mapping.agency, url, f"no title found (by {where.format('title')}, the page's "
+                                                     "metadata or automatic extraction)")
     if not values.get("body"):
-        return SkippedPage(uid, mapping.agency, url, f"no body found (by {where.format('body')})")
-    published = _publication_date(values.get("date"), url, page.fetched_at, sources, warnings)
-    group, warning = assign_group(values.get("category"), mapping.group_index)
+        return SkippedPage(uid, mapping.agency, url, f"no body found (by {where.format('body')} or automatic extraction)")
+    if decision.kind == "page" and not decision.marked and (parse_date(values.get("date")) or date_from_url(url)):
+        decision.kind = "item"  # static pages carry no date
+        decision.reasons.append("dated, so not a static page")
+    page_kind = decision.kind == "page"
+    published = _publication_date(values.get("date"), url, page.fetched_at, sources, warnings) \
+        if values.get("date") or not page_kind else None
+    group, warning = assign_group(values.get("category") or (values["title"] if page_kind else None),
+                                  mapping.group_index)
+    if page_kind and group == "other":
+        group, warning = "organization", None  # introduction, organisation, leaders, contacts
     if warning:
         warnings.append(warning)
     body_html = sanitize(values["body"], url)
     author, source_name = _byline(values.get("author"))
-    kind = KIND_BY_GROUP.get(group, "article")
+    kind = "page" if page_kind else KIND_BY_GROUP.get(group, "article")
     if kind == "article" and _is_media(values.get("category"), body_html):
         kind = "media"
     document = None
     if kind == "document" or _has_document_label(html):
         # A legal document is one by its category, or by a property table naming its number
         # and type, issuer or date (units post decisions under "Thông báo" or "Tin tức" too).
-        found, document_warnings = extract_document(tree if tree is not None else html, values["title"])
+        found, document_warnings = extract_document(tree, values["title"])
         if kind == "document" or (found and found.number and (found.type or found.issuer or found.issued)):
             kind, document = "document", found
             warnings.extend(document_warnings)
+    attachments = [a for a in values.get("attachments", []) if not _points_at_page(a, url)]
     article = Article(
         uid=uid, agency=mapping.agency, kind=kind, group=group,
         legacy_category=values.get("category"), title=values["title"], summary=values.get("summary"),
@@ -251,8 +362,25 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         published_at=published.isoformat() if published else None, updated_at=None,
         author=author, source_name=source_name,
         images=_assets(values.get("images", []), url, mapping.drop_params, assets) + _pasted_images(body_html, warnings),
-        attachments=_assets(values.get("attachments", []), url, mapping.drop_params, assets),
+        attachments=_assets(attachments, url, mapping.drop_params, assets),
         document=document, source_url=url, aliases=[], lang="vi", content_hash="",
-        extracted_by=method, field_sources=sources, warnings=warnings)
+        extracted_by=method, field_sources={**sources, "kind": decision.reason}, warnings=warnings)
     article.content_hash = article.compute_hash()
     return article
+
+
+_FILE_HREF = re.compile(r'href="([^"]+\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z))(?:[?#][^"]*)?"', re.I)
+
+
+def _file_links(body_html: str) -> list[str]:
+    """Links to files inside the body: the attachments when the mapping names none."""
+    return list(dict.fromkeys(html_unescape(m[1]) for m in _FILE_HREF.finditer(body_html)))
+
+
+def _points_at_page(href: str, page_url: str) -> bool:
+    """An attachment link that is only a fragment (NukeViet's `#pdf…` preview toggles) or the
+    page itself is no file."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return True
+    return urljoin(page_url, href).split("#")[0] == page_url.split("#")[0]

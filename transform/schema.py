@@ -98,6 +98,7 @@ class SkippedPage:
     agency: str
     source_url: str
     reason: str
+    outcome: str = "excluded"  # list (a list of items), excluded (not content, or unreadable)
 
 
 # -- JSON Schema ----------------------------------------------------------------------------

@@ -31,11 +31,25 @@ POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
 # A link to a file: its path (before any query or fragment) ends in a file extension.
 FILE_LINK = re.compile(r"^[^?#]*\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z|png|jpe?g|gif|webp|tiff?|mp3|mp4)(?:[?#]|$)",
                        re.I)
+ALL_LINKS = ("a::attr(href)", "area::attr(href)", 'link[rel="next"]::attr(href)', "frame::attr(src)",
+             "iframe::attr(src)")
+# Traps on every platform, on top of each preset's own: logins and admin areas, comment replies,
+# search and sort orders, calendars (one page per day, forever), print views and theme or
+# language switchers that only bounce back (NukeViet's `nv_redirect`).
+COMMON_TRAPS = (r"/wp-login\.php", r"/wp-admin/", r"/xmlrpc\.php", r"(?i:/(login|logout|dang-nhap|dang-xuat|signin)\b)",
+                r"[?&](replytocom|nv_redirect|nvvithemever|redirect_to|returnurl|share|orderby|sort)=",
+                r"[?&](s|q|keyword|tukhoa|search)=", r"(?i:[?&](ngay|date|day|month|year)=)", r"(?i:[?&]print=)",
+                r"/users/(login|register|lostpass|lostactivelink)", r"[?&]nv=users")
 FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="application/atom+xml"]::attr(href)')
 
 
 def _alternation(patterns) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def _is_html(response) -> bool:
+    content_type = (response.headers.get(b"Content-Type") or b"").lower()
+    return isinstance(response, TextResponse) and (not content_type or b"html" in content_type)
 
 
 def job_dir(agency_code: str) -> Path:
@@ -90,7 +104,7 @@ class LegacySiteSpider(scrapy.Spider):
         self.fields = self.agency.platform.fields
         # The preset's patterns, compiled once into one alternation each (tested on every link).
         self._item_re = _alternation(self.discovery.get("item_url_patterns"))
-        self._skip_re = _alternation(self.discovery.get("skip_url_patterns"))
+        self._skip_re = _alternation([*COMMON_TRAPS, *(self.discovery.get("skip_url_patterns") or ())])
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -163,7 +177,7 @@ class LegacySiteSpider(scrapy.Spider):
                     yield from self._request(link, referer=url, kind="asset", depth=1)
 
     # -- what to follow -------------------------------------------------------------------
-    def _request(self, url: str, referer: str | None, kind: str, depth: int = 0):
+    def _request(self, url: str, referer: str | None, kind: str, depth: int = 0, priority: int = 0):
         """A request for a canonical URL this spider has not asked for yet (menus and pagers
         repeat links on every page: they are dropped here, before Scrapy builds and fingerprints
         a request). Yields nothing for a repeat; a resumed crawl relies on Scrapy's own dupefilter.
@@ -183,7 +197,7 @@ class LegacySiteSpider(scrapy.Spider):
         if kind == "asset" and self.max_asset_bytes:
             meta["download_maxsize"] = self.max_asset_bytes
         callback = self.parse_asset if kind == "asset" else self.parse
-        yield scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+        yield scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, priority=priority)
 
     @staticmethod
     def _depth(response) -> int:
@@ -244,22 +258,27 @@ class LegacySiteSpider(scrapy.Spider):
             response = self._stored(response, url)
             self._seen_listing(response)  # a postback back to this unchanged list is a repeat too
         else:
-            kind = self._kind(url) if isinstance(response, TextResponse) else "asset"
+            kind = self._kind(url) if _is_html(response) else "asset"  # a download link without extension
             if kind == "list" and isinstance(response, TextResponse) and self._seen_listing(response):
                 return  # the same list reached again (a postback back to a page already read)
             yield self._item(response, url, kind)
         if not isinstance(response, TextResponse) or response.status >= 400:
             return
-        # The next page of a list is the same list: pagination does not add depth, so a long
-        # list is never cut by PORTALIZE_MAX_DEPTH (it counts menu and item hops).
+        # Every in-host link that is not a trap is followed: the preset's selectors only set the
+        # order (items first, then its menus and pagers, then the rest of the page), so a theme
+        # the preset does not know still gets crawled whole; what each page is, is decided at
+        # transform time. The next page of a list is the same list: pagination does not add
+        # depth, so a long list is never cut by PORTALIZE_MAX_DEPTH (it counts other hops).
         here = response.meta.get("link_depth", 0)
-        for links, depth in ((self._links(response, [*self.discovery.get("sections", ()),
-                                                     *self.discovery.get("items", ())]), self._depth(response)),
-                             (self._links(response, self.discovery.get("pagination", ())), here)):
+        preferred = self._links(response, [*self.discovery.get("items", ()), *self.discovery.get("sections", ())])
+        for links, depth, priority in ((preferred, self._depth(response), 2),
+                                       (self._links(response, self.discovery.get("pagination", ())), here, 1),
+                                       (self._links(response, ALL_LINKS), self._depth(response), 0)):
             for link in links:
                 link_kind = self._kind(link)
                 if self._wanted(link) and (link_kind != "item" or self._follow_item(link, unchanged)):
-                    yield from self._request(link, referer=url, kind=link_kind, depth=depth)
+                    yield from self._request(link, referer=url, kind=link_kind, depth=depth,
+                                             priority=priority + (link_kind == "item"))
         if kind == "item":
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link):

@@ -97,6 +97,14 @@ class TransformSummary(Result):
     warnings: int
     compromised: int = 0
     report: str | None = None
+    lists: int = 0  # list pages (how items were found; never loaded)
+    files: int = 0
+    feeds: int = 0
+    quality: dict = field(default_factory=dict)  # the field report (transform.quality)
+    quality_problems: list = field(default_factory=list)  # what `plan` will refuse
+    quality_report: str | None = None
+    site_names: list = field(default_factory=list)  # learned, stripped from titles
+    template_blocks: int = 0  # template text blocks learned, removed from bodies
 
 
 @dataclass

@@ -1,11 +1,14 @@
 """Running transform over an agency's stored pages (no network) into staged articles."""
 from __future__ import annotations
 
+from portalize.transform.decode import decode_html
 from portalize.transform.duplicates import duplicate_reason, fingerprint, group_duplicates
 from portalize.transform.hidden import COMPROMISE_HINT
 from portalize.transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
+from portalize.transform.quality import STEPS, field_report
 from portalize.transform.schema import Asset, SkippedPage, content_hash
 from portalize.transform.taxonomy import build_index
+from portalize.transform.template import SiteTemplate, learn_template
 
 from ..core.ledger import agencies as agency_store, pages as page_store, staging
 from ..core.ledger.db import transaction
@@ -14,11 +17,29 @@ from . import context
 from .results import TransformSummary
 
 
-def mapping_for(registry, agency) -> Mapping:
+def mapping_for(registry, agency, template: SiteTemplate | None = None) -> Mapping:
     platform = agency.platform
     return Mapping(agency=agency.code, platform=platform.name, version=platform.version, fields=platform.fields,
                    drop_params=tuple(platform.discovery.get("drop_params") or ()),
-                   group_index=build_index(registry.profile.groups, agency.categories))
+                   group_index=build_index(registry.profile.groups, agency.categories),
+                   hints=platform.classify, item_url_patterns=tuple(platform.discovery.get("item_url_patterns") or ()),
+                   home_urls=tuple(agency.base_urls), template=template or SiteTemplate())
+
+
+_TEMPLATE_SAMPLE = 60  # pages read to learn the site's template (its name, menus, counters)
+
+
+def learn_site_template(session, pages) -> SiteTemplate:
+    """The site's name and template blocks, from pages spread evenly over the crawl."""
+    step = max(1, len(pages) // _TEMPLATE_SAMPLE)
+    sample = pages[::step][:_TEMPLATE_SAMPLE]
+    return learn_template(decode_html(page_store.load_body(session, sha256), content_type)[0]
+                          for _, _, _, sha256, content_type, _ in sample)
+
+
+def _is_web_page(page) -> bool:
+    kind = (page.content_type or "text/html").split(";")[0].strip().lower()
+    return page.status == 200 and kind in ("text/html", "application/xhtml+xml")
 
 
 _FLUSH_EVERY = 200  # staged rows written, then let go, so memory does not grow with the site
@@ -34,24 +55,34 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
     """Replace the agency's staged articles with a fresh transform of its stored pages, in one
     transaction. Articles are written as they come and not kept in memory; the same content
     under several URLs is resolved at the end (one article with aliases)."""
-    mapping = mapping_for(registry, agency)
     with transaction() as session:
         pages = page_store.agency_pages(session, agency.code)
         assets = {p.url: Asset(url=p.url, filename=disposition_filename((p.headers or {}).get("Content-Disposition")),
                                media_type=(p.content_type or "").split(";")[0] or None,
                                size=p.size, sha256=p.sha256)
                   for p in pages if p.kind == "asset" and p.status == 200}
-        items = [(p.id, p.url, p.status, p.sha256, p.content_type, p.fetched_at) for p in pages if p.kind == "item"]
+        # Every stored page of the site, however the crawl reached it: what it is (item, static
+        # page, list or neither) is decided here, from the page itself.
+        items = [(p.id, p.url, p.status, p.sha256, p.content_type, p.fetched_at)
+                 for p in pages if p.kind in ("item", "list")]
+        counted = {"files": len(assets), "feeds": sum(p.kind == "feed" for p in pages)}
+        template = learn_site_template(session, [(p.id, p.url, p.status, p.sha256, p.content_type, p.fetched_at)
+                                                 for p in pages if p.kind in ("item", "list") and _is_web_page(p)])
+        mapping = mapping_for(registry, agency, template)
         del pages
         staging.clear(session, agency.code)
         task = progress.add_task(f"transform {agency.code}", total=len(items)) if progress else None
-        fingerprints, articles, skipped = [], {}, []  # articles: uid -> (url, title, warnings)
+        fingerprints, articles, skipped, lists = [], {}, [], 0  # articles: uid -> (url, title, warnings)
         for n, (page_id, url, status, sha256, content_type, fetched_at) in enumerate(items, 1):
             raw = RawPage(url, status, page_store.load_body(session, sha256), content_type, fetched_at)
             result = transform_page(raw, mapping, assets)
             if isinstance(result, SkippedPage):
-                staging.add_skipped(session, agency.code, page_id, result.uid, result.source_url, result.reason)
-                skipped.append((result.source_url, result.reason))
+                status = "list" if result.outcome == "list" else "skipped"
+                staging.add_skipped(session, agency.code, page_id, result.uid, result.source_url, result.reason, status)
+                if status == "list":
+                    lists += 1
+                else:
+                    skipped.append((result.source_url, result.reason))
             else:
                 key = fingerprint(result)
                 staging.add_article(session, agency.code, page_id, result.to_dict(), result.content_hash, key)
@@ -67,11 +98,17 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
         _merge_duplicates(session, duplicates)
         for uid, (kept_uid, kept_url) in duplicates.copies.items():
             skipped.append((articles.pop(uid)[0], duplicate_reason(kept_uid, kept_url)))
-        agency_store.record_event(session, agency.code, "transformed", ok=len(articles), skipped=len(skipped))
+        report = field_report(staging.staged_items(session, agency.code), lists=lists, excluded=len(skipped))
+        agency_store.record_event(session, agency.code, "transformed", ok=len(articles), skipped=len(skipped),
+                                  lists=lists)
     summary = TransformSummary(
         agency=agency.code, ok=len(articles), skipped=len(skipped),
         warnings=sum(len(w) for _, _, w in articles.values()),
-        compromised=sum(any(COMPROMISE_HINT in x for x in w) for _, _, w in articles.values()))
+        compromised=sum(any(COMPROMISE_HINT in x for x in w) for _, _, w in articles.values()),
+        lists=lists, files=counted["files"], feeds=counted["feeds"], quality=report.to_dict(),
+        quality_problems=report.problems(agency.quality), site_names=list(template.site_names),
+        template_blocks=len(template.boilerplate))
+    summary.quality_report = str(write_csv(f"quality-{agency.code}.csv", ["field", *STEPS], report.rows()))
     report = [(url, "", "skipped", reason) for url, reason in skipped]
     report += [(url, title, "warning", w) for url, title, warnings in articles.values() for w in warnings]
     if report:

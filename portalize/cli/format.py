@@ -97,12 +97,36 @@ def crawls(results) -> None:
 
 def transforms(results) -> None:
     for s in results:
-        say(f"transformed {s.agency}: {s.ok} articles, {s.skipped} skipped, {s.warnings} warnings")
+        say(f"transformed {s.agency}: {s.ok} articles, {s.skipped} skipped, {s.warnings} warnings "
+            f"({s.lists} list pages, {s.files} files)")
+        quality_table(s)
         if s.compromised:
             console.print(f"  [bold red]{s.compromised} article(s) held hidden links to other sites[/] "
                           "(removed): the legacy site may have been compromised; see the report")
         if s.report:
             say(f"  every warning and skipped page, for review: {s.report}")
+
+
+def quality_table(s) -> None:
+    """The field report: which step of the fallback chain filled each field, and what the
+    quality gate will refuse."""
+    fields = (s.quality or {}).get("fields")
+    if not fields:
+        return
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted((s.quality.get("kinds") or {}).items()))
+    say(f"  items by kind: {kinds or 'none'}; in group 'other': {s.quality.get('other_share', 0):.0%}")
+    if s.site_names:
+        say(f"  site name stripped from titles: {', '.join(s.site_names)}")
+    say("  field      mapping  metadata  auto  missing")
+    for name, shares in fields.items():
+        say(f"  {name:<10} " + "  ".join(f"{shares[step]:>7.0%}" for step in ("mapping", "metadata", "auto", "missing")))
+    for problem in s.quality_problems:
+        console.print(f"  [bold red]quality gate:[/] {problem}")
+    if s.quality_problems:
+        say(f"  `portalize plan {s.agency}` will refuse; look closer with `portalize mapping check {s.agency} URL`, "
+            f"or accept with `portalize plan {s.agency} --accept-quality \"reason\"`")
+    if s.quality_report:
+        say(f"  field report: {s.quality_report}")
 
 
 def plan(p, max_diffs: int = 3) -> None:

@@ -25,9 +25,12 @@ FIELD_KEYS = ("title", "date", "summary", "body", "category", "author", "attachm
 DISCOVERY_KEYS = ("sections", "items", "pagination", "postback", "item_url_patterns", "drop_params",
                   "skip_url_patterns", "sitemaps")
 SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
-PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "traps")
+PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "classify", "traps")
+CLASSIFY_KEYS = ("item", "page", "list")
 AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "successor", "disposition",
-               "target_date", "categories", "robots", "local_test_host", "overrides", "crawl")
+               "target_date", "categories", "robots", "local_test_host", "overrides", "crawl", "quality")
+# The quality gate a plan must pass (regulation profile `quality:`, agency file `quality:`).
+QUALITY_DEFAULTS = {"min_items": 1, "max_missing_title": 0.05, "max_missing_date": 0.05, "max_other": 0.30}
 # Scrapy and portalize settings an agency file may set for its own crawl (politeness and limits).
 CRAWL_SETTINGS = ("DOWNLOAD_DELAY", "RANDOMIZE_DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
                   "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY",
@@ -53,6 +56,7 @@ class Profile:
     timezone: str
     domain_pattern: str
     groups: tuple[ContentGroup, ...]
+    quality: dict = field(default_factory=lambda: dict(QUALITY_DEFAULTS))
 
     def group(self, code: str) -> ContentGroup:
         return next(g for g in self.groups if g.code == code)
@@ -66,12 +70,13 @@ class Platform:
     fields: dict
     detect: dict = field(default_factory=dict)
     traps: tuple = ()
+    classify: dict = field(default_factory=dict)  # CSS markers of item, page and list pages (hints)
 
     @property
     def version(self) -> str:
         """A short fingerprint of the selectors, recorded as `extracted_by` on each article."""
         import hashlib
-        return hashlib.sha256(repr((self.discovery, self.fields)).encode()).hexdigest()[:8]
+        return hashlib.sha256(repr((self.discovery, self.fields, self.classify)).encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class Agency:
     platform_declared: bool = True  # False: no `platform:` in the file; detected at registration
     local_test_host: bool = False  # redirects to private/loopback addresses allowed (test sites only)
     crawl_settings: dict = field(default_factory=dict)  # this agency's own crawl settings (`crawl:`)
+    quality: dict = field(default_factory=dict)  # this agency's own quality-gate thresholds (`quality:`)
 
 
 @dataclass
@@ -229,10 +235,33 @@ def load_platform(path: Path, problems: _Problems) -> Platform | None:
     for key in ("title", "body"):
         if key not in fields:
             problems.add(path, f"fields.{key}", "is required")
+    classify = data.get("classify") or {}
+    if not isinstance(classify, dict):
+        problems.add(path, "classify", "must be a mapping of item/page/list to CSS selectors")
+        classify = {}
+    _unknown_keys(classify, CLASSIFY_KEYS, path, "classify.", problems)
+    for key, sels in classify.items():
+        _check_selectors(sels, path, f"classify.{key}", problems)
     if len(problems) > before:
         return None
     return Platform(name=data["name"], label=data.get("label", data["name"]), discovery=discovery,
-                    fields=fields, detect=data.get("detect") or {}, traps=tuple(data.get("traps") or ()))
+                    fields=fields, detect=data.get("detect") or {}, traps=tuple(data.get("traps") or ()),
+                    classify=classify)
+
+
+def _quality(value, path: Path, problems: _Problems, base: dict) -> dict:
+    """Quality-gate thresholds: shares between 0 and 1, `min_items` a count."""
+    if value is None:
+        return dict(base)
+    if not isinstance(value, dict):
+        problems.add(path, "quality", "must be a mapping of thresholds, e.g. {max_missing_date: 0.1}")
+        return dict(base)
+    _unknown_keys(value, tuple(QUALITY_DEFAULTS), path, "quality.", problems)
+    for key, number in value.items():
+        if key in QUALITY_DEFAULTS and (isinstance(number, bool) or not isinstance(number, (int, float))
+                                        or number < 0 or (key != "min_items" and number > 1)):
+            problems.add(path, f"quality.{key}", f"{number!r} must be {'a count' if key == 'min_items' else 'a share from 0 to 1'}")
+    return {**base, **{k: v for k, v in value.items() if k in QUALITY_DEFAULTS}}
 
 
 def _date(value, path, key, problems):
@@ -263,7 +292,8 @@ def load_profile(path: Path, problems: _Problems) -> Profile | None:
         return None
     return Profile(id=data.get("id", path.stem), title=data.get("title", ""), in_force=in_force,
                    deadline=deadline, timezone=data.get("timezone", "Asia/Ho_Chi_Minh"),
-                   domain_pattern=data.get("domain_pattern", ""), groups=tuple(groups))
+                   domain_pattern=data.get("domain_pattern", ""), groups=tuple(groups),
+                   quality=_quality(data.get("quality"), path, problems, QUALITY_DEFAULTS))
 
 
 # Where an agency file's crawl settings must stay (politeness toward a fragile legacy server,
@@ -371,6 +401,7 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
                          "without a category keep the group the page itself suggests, or 'other'")
     platform = _with_overrides(platforms[platform_name], data.get("overrides"), path, problems) \
         if platform_name in platforms else None
+    quality = _quality(data.get("quality"), path, problems, profile.quality if profile else QUALITY_DEFAULTS)
     if len(problems) > before:
         return None
     return Agency(code=code, name=data["name"], level=data["level"], platform=platform,
@@ -379,7 +410,8 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
                   disposition=disposition, successor=data.get("successor"), target_date=target_date,
                   categories=dict(categories), obey_robots=bool(data.get("robots", True)),
                   source_file=str(path), platform_declared="platform" in data,
-                  local_test_host=bool(data.get("local_test_host", False)), crawl_settings=dict(crawl))
+                  local_test_host=bool(data.get("local_test_host", False)), crawl_settings=dict(crawl),
+                  quality=quality)
 
 
 def load_registry(root: Path | None = None) -> Registry:

@@ -1,4 +1,5 @@
-"""The staging aggregate: articles produced by transform, one row per uid (ok or skipped).
+"""The staging aggregate: what transform made of each stored page, one row per uid: `ok` (an
+item), `list` (a list page) or `skipped` (excluded, with its reason).
 Callers own the transaction."""
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ def clear(session: Session, agency: str) -> None:
     session.execute(delete(StagedArticle).where(StagedArticle.agency == agency))
 
 
-def add_skipped(session: Session, agency: str, page_id: int, uid: str, source_url: str, reason: str) -> None:
-    session.add(StagedArticle(uid=uid, agency=agency, page_id=page_id, status="skipped", reason=reason,
+def add_skipped(session: Session, agency: str, page_id: int, uid: str, source_url: str, reason: str,
+                status: str = "skipped") -> None:
+    """A page that is no item: `skipped` (excluded, with its reason) or `list` (a list page)."""
+    session.add(StagedArticle(uid=uid, agency=agency, page_id=page_id, status=status, reason=reason,
                               data={"source_url": source_url}))
 
 
@@ -30,7 +33,7 @@ def get(session: Session, uid: str) -> StagedArticle | None:
 
 
 def counts(session: Session, agency: str) -> dict[str, int]:
-    """status -> number of staged rows (ok, skipped)."""
+    """status -> number of staged rows (ok, list, skipped)."""
     return dict(session.execute(select(StagedArticle.status, func.count()).where(StagedArticle.agency == agency)
                                 .group_by(StagedArticle.status)).all())
 
@@ -40,3 +43,9 @@ def category_counts(session: Session, agency: str) -> Counter:
     rows = session.scalars(select(StagedArticle.data).where(StagedArticle.agency == agency,
                                                             StagedArticle.status == "ok"))
     return Counter((data.get("legacy_category") or "", data.get("group")) for data in rows)
+
+
+def staged_items(session: Session, agency: str):
+    """The data of every ok row (items), for reports over fields."""
+    return session.scalars(select(StagedArticle.data).where(StagedArticle.agency == agency,
+                                                            StagedArticle.status == "ok"))
