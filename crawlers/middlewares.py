@@ -45,7 +45,10 @@ class OriginOverrideMiddleware:
         target, host = origin_target(request.url, origin)
         headers = request.headers.copy()
         headers[b"Host"] = host
-        meta = {**request.meta, "legacy_url": request.url, "origin_netloc": urlsplit(target).netloc}
+        # The rewritten request goes through every middleware again: robots.txt was already
+        # checked for the legacy URL, and must not be asked of the origin's address.
+        meta = {**request.meta, "legacy_url": request.url, "origin_netloc": urlsplit(target).netloc,
+                "dont_obey_robotstxt": True}
         return request.replace(url=target, headers=headers, meta=meta, dont_filter=True)
 
     def process_response(self, request, response):

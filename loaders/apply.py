@@ -20,7 +20,7 @@ def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
     # Hashes and states only: the articles themselves are read one at a time when applied.
     staged = {s.uid: s for s in session.execute(select(StagedArticle.uid, StagedArticle.content_hash, StagedArticle.status)
                                                 .where(StagedArticle.agency == plan.agency,
-                                                       StagedArticle.status != "list"))}
+                                                       StagedArticle.status.not_in(("list", "excluded"))))}
     mapped = {m.uid: m for m in session.execute(select(IdMap.uid, IdMap.portal_hash).where(IdMap.agency == plan.agency))}
     reasons = []
     planned = {e.uid for e in entries}

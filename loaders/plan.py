@@ -144,9 +144,9 @@ _CHUNK = 200  # staged articles read, and plan entries written then let go, at a
 def _planned(session, agency_code: str, portal, url_map: UrlMap):
     """Each staged article of the agency as a planned entry, a chunk of rows at a time."""
     mapped = {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.agency == agency_code))}
-    # List pages are how items were found, not content: they are never planned.
+    # List pages (how items were found) and excluded pages (not content) are never planned.
     uids = session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code,
-                                                           StagedArticle.status != "list")).all()
+                                                           StagedArticle.status.not_in(("list", "excluded")))).all()
     for start in range(0, len(uids), _CHUNK):
         chunk = session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids[start:start + _CHUNK])))
         yield from [_entry(staged, mapped.get(staged.uid), portal, url_map) for staged in chunk]

@@ -18,7 +18,7 @@ from portalize.transform.dates import date_from_url, parse_date
     ("Thứ hai, 6/1/2025 9:05 (GMT+7)", "2025-01-06T09:05:00+07:00"),
     ("Cập nhật: 01.02.2020 07h30", "2020-02-01T07:30:00+07:00"),
     ("2023-03-27T10:00:00+07:00", "2023-03-27T10:00:00+07:00"),
-    ("2023-03-27T03:00:00Z", "2023-03-27T10:00:00+07:00"),
+    ("2023-03-27T03:00:00Z", "2023-03-27T03:00:00+00:00"),
 ])
 def test_vietnamese_formats(text, expected):
     assert parse_date(text).isoformat() == expected

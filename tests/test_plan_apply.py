@@ -181,7 +181,7 @@ def test_links_are_registered_once(crawled):
 def test_progress_states_and_deadlines(crawled, monkeypatch):
     monkeypatch.setenv("PORTALIZE_TODAY", "2026-11-28")
     rows = {r["code"]: r for r in json.loads(invoke("progress", "--json").output)}
-    assert rows["stnmt"]["state"] == "crawled" and rows["stnmt"]["pages"] == 16
+    assert rows["stnmt"]["state"] == "crawled" and rows["stnmt"]["pages"] == 17  # the dead menu link too
     invoke("links", "register", "--all")
     invoke("transform", "stnmt", "-s")
     invoke("apply", str(plan_json("stnmt")["plan"]), "-s")
@@ -204,7 +204,7 @@ def test_progress_spreadsheet_for_leadership(crawled, monkeypatch):
     assert "quá hạn 835 ngày" in sheet["A2"].value
     assert [c.value for c in sheet[4]][:4] == ["Mã", "Đơn vị", "Cấp", "Trạng thái"]
     rows = {r[0]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
-    assert rows["stnmt"][3] == "đã thu thập" and rows["stnmt"][4] == 16
+    assert rows["stnmt"][3] == "đã thu thập" and rows["stnmt"][4] == 17
     assert rows["xa-hoaxuan"][9] == "còn 33 ngày"
 
 
@@ -217,7 +217,7 @@ def test_archive_only_agency_is_never_planned(own_mappings):
     assert result.exit_code == 1 and "Agency stnmt is archive-only" in result.output
     rows = {r["code"]: r for r in json.loads(invoke("progress", "--json").output)}
     assert rows["stnmt"]["disposition"] == "archive-only" and rows["stnmt"]["state"] == "crawled"
-    assert "archived stnmt: 16 records" in invoke("archive", "stnmt", "-s").output
+    assert "archived stnmt: 17 records" in invoke("archive", "stnmt", "-s").output  # the dead link too
     rows = {r["code"]: r for r in json.loads(invoke("progress", "--json").output)}
     assert rows["stnmt"]["state"] == "archived"
     assert "đã lưu trữ (chỉ lưu trữ)" in invoke("progress").output

@@ -60,8 +60,11 @@ def test_every_article_document_and_file_is_found(families, host):
     assert documents == present["documents"]
     staged = db.execute("select count(*) from staged_articles where agency = ? and status = 'ok'", (code,)).fetchone()
     assert staged == (len(present["articles"]),)
-    assert db.execute("select count(*) from pages where agency = ? and (status is null or status >= 400)",
-                      (code,)).fetchone() == (0,)
+    # The Liferay sample's menu links a "Liên hệ" page it does not have: following every link
+    # finds it, and it is kept as a dead link (not an error of the crawl).
+    dead = {url for (url,) in db.execute("select url from pages where agency = ? and (status is null or status >= 400)",
+                                          (code,))}
+    assert dead == ({"http://stnmt.tinhmau.gov.vn/web/guest/lien-he"} if code == "stnmt" else set())
 
 
 def test_no_trap_page_and_no_page_fetched_twice(families):
@@ -78,7 +81,8 @@ def test_a_file_shared_by_two_pages_is_downloaded_once(families):
     # Two DNN articles link the same PDF; two WordPress posts and two WCM articles share an image.
     for code, name in (("sgddt", "ke-hoach-boi-duong-2024.pdf"), ("xtdt", "hoi-nghi-xtdt.png"),
                        ("skhcn", "nghiem-thu-giong-lua.png")):
-        linked = [json.loads(d) for (d,) in db.execute("select data from staged_articles where agency = ?", (code,))]
+        linked = [json.loads(d) for (d,) in db.execute("select data from staged_articles where agency = ? and status = 'ok'",
+                                                       (code,))]
         urls = {f["url"] for a in linked for f in a["attachments"] + a["images"] if f["filename"] == name}
         assert len(urls) == 1, (code, urls)
         assert sum(1 for a in linked for f in a["attachments"] + a["images"] if f["filename"] == name) == 2

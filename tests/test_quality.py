@@ -15,11 +15,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from scoring import score_eval, score_zyte  # noqa: E402
 
 pytestmark = pytest.mark.quality
-AUTO = Mapping(agency="eval")
+# Every page of these corpora is an article by their own ground truth: the classifier is told
+# so the way a preset would (a marker every page matches), so that extraction is measured here
+# and classification on real sites (tests/test_real_wordpress.py).
+AUTO = Mapping(agency="eval", hints={"item": ["*"]})
 
 ZYTE_F1_FLOOR = 0.970        # goal 0.97 (reached: 0.971); trafilatura.extract scores 0.955 on the same pages
-DATE_FLOOR = 0.867           # goal 0.90; htmldate alone scores 0.868
-TITLE_FLOOR = 0.775          # goal 0.75; trafilatura's title scores 0.570
+# goal 0.90; htmldate alone scores 0.868. Since the real-sites issue the page's own metadata
+# (JSON-LD, article:published_time) comes before htmldate, as the fallback chain requires: on
+# Vietnamese unit sites it is right where htmldate guesses; on this foreign corpus it costs one
+# page of 212 (0.867 -> 0.863), where a publisher's JSON-LD gives the modified date.
+DATE_FLOOR = 0.863
+TITLE_FLOOR = 0.789          # goal 0.75; trafilatura's title scores 0.570
 WITH_KEPT_FLOOR = 0.939
 WITHOUT_DROPPED_FLOOR = 0.886
 

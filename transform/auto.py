@@ -113,15 +113,16 @@ def _parts(title: str | None, site: str | None) -> list[str]:
     return named or parts
 
 
-def best_title(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
-    """The headline: the first h1/h2 a reference title agrees with (as shown on the page),
-    else the og:title or <title> without the site's name."""
-    def first(xpath):
-        found = page.xpath(xpath)
-        return " ".join(str(found[0]).split()) if found else None
+def _first(page, xpath):
+    found = page.xpath(xpath)
+    return " ".join(str(found[0]).split()) if found else None
 
-    site = first("//meta[@property='og:site_name']/@content")
-    og, doc_title = first("//meta[@property='og:title']/@content"), first("//title/text()")
+
+def agreed_headline(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
+    """The first h1/h2 a reference title (og:title, <title>, `fallback`) agrees with, as shown
+    on the page; None when none does."""
+    site = _first(page, "//meta[@property='og:site_name']/@content")
+    og, doc_title = _first(page, "//meta[@property='og:title']/@content"), _first(page, "//title/text()")
     references = [r for r in (og, doc_title, fallback) if r]
     whole = {_loose(r) for r in references}
     pieces = {_loose(p) for r in references for p in _parts(r, site)}
@@ -130,6 +131,17 @@ def best_title(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
         key = _loose(heading)
         if len(key) >= 4 and (key in whole or key in pieces) and not (site and key == _loose(site)):
             return heading
+    return None
+
+
+def best_title(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
+    """The headline: the first h1/h2 a reference title agrees with (as shown on the page),
+    else the og:title or <title> without the site's name."""
+    agreed = agreed_headline(page, fallback)
+    if agreed:
+        return agreed
+    site = _first(page, "//meta[@property='og:site_name']/@content")
+    og, doc_title = _first(page, "//meta[@property='og:title']/@content"), _first(page, "//title/text()")
     for reference in (og, doc_title):
         parts = _parts(reference, site)
         if parts:

@@ -6,23 +6,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
 from .dates import dates_shown
+from .taxonomy import fold
 
-_PAGINATION = re.compile(r"(?:/page[/-]\d+/?$|[?&](?:page|paged|trang|p|cur|start|offset)=\d+|_cur=\d+|/trang-\d+)",
-                         re.I)
+_PAGINATION = re.compile(r"(?:/page[/-]\d+/?$|[?&](?:page|paged|trang|cur|start|offset)=\d+|_cur=\d+|/trang-\d+"
+                         r"|[?&][^=&]*page[^=&]*=\d+)", re.I)
+# A pager: links whose text is a page number or "next" (lists have one, articles rarely).
+_PAGER = etree.XPath('//a[@href][not(ancestor::nav)][re:test(normalize-space(.), "^(\\d{1,4}|»|›|>>|Tiếp|Sau|Next|Trang sau)$", "i")]',
+                     namespaces={"re": "http://exslt.org/regular-expressions"})
 _TRANSLATOR = HTMLTranslator()
-# Running text: paragraphs of some length that are not links, navigation or page furniture.
-_PROSE = etree.XPath('//p[not(ancestor::a or ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside'
-                     ' or ancestor::*[contains(@class, "sidebar") or contains(@class, "widget")'
-                     ' or contains(@class, "comment")])]')
+# Running text: text nodes of some length that are not links, navigation, forms or page
+# furniture (paragraphs, and the `div`s and `<br>` lines older sites write text in).
+_PROSE = etree.XPath('//body//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::nav'
+                     ' or ancestor::header or ancestor::footer or ancestor::aside or ancestor::button'
+                     ' or ancestor::select or ancestor::label or ancestor::noscript)]')
 _TEASERS = etree.XPath('count(//*[self::h2 or self::h3 or self::h4][.//a[@href]]'
                        '[not(ancestor::nav or ancestor::aside or ancestor::footer or ancestor::header)])')
+# Headlines shown as links: long link texts outside the navigation.
+_HEADLINES = etree.XPath('//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer)]')
 _H1 = etree.XPath("count(//h1)")
+_FIRST_HEADING = etree.XPath('(//h1 | //h2)[not(ancestor::nav or ancestor::header or ancestor::footer)][1]')
+_MENU_LINKS = etree.XPath('//nav//a | //*[contains(@class, "menu") or contains(@class, "nav") or @role="menubar"]//a')
 _BODY_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style or ancestor::nav or ancestor::footer)]")
 _ARTICLES = etree.XPath("count(//article)")
 
@@ -45,15 +54,15 @@ class Decision:
 
 def prose_length(root) -> int:
     total = 0
-    for p in _PROSE(root):
-        text = " ".join(" ".join(p.itertext()).split())
+    for node in _PROSE(root):
+        text = " ".join(node.split())
         if len(text) >= 25:
             total += len(text)
     return total
 
 
 def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: bool, home_urls=(),
-             mapped: int = 0) -> Decision:
+             mapped: int = 0, item_link=None) -> Decision:
     """Score the page's signals. `hints`: the preset's `classify:` selectors (item, page, list);
     `dated`: a publication date was found; `item_url`: the URL matches the preset's item
     patterns (a hint)."""
@@ -70,9 +79,11 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
         reasons.append(f"{why} ({points:+d})")
 
     path = urlsplit(url).path.rstrip("/")
-    if url in home_urls or path in ("", "/vi", "/en", "/index.php", "/index.html", "/default.aspx"):
+    paginated = bool(_PAGINATION.search(url))
+    if url in home_urls or (path.lower() in ("", "/vi", "/en", "/index.php", "/index.html", "/default.aspx")
+                            and not urlsplit(url).query):
         signal(-4, "home page")
-    if _PAGINATION.search(url):
+    if paginated:
         signal(-3, "paginated URL")
     if item_url:
         signal(2, "URL matches the preset's item pattern")
@@ -88,22 +99,42 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
     h1 = int(_H1(root))
     if h1 == 1:
         signal(1, "one h1")
+    heading = _FIRST_HEADING(root)
+    if heading:
+        text = fold(" ".join(heading[0].itertext()))
+        if text and text in {fold(" ".join(a.itertext())) for a in _MENU_LINKS(root)}:
+            signal(-2, "its heading names a menu section")
+    prose = prose_length(root)
+    shown = dates_shown(" ".join(_BODY_TEXT(root)))
     articles = int(_ARTICLES(root))
     if articles == 1:
         signal(1, "one <article>")
     elif articles >= 3:
-        signal(-3, f"{articles} <article> blocks")
-    teasers = int(_TEASERS(root))
-    if teasers >= 4:
-        signal(-3, f"{teasers} linked headings")
-    prose = prose_length(root)
-    if prose >= 400:
+        # Cards of other stories beside a long text are related links, not a list.
+        signal(-1 if prose >= 400 else -3, f"{articles} <article> blocks")
+    if prose >= 1500:
+        signal(3, f"{prose} characters of running text")
+    elif prose >= 400:
         signal(2, f"{prose} characters of running text")
     elif prose >= 120:
         signal(1, f"{prose} characters of running text")
     elif prose < 25:
         signal(-2, "no running text")
-    shown = dates_shown(" ".join(_BODY_TEXT(root)))
+    headlines = sum(len(" ".join(" ".join(a.itertext()).split())) >= 30 for a in _HEADLINES(root))
+    teasers = max(int(_TEASERS(root)), headlines if prose < 400 else 0)
+    if teasers >= 4:
+        signal(-1 if prose >= 400 else -3, f"{teasers} headlines shown as links")
+    elif teasers >= 2 and shown >= 2:
+        signal(-2, f"{teasers} headlines with {shown} dates")
+    if len(_PAGER(root)) >= 1:
+        signal(-2, "a pager")
+    if item_link is not None and not item_url and prose < 400:
+        # A headline linking to a page the preset calls an item: an entry of a list, even a
+        # list with one entry.
+        linked = sum(1 for a in _HEADLINES(root) if item_link.search(urljoin(url, a.get("href", "")))
+                     and len(" ".join(" ".join(a.itertext()).split())) >= 20)
+        if linked:
+            signal(-2, f"{linked} headline(s) linking to items")
     if dated:
         signal(1, "a publication date")
     elif 1 <= shown <= 3:
@@ -116,6 +147,6 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
         return Decision("item", reasons)
     if score >= 1 and teasers < 4 and (prose >= 25 or mapped == 2):
         return Decision("page", reasons + ["no date: a static page"])
-    if teasers >= 3 or articles >= 3 or score <= -2:
-        return Decision("list", reasons)
+    if (prose < 400 and (teasers >= 3 or articles >= 3)) or score <= -2 or paginated or prose < 120:
+        return Decision("list", reasons + ["links rather than text: a list"])
     return Decision("other", reasons)

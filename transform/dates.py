@@ -55,7 +55,9 @@ def parse_date(text: str | None) -> dt.datetime | None:
             value = dt.datetime.fromisoformat(iso[0].replace(" ", "T").replace("Z", "+00:00"))
         except ValueError:
             return _aware(y, m, d, hh or 0, mm or 0, ss or 0)
-        return value.astimezone(TZ) if value.tzinfo else value.replace(tzinfo=TZ)
+        # The offset the page states is kept (the same instant, and the publisher's own wall
+        # time and calendar day); a time with no zone is the province's.
+        return value if value.tzinfo else value.replace(tzinfo=TZ)
     words = _WORDS.search(text)
     match = words or _DMY.search(text)
     if not match:

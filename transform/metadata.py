@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 
+from .auto import agreed_headline
 from .taxonomy import fold
 
 # Types of JSON-LD objects that describe one piece of content.
@@ -91,7 +92,8 @@ _AUTHOR_URL = re.compile(r"^https?://")
 def page_metadata(root) -> tuple[dict, dict]:
     """(candidates, signals) from the page's metadata: for each field, a list of (value,
     source) in order of trust. Signals feed page classification."""
-    candidates: dict[str, list] = {k: [] for k in ("title", "date", "updated", "summary", "category", "author")}
+    candidates: dict[str, list] = {k: [] for k in ("title", "title_fallback", "date", "updated", "summary",
+                                                   "category", "author")}
     signals: dict = {}
 
     def add(name, value, source):
@@ -100,7 +102,13 @@ def page_metadata(root) -> tuple[dict, dict]:
             if value and all(v != value for v, _ in candidates[name]):
                 candidates[name].append((value, source))
 
-    for entry in json_ld(root):
+    entries = json_ld(root)
+    headline = next((_name(e.get("headline")) for e in entries if _types(e) & _ITEM_TYPES and e.get("headline")), None)
+    # The visible headline the page's own references (og:title, <title>, JSON-LD) agree with.
+    # The references alone come after automatic extraction (they often carry the site's name
+    # or an editor's variant of the headline): `title_fallback`.
+    add("title", agreed_headline(root, headline), "meta:headline")
+    for entry in entries:
         types = _types(entry)
         if types & _LIST_TYPES:
             signals["json_ld_list"] = sorted(types & _LIST_TYPES)
@@ -108,7 +116,7 @@ def page_metadata(root) -> tuple[dict, dict]:
             continue
         if types - {"webpage"}:
             signals["json_ld_item"] = sorted(types)
-        add("title", _name(entry.get("headline")) or _name(entry.get("name")), "meta:json-ld:headline")
+        add("title_fallback", _name(entry.get("headline")) or _name(entry.get("name")), "meta:json-ld:headline")
         add("date", entry.get("datePublished") or entry.get("dateCreated"), "meta:json-ld:datePublished")
         add("updated", entry.get("dateModified"), "meta:json-ld:dateModified")
         add("summary", entry.get("description"), "meta:json-ld:description")
@@ -117,7 +125,7 @@ def page_metadata(root) -> tuple[dict, dict]:
     og_type = (_meta(root, "og:type") or "").lower()
     if og_type:
         signals["og_type"] = og_type
-    add("title", _meta(root, "og:title"), "meta:og:title")
+    add("title_fallback", _meta(root, "og:title"), "meta:og:title")
     add("date", _meta(root, "article:published_time"), "meta:article:published_time")
     add("updated", _meta(root, "article:modified_time"), "meta:article:modified_time")
     add("summary", _meta(root, "og:description") or _meta(root, "description"), "meta:description")
@@ -125,7 +133,8 @@ def page_metadata(root) -> tuple[dict, dict]:
     author = _meta(root, "article:author") or _meta(root, "author")
     if author and not _AUTHOR_URL.match(author):
         add("author", author, "meta:author")
-    add("title", _first(root, '//*[@itemprop="headline"]'), "meta:itemprop:headline")
+    add("title_fallback", _first(root, '//*[@itemprop="headline"]'), "meta:itemprop:headline")
+    add("title_fallback", _first(root, "//title"), "meta:title")
     add("date", _first(root, '//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime'
                              ' | //*[@itemprop="datePublished"]'), "meta:itemprop:datePublished")
     add("category", _first(root, '//*[@itemprop="articleSection"]'), "meta:itemprop:articleSection")
@@ -138,7 +147,7 @@ def page_metadata(root) -> tuple[dict, dict]:
     add("category", _first(root, '//a[contains(concat(" ", normalize-space(@rel), " "), " category ")]'),
         "meta:rel-category")
     add("author", _first(root, '//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'), "meta:rel-author")
-    title_hint = candidates["title"][0][0] if candidates["title"] else None
+    title_hint = (candidates["title"] or candidates["title_fallback"] or [(None, None)])[0][0]
     crumb, where = breadcrumb(root, title_hint)
     add("category", crumb, where)
     signals["time_elements"] = int(root.xpath("count(//time)"))

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from html import unescape as html_unescape
 from dataclasses import dataclass, field
+from functools import lru_cache
 from email.message import Message
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -260,6 +261,11 @@ def transform_page(page: RawPage, mapping: Mapping, assets: dict | None = None) 
         return SkippedPage(uid, mapping.agency, url, f"could not transform ({type(exc).__name__}: {exc})")
 
 
+@lru_cache(maxsize=64)
+def _item_link_re(patterns: tuple) -> re.Pattern | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
 def _is_page_type(content_type: str | None) -> bool:
     kind = (content_type or "text/html").split(";")[0].strip().lower()
     return kind in ("text/html", "application/xhtml+xml", "text/plain", "")
@@ -277,17 +283,18 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     values, sources = extract_fields(tree, mapping.fields) if mapping.fields else ({}, {})
     candidates, signals = page_metadata(tree)
     chosen, chosen_sources = _choose(values, sources, candidates, mapping, page.fetched_at, warnings)
-    item_url = any(re.search(p, url) for p in mapping.item_url_patterns)
+    item_link = _item_link_re(mapping.item_url_patterns)
+    item_url = bool(item_link and item_link.search(url))
     decision = classify(tree, url, mapping.hints, signals, dated="date" in chosen, item_url=item_url,
-                        home_urls=mapping.home_urls,
+                        home_urls=mapping.home_urls, item_link=item_link,
                         mapped=(bool(values.get("body")) + bool(values.get("body") and values.get("title"))))
-    if decision.kind == "list":
-        return SkippedPage(uid, mapping.agency, url, f"a list page: {decision.reason}", outcome="list")
-    if decision.kind == "other":
-        missed = "" if not (item_url and mapping.fields) else (
+    if decision.kind in ("list", "other"):
+        missing = [f for f in ("title", "body") if not values.get(f)]
+        missed = "" if not (item_url and mapping.fields and missing) else (
             "; the URL matches the preset's item pattern, but " + " and ".join(
-                f"fields.{f} in mappings/platforms/{mapping.platform}.yml found nothing"
-                for f in ("title", "body") if not values.get(f)))
+                f"fields.{f} in mappings/platforms/{mapping.platform}.yml found nothing" for f in missing))
+        if decision.kind == "list":
+            return SkippedPage(uid, mapping.agency, url, f"a list page: {decision.reason}{missed}", outcome="list")
         return SkippedPage(uid, mapping.agency, url,
                            f"not an article, a document or a static page: {decision.reason}{missed}")
     for name in ("title", "date", "summary", "category", "author"):
@@ -312,6 +319,11 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
             for name, value in found.items():
                 if not values.get(name) and value:
                     values[name], sources[name] = value, found_sources.get(name, "auto")
+    if not values.get("title"):
+        values["title"], source = _pick("title", candidates.get("title_fallback", []),
+                                        lambda v, s: clean_title(v, mapping.template.site_names), warnings)
+        if values["title"]:
+            sources["title"] = source
     if not values.get("attachments") and values.get("body"):
         values["attachments"] = _file_links(values["body"])
         if values["attachments"]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 FIELDS = ("title", "date", "category", "body", "author", "summary")
 STEPS = ("mapping", "metadata", "auto", "missing")
+_NOT_OF_PAGES = ("date", "category", "author")  # static pages have none: not counted for them
 _VALUE = {"title": "title", "date": "published_at", "category": "legacy_category", "body": "body_html",
           "author": "author", "summary": "summary"}
 
@@ -33,10 +34,10 @@ class FieldReport:
     kinds: dict = field(default_factory=dict)
     groups: dict = field(default_factory=dict)
     steps: dict = field(default_factory=dict)  # field -> {step: count}
-    dated_items: int = 0  # items a date is expected of (static pages have none)
+    dated_items: int = 0  # items a date, a category and an author are expected of (not static pages)
 
     def share(self, name: str, step: str) -> float:
-        total = self.dated_items if name == "date" else self.items
+        total = self.dated_items if name in _NOT_OF_PAGES else self.items
         return self.steps.get(name, {}).get(step, 0) / total if total else 0.0
 
     @property
@@ -82,7 +83,7 @@ def field_report(items, lists: int = 0, excluded: int = 0) -> FieldReport:
         expects_date = item.get("kind") != "page"
         dated += expects_date
         for name in FIELDS:
-            if name == "date" and not expects_date:
+            if name in _NOT_OF_PAGES and not expects_date:
                 continue
             filled = item.get(_VALUE[name])
             steps[name][step_of(sources.get(name)) if filled else "missing"] += 1

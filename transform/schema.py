@@ -54,7 +54,8 @@ class Article:
     summary: str | None = _f("Lead paragraph (sapo), plain text.")
     body_html: str = _f("Body as sanitised HTML, links absolute.")
     body_markdown: str = _f("Body as Markdown.")
-    published_at: str | None = _f("Publication time, ISO 8601 with +07:00 (Asia/Ho_Chi_Minh); null when unsure.")
+    published_at: str | None = _f("Publication time, ISO 8601: with the UTC offset the legacy page states, else "
+                                  "+07:00 (Asia/Ho_Chi_Minh); null when unsure.")
     updated_at: str | None = _f("Last update time, ISO 8601, when the page shows one.")
     author: str | None = _f("Byline (Tác giả / Nguồn / bare name at the end of the body).")
     source_name: str | None = _f("Original source when the article credits one (Nguồn:).")

@@ -112,6 +112,13 @@ def strip_boilerplate(body_html: str, template: SiteTemplate) -> tuple[str, int]
         key = block_key(_text(element))
         if key and key in template.boilerplate:
             gone.append(element)
+    if not gone:
+        return body_html, 0
+    # Blocks repeated on every page that make up most of the body are the body (pages made from
+    # one template, numbers aside), not the site's furniture: kept.
+    total = len(_text(root))
+    if sum(len(_text(e)) for e in gone) > total / 2:
+        return body_html, 0
     for element in gone:
         element.drop_tree()
     removed = len(gone)

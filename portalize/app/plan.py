@@ -1,8 +1,10 @@
 """Plan and apply: a saved, reviewable dry run per agency, then exactly that plan written."""
 from __future__ import annotations
 
-from ..core.errors import PlanNotFound
-from ..core.ledger import agencies as agency_store, plans as plan_store
+from portalize.transform.quality import field_report
+
+from ..core.errors import PlanNotFound, QualityGateFailed
+from ..core.ledger import agencies as agency_store, plans as plan_store, staging
 from ..core.ledger.db import transaction
 from ..loaders.apply import apply_plan
 from ..loaders.plan import make_plan, plan_entries, staged_warnings
@@ -11,30 +13,62 @@ from .reports import write_plan_html
 from .results import ApplyResult, PlanEntryView, PlanResult
 
 
-def plan_agency(registry, portal, agency, pass_over_archive_only: bool = True) -> PlanResult:
+def quality_of(session, agency):
+    """The field report of the agency's staged transform."""
+    counts = staging.counts(session, agency.code)
+    return field_report(staging.staged_items(session, agency.code), lists=counts.get("list", 0),
+                        excluded=counts.get("skipped", 0) + counts.get("excluded", 0))
+
+
+def check_quality(agency, report, accept_quality: str | None) -> list[str]:
+    """The quality gate: refuses with the fields to look at, unless a person accepted the
+    report with a reason (recorded as an event by the caller)."""
+    problems = report.problems(agency.quality)
+    if problems and not accept_quality:
+        raise QualityGateFailed(
+            f"Quality gate for agency {agency.code}: " + "; ".join(problems) + ". No plan was made.",
+            f"look closer with `portalize mapping check {agency.code} URL` and `portalize categories {agency.code}`, "
+            f"fix mappings/agencies/{agency.code}.yml (or its thresholds under `quality:`) and run "
+            f"`portalize transform {agency.code}`; or accept with `portalize plan {agency.code} --accept-quality \"reason\"`",
+            problems)
+    return problems
+
+
+def plan_agency(registry, portal, agency, pass_over_archive_only: bool = True,
+                accept_quality: str | None = None) -> PlanResult:
     """One agency's plan, saved in the ledger, with its HTML review page. An archive-only
     agency is never planned: passed over (its result says so and holds no plan), or, when it
-    was named on its own, refused with ArchiveOnly."""
+    was named on its own, refused with ArchiveOnly. The quality gate comes first."""
     if agency.disposition != "migrate" and pass_over_archive_only:
         return PlanResult(plan=None, agency=agency.code, summary={}, html=None, archive_only=True)
     with transaction() as session:
         agency_store.register_agency(session, agency)  # a plan is made for a known agency
+        report = quality_of(session, agency)
+    if agency.disposition == "migrate":
+        problems = check_quality(agency, report, accept_quality)
+        if problems:
+            with transaction() as session:
+                agency_store.record_event(session, agency.code, "quality-accepted", reason=accept_quality,
+                                          problems=problems)
     plan = make_plan(agency, registry, portal)
     with transaction() as session:
         entries = plan_entries(session, plan.id)
         warnings = staged_warnings(session, agency.code)
-    html = write_plan_html(plan, entries, agency, registry, portal.name, warnings)
+    html = write_plan_html(plan, entries, agency, registry, portal.name, warnings, report, accept_quality)
     return PlanResult(plan=plan.id, agency=agency.code, summary=dict(plan.summary), html=str(html),
+                      quality=report.to_dict(), accepted_quality=accept_quality,
                       entries=[PlanEntryView(uid=e.uid, action=e.action, title=e.title, reason=e.reason, diff=e.diff)
                                for e in entries])
 
 
-def plan(codes=(), all_: bool = False) -> list[PlanResult]:
-    """Save a dry-run plan (create / update / unchanged / skip / conflict) per agency."""
+def plan(codes=(), all_: bool = False, accept_quality: str | None = None) -> list[PlanResult]:
+    """Save a dry-run plan (create / update / unchanged / skip / conflict) per agency.
+    `accept_quality`: why a field report that crosses the quality gate is accepted."""
     registry = context.load()
     portal = context.portal_of(registry)
     selected = context.select(registry, codes, all_)
-    return [plan_agency(registry, portal, agency, pass_over_archive_only=all_ or len(selected) > 1)
+    return [plan_agency(registry, portal, agency, pass_over_archive_only=all_ or len(selected) > 1,
+                        accept_quality=accept_quality)
             for agency in selected]
 
 

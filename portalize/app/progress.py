@@ -39,13 +39,15 @@ def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
             if agency.disposition == "archive-only" and agency_store.has_event(session, agency.code, "archived"):
                 state = "archived"
             staged = staging.counts(session, agency.code)
+            accepted = agency_store.last_event(session, agency.code, "quality-accepted") if state == "loaded" else None
             rows.append(AgencyProgress(
                 code=agency.code, name=agency.name, level=agency.level, state=state,
                 disposition=agency.disposition, successor=agency.successor, linked=agency.code in linked,
                 pages=page_store.page_count(session, agency.code), staged=staged.get("ok", 0),
                 skipped=staged.get("skipped", 0), loaded=loaded, target_date=agency.target_date,
                 days_left=((agency.target_date or statutory) - today).days,
-                statutory_days_overdue=max(0, (today - statutory).days)))
+                statutory_days_overdue=max(0, (today - statutory).days),
+                quality_override=accepted.get("reason") if accepted else None))
     return rows
 
 

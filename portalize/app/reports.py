@@ -22,7 +22,12 @@ STATE_NAMES = {"registered": "đã đăng ký", "linked": "đã gắn liên kế
 _env = Environment(loader=PackageLoader("portalize.app", "templates"), autoescape=select_autoescape())
 
 
-def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings: dict | None = None) -> Path:
+FIELD_NAMES = {"title": "Tiêu đề", "date": "Ngày đăng", "category": "Chuyên mục", "body": "Nội dung",
+               "author": "Tác giả", "summary": "Tóm tắt"}
+
+
+def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings: dict | None = None,
+                    quality=None, accepted_quality: str | None = None) -> Path:
     """The plan as a self-contained HTML page for review; `warnings` (uid -> the transform's
     warnings) are shown on the entries that write something."""
     out = config.var_dir() / "plans"
@@ -32,7 +37,8 @@ def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings:
     html = _env.get_template("plan.html").render(
         plan=plan, entries=entries, agency=agency, summary=plan.summary, labels=ACTION_LABELS,
         action_names=ACTION_NAMES, status_names=PLAN_STATUS_NAMES, created=created, portal_name=portal_name,
-        warnings=warnings or {},
+        warnings=warnings or {}, quality=quality.to_dict() if quality else None, field_names=FIELD_NAMES,
+        accepted_quality=accepted_quality, quality_problems=quality.problems(agency.quality) if quality else [],
         profile_title=registry.profile.title, deadline=registry.profile.deadline.strftime("%d/%m/%Y"))
     path.write_text(html, encoding="utf-8")
     return path
@@ -54,7 +60,8 @@ PROGRESS_HEADERS = ("Mã", "Đơn vị", "Cấp", "Trạng thái", "Trang", "Bà
 def progress_cells(r, deadline: dt.date, today: dt.date) -> list:
     """One agency's row of the progress table (an AgencyProgress), as people read it."""
     return [r.code, r.name, LEVEL_NAMES.get(r.level, r.level),
-            STATE_NAMES.get(r.state, r.state) + (" (chỉ lưu trữ)" if r.disposition == "archive-only" else ""),
+            STATE_NAMES.get(r.state, r.state) + (" (chỉ lưu trữ)" if r.disposition == "archive-only" else "")
+            + (f" (chấp nhận vượt ngưỡng chất lượng: {r.quality_override})" if r.quality_override else ""),
             r.pages, r.staged, r.skipped, r.loaded,
             r.target_date.strftime("%d/%m/%Y") if r.target_date else "—",
             days_phrase(r.target_date or deadline, today)]

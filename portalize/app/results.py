@@ -124,6 +124,8 @@ class PlanResult(Result):
     html: str | None
     entries: list[PlanEntryView] = field(default_factory=list)
     archive_only: bool = False
+    quality: dict = field(default_factory=dict)  # the field report the gate checked
+    accepted_quality: str | None = None  # the reason a person gave for accepting it
 
 
 @dataclass
@@ -154,6 +156,7 @@ class AgencyProgress(Result):
     target_date: dt.date | None
     days_left: int
     statutory_days_overdue: int
+    quality_override: str | None = None  # loaded under an accepted quality-gate override: why
 
 
 @dataclass

@@ -65,6 +65,7 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
         # page, list or neither) is decided here, from the page itself.
         items = [(p.id, p.url, p.status, p.sha256, p.content_type, p.fetched_at)
                  for p in pages if p.kind in ("item", "list")]
+        item_like = {p.id for p in pages if p.kind == "item"}  # the crawl's URL hint
         counted = {"files": len(assets), "feeds": sum(p.kind == "feed" for p in pages)}
         template = learn_site_template(session, [(p.id, p.url, p.status, p.sha256, p.content_type, p.fetched_at)
                                                  for p in pages if p.kind in ("item", "list") and _is_web_page(p)])
@@ -77,7 +78,9 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
             raw = RawPage(url, status, page_store.load_body(session, sha256), content_type, fetched_at)
             result = transform_page(raw, mapping, assets)
             if isinstance(result, SkippedPage):
-                status = "list" if result.outcome == "list" else "skipped"
+                # A page that looked like an item (by its URL) and failed stays in the plan as a
+                # skip for review; other non-content pages are only counted.
+                status = "list" if result.outcome == "list" else "skipped" if page_id in item_like else "excluded"
                 staging.add_skipped(session, agency.code, page_id, result.uid, result.source_url, result.reason, status)
                 if status == "list":
                     lists += 1

@@ -283,15 +283,20 @@ def categories(agency, as_json):
 @cli.command()
 @agencies_arg
 @all_opt
+@click.option("--accept-quality", "accept_quality", metavar="REASON",
+              help="Plan even though the field report crosses the quality gate; the reason is recorded.")
 @json_opt
-def plan(agencies, all_, as_json):
+def plan(agencies, all_, accept_quality, as_json):
     """Save a dry-run plan (create/update/unchanged/skip) with diffs and an HTML review page.
+    Refused when the transform's field report crosses the quality gate (few items, titles or
+    dates missing, too much in group 'other'), unless --accept-quality gives a reason.
 
     \b
     Example:
         portalize plan stnmt
+        portalize plan stnmt --accept-quality "site has no dates; agreed with the unit"
     """
-    results = api.plan(agencies, all_)
+    results = api.plan(agencies, all_, accept_quality=accept_quality)
     if as_json:
         show.as_json(results[0] if len(results) == 1 else results)
     else:

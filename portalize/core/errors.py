@@ -74,3 +74,11 @@ class NoAgencySelected(PortalizeError):
 
 class UsageProblem(PortalizeError):
     """Options that do not go together."""
+
+
+class QualityGateFailed(PortalizeError):
+    """The field report of an agency's transform crosses its thresholds: no plan is made."""
+
+    def __init__(self, message: str, hint: str | None = None, problems=None):
+        super().__init__(message, hint)
+        self.problems = list(problems or [])

@@ -47,3 +47,9 @@ def known(session: Session, agency: str) -> bool:
 def has_event(session: Session, agency: str, event: str) -> bool:
     return session.scalar(select(AgencyEvent.id).where(AgencyEvent.agency == agency, AgencyEvent.event == event)
                           .limit(1)) is not None
+
+
+def last_event(session: Session, agency: str, event: str) -> dict | None:
+    """The detail of the agency's latest event of that kind, or None."""
+    return session.scalar(select(AgencyEvent.detail).where(AgencyEvent.agency == agency, AgencyEvent.event == event)
+                          .order_by(AgencyEvent.id.desc()).limit(1))

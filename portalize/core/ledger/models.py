@@ -85,7 +85,7 @@ class StagedArticle(Base):
     uid: Mapped[str] = mapped_column(String(80), primary_key=True)
     agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
-    status: Mapped[str] = mapped_column(String(10))  # ok|list|skipped
+    status: Mapped[str] = mapped_column(String(10))  # ok|list|excluded|skipped
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str | None] = mapped_column(String(64))

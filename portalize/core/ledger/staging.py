@@ -1,5 +1,6 @@
 """The staging aggregate: what transform made of each stored page, one row per uid: `ok` (an
-item), `list` (a list page) or `skipped` (excluded, with its reason).
+item), `list` (a list page), `excluded` (not content, with its reason) or `skipped` (looked like
+an item but could not be read, with its reason; shown in plans).
 Callers own the transaction."""
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def clear(session: Session, agency: str) -> None:
 
 def add_skipped(session: Session, agency: str, page_id: int, uid: str, source_url: str, reason: str,
                 status: str = "skipped") -> None:
-    """A page that is no item: `skipped` (excluded, with its reason) or `list` (a list page)."""
+    """A page that is no item: `skipped`, `excluded` or `list`, with its reason."""
     session.add(StagedArticle(uid=uid, agency=agency, page_id=page_id, status=status, reason=reason,
                               data={"source_url": source_url}))
 
@@ -33,7 +34,7 @@ def get(session: Session, uid: str) -> StagedArticle | None:
 
 
 def counts(session: Session, agency: str) -> dict[str, int]:
-    """status -> number of staged rows (ok, list, skipped)."""
+    """status -> number of staged rows (ok, list, excluded, skipped)."""
     return dict(session.execute(select(StagedArticle.status, func.count()).where(StagedArticle.agency == agency)
                                 .group_by(StagedArticle.status)).all())
 
