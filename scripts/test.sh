@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The README's test command (`make test`) runs this: system packages, a throwaway PostgreSQL,
+# The README's test command (`make test`) runs this: system packages (Chromium, PostgreSQL,
+# WordPress with MariaDB and PHP), a throwaway PostgreSQL,
 # then every test, the integration, browser and PostgreSQL ones included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
+bash scripts/wordpress.sh   # a real WordPress as a legacy site (tests/test_real_wordpress.py)
 pgdir=$(mktemp -d /tmp/portalize-pg.XXXXXX)
 chmod 755 "$pgdir"
 trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT

@@ -52,9 +52,14 @@ class Decision:
         return "; ".join(self.reasons)
 
 
+_PROSE_HERE = etree.XPath('.//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::nav'
+                          ' or ancestor::header or ancestor::footer or ancestor::aside or ancestor::button'
+                          ' or ancestor::select or ancestor::label or ancestor::noscript)]')
+
+
 def prose_length(root) -> int:
     total = 0
-    for node in _PROSE(root):
+    for node in (_PROSE(root) if root.getparent() is None else _PROSE_HERE(root)):
         text = " ".join(node.split())
         if len(text) >= 25:
             total += len(text)
@@ -107,6 +112,10 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
     prose = prose_length(root)
     shown = dates_shown(" ".join(_BODY_TEXT(root)))
     articles = int(_ARTICLES(root))
+    full = sum(prose_length(a) >= 200 for a in root.iter("article")) if articles >= 2 else 0
+    if full >= 2:
+        # Several entries each with their own text: an archive that shows whole posts.
+        signal(-6, f"{full} <article> blocks with their own text")
     if articles == 1:
         signal(1, "one <article>")
     elif articles >= 3:

@@ -243,11 +243,11 @@ class WordPressSite:
     def _start_web(self) -> None:
         self.port = free_port()
         env = {**os.environ, "PHP_CLI_SERVER_WORKERS": "4", "PORTALIZE_WP_SETTINGS": str(self.root / "settings.php")}
-        self._web = subprocess.Popen(
-            ["php", "-d", "opcache.enable_cli=1", "-d", "memory_limit=256M", "-S", f"127.0.0.1:{self.port}",
-             "-t", str(WORDPRESS), str(self.root / "router.php")],
-            stdout=subprocess.DEVNULL, stderr=open(self.root / "php-server.log", "ab"), env=env,
-            start_new_session=True)
+        with open(self.root / "php-server.log", "ab") as log:
+            self._web = subprocess.Popen(
+                ["php", "-d", "opcache.enable_cli=1", "-d", "memory_limit=256M", "-S", f"127.0.0.1:{self.port}",
+                 "-t", str(WORDPRESS), str(self.root / "router.php")],
+                stdout=subprocess.DEVNULL, stderr=log, env=env, start_new_session=True)
         _wait(lambda: self._get("/wp-json/") is not None, "WordPress (php -S)")
 
     def stop(self) -> None:
