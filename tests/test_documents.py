@@ -25,3 +25,41 @@ def test_number_from_the_title_when_no_table():
     info, _ = extract_document("<p>Nội dung</p>", "Quyết định số 55/2019/QĐ-UBND về bảng giá đất")
     assert info.number == "55/2019/QĐ-UBND"
     assert extract_document("<p>Nội dung</p>", "Tin hoạt động") == (None, [])
+
+
+def test_labels_of_a_national_database_page_and_a_nukeviet_laws_page():
+    """`Số kí hiệu` (with i), `Ngày bắt đầu hiệu lực`, a four-column row, and one label over
+    three cells; an agency adds its own label as data."""
+    from portalize.transform.documents import extract_document, label_index
+    html = """<html><body><table>
+      <tr><td>Số kí hiệu</td><td>12/2024/QĐ-UBND</td></tr>
+      <tr><td>Ngày ban hành</td><td>12/08/2024</td><td>Ngày bắt đầu hiệu lực</td><td>22/08/2024</td></tr>
+      <tr><td>Cơ quan ban hành/ Chức danh / Người ký</td><td>UBND tỉnh</td><td>Chủ tịch</td><td>Nguyễn Văn An</td></tr>
+      <tr><td>Phân loại văn bản</td><td>Quyết định</td></tr>
+    </table></body></html>"""
+    info, warnings = extract_document(html)
+    assert (info.number, info.issued, info.effective, info.issuer, info.signer) == \
+        ("12/2024/QĐ-UBND", "2024-08-12", "2024-08-22", "UBND tỉnh", "Nguyễn Văn An")
+    assert info.type is None and not warnings
+    info, _ = extract_document(html, labels=label_index({"type": ["Phân loại văn bản"]}))
+    assert info.type == "Quyết định"
+
+
+def test_a_document_page_with_a_generic_title_and_no_date():
+    """The national database's pages: the <title> names the page type, not the document; the
+    only date is the issue date."""
+    from portalize.transform.pipeline import Mapping, RawPage, transform_page
+    html = """<html><head><title>Chi tiết văn bản</title></head><body><h1>Chi tiết văn bản</h1><div class="c">
+      <table><tr><td>Số kí hiệu</td><td>12/2024/QĐ-UBND</td></tr>
+      <tr><td>Loại văn bản</td><td>Quyết định</td></tr>
+      <tr><td>Ngày ban hành</td><td>12/08/2024</td><td>Ngày bắt đầu hiệu lực</td><td>22/08/2024</td></tr>
+      <tr><td>Trích yếu</td><td>Về việc ban hành bảng giá đất giai đoạn 2025-2029</td></tr></table>
+      <p>Quyết định ban hành bảng giá đất áp dụng trên địa bàn tỉnh từ ngày 01/01/2025 đến hết năm 2029.</p>
+    </div></body></html>"""
+    mapping = Mapping(agency="x", platform="generic", version="1", fields={"title": ["h1::text"], "body": [".c"]},
+                      hints={"item": ["*"]})
+    article = transform_page(RawPage("http://x.gov.vn/van-ban/12.html", 200, html.encode(), "text/html; charset=utf-8"),
+                             mapping)
+    assert article.kind == "document"
+    assert article.title == "Quyết định 12/2024/QĐ-UBND Về việc ban hành bảng giá đất giai đoạn 2025-2029"
+    assert article.published_at == "2024-08-12T00:00:00+07:00" and article.field_sources["date"] == "document:issued"

@@ -373,3 +373,18 @@ def test_automatic_mode_drops_cards_and_headline_links_of_other_stories():
     assert "Quyết định số 13/2023/QĐ-UBND" in article.body_html and "Đoạn 6:" in article.body_html
     for gone in ("Tin khác", "Tóm tắt tin khác", "hội nghị khác", "làm đường giao thông", "This copy"):
         assert gone not in article.body_html, gone
+
+
+@pytest.mark.parametrize("header, name", [
+    # RFC 5987 first, even beside a plain fallback.
+    ("attachment; filename=\"fallback.pdf\"; filename*=UTF-8''Quy%E1%BA%BFt%20%C4%91%E1%BB%8Bnh%2012.pdf",
+     "Quyết định 12.pdf"),
+    # Raw UTF-8 in filename= (NukeViet's download script), read by the crawler as latin-1.
+    ('attachment; filename="Quyết định số 12-QĐ-UBND.pdf"'.encode().decode("latin-1"), "Quyết định số 12-QĐ-UBND.pdf"),
+    # Real latin-1 stays latin-1.
+    ('attachment; filename="r\xe9sum\xe9.pdf"', "résumé.pdf"),
+    ("inline", ""),
+])
+def test_content_disposition_names_stay_readable(header, name):
+    from portalize.transform.pipeline import disposition_filename
+    assert disposition_filename(header) == name

@@ -13,18 +13,32 @@ from .schema import DocumentInfo
 from .taxonomy import fold
 
 LABELS = {
-    "number": ["so ky hieu", "so hieu", "ky hieu", "so van ban", "so ky hieu van ban"],
+    "number": ["so ky hieu", "so hieu", "ky hieu", "so van ban", "so ky hieu van ban", "so hieu van ban"],
     "type": ["loai van ban", "hinh thuc van ban", "hinh thuc", "the loai", "loai"],
     "issuer": ["co quan ban hanh", "noi ban hanh", "don vi ban hanh", "co quan", "cap ban hanh"],
     "signer": ["nguoi ky", "nguoi ky duyet", "ky boi"],
     "issued": ["ngay ban hanh", "ngay ky", "ban hanh ngay"],
-    "effective": ["ngay hieu luc", "ngay co hieu luc", "hieu luc tu ngay", "ngay ap dung"],
+    "effective": ["ngay hieu luc", "ngay co hieu luc", "hieu luc tu ngay", "ngay ap dung", "ngay bat dau hieu luc"],
     "expiry": ["ngay het hieu luc", "het hieu luc ngay", "ngay het han"],
     "status": ["tinh trang", "tinh trang hieu luc", "trang thai", "hieu luc"],
     "abstract": ["trich yeu", "trich yeu noi dung", "noi dung"],
     "field": ["linh vuc", "nganh", "linh vuc van ban"],
 }
-_BY_LABEL = {label: name for name, labels in LABELS.items() for label in labels}
+
+
+def label_index(extra: dict | None = None) -> dict[str, str]:
+    """folded label -> field. `ky` and `ki` are both written (Số ký hiệu, Số kí hiệu); an
+    agency's own labels (`document_labels:` in its file) are added."""
+    index = {}
+    for name, labels in LABELS.items():
+        for label in [*labels, *((extra or {}).get(name) or ())]:
+            folded = fold(label).rstrip(": ")
+            index[folded] = name
+            index[re.sub(r"\bky\b", "ki", folded)] = name
+    return index
+
+
+_BY_LABEL = label_index()
 DATE_FIELDS = ("issued", "effective", "expiry")
 NUMBER = re.compile(r"\b\d{1,5}/(?:\d{4}/)?[A-ZĐ]{1,6}(?:-[A-ZĐ0-9]{1,10}){1,3}\b")
 
@@ -43,9 +57,17 @@ def _text(node) -> str:
 def _pairs(root):
     """(label, value) from two-cell table rows, definition lists and `Label: value` lines."""
     for row in root.iter("tr"):
-        cells = _CELLS(row)
-        if len(cells) >= 2:
-            yield _text(cells[0]), _text(cells[1])
+        cells = [_text(c) for c in _CELLS(row)]
+        if len(cells) < 2:
+            continue
+        # One label over several cells: "Cơ quan ban hành/ Chức danh / Người ký" | A | B | C.
+        parts = [p.strip() for p in cells[0].split("/")]
+        if len(parts) > 1 and len(parts) == len(cells) - 1:
+            yield from zip(parts, cells[1:])
+            continue
+        # Label | value | label | value (four-column property tables).
+        for i in range(0, len(cells) - 1, 2):
+            yield cells[i], cells[i + 1]
     for term in root.iter("dt"):
         value = _NEXT_DD(term)
         if value:
@@ -57,13 +79,14 @@ def _pairs(root):
             yield label, value
 
 
-def extract_document(page, title: str | None = None) -> tuple[DocumentInfo | None, list[str]]:
+def extract_document(page, title: str | None = None, labels: dict | None = None) -> tuple[DocumentInfo | None, list[str]]:
     """(DocumentInfo or None, warnings). None when the page shows no document metadata.
-    `page` is HTML text or a tree from extract.parse_page."""
+    `page` is HTML text or a tree from extract.parse_page; `labels`: an index from label_index."""
     root = parse_page(page) if isinstance(page, str) else page
+    labels = labels or _BY_LABEL
     found: dict[str, str] = {}
     for label, value in _pairs(root):
-        name = _BY_LABEL.get(fold(label).rstrip(": "))
+        name = labels.get(fold(label).rstrip(": "))
         if name and value.strip() and name not in found:
             found[name] = value.strip()
     warnings = []

@@ -51,12 +51,13 @@ class Mapping:
     item_url_patterns: tuple = ()  # hints for classification, never gates
     home_urls: tuple = ()  # the agency's base URLs: lists by definition
     template: SiteTemplate = field(default_factory=SiteTemplate)  # learned from the site's pages
+    document_labels: dict = field(default_factory=dict)  # folded label -> field (documents.label_index)
 
 
 # "Số ký hiệu", "Ký hiệu", "Số hiệu": found from "hiệu" back (a literal start scans a page
 # several times faster than a pattern that starts with a choice).
 _HIEU = re.compile(r"hi[ệe]u", re.I)
-_BEFORE_HIEU = re.compile(r"(?:s[ốo]|k[ýy])\s+(?:k[ýy]\s+)?$", re.I)
+_BEFORE_HIEU = re.compile(r"(?:s[ốo]|k[ýyíi])\s+(?:k[ýyíi]\s+)?$", re.I)
 
 
 def _has_document_label(html: str) -> bool:
@@ -110,13 +111,31 @@ def safe_filename(name: str, fallback: str = "tep-dinh-kem") -> str:
     return name[:150]
 
 
+_EXTENDED_NAME = re.compile(r"filename\*\s*=\s*([\w-]*)'[^']*'([^;]+)", re.I)
+
+
 def disposition_filename(value: str | None) -> str:
-    """The file name in a Content-Disposition header (RFC 6266, `filename*=UTF-8''...` first), or ""."""
+    """The file name in a Content-Disposition header, or "" (RFC 6266): `filename*=UTF-8''...`
+    first, then `filename=` as raw UTF-8 (what NukeViet's and many download scripts send; the
+    header arrives here decoded as latin-1), then as latin-1."""
     if not value:
         return ""
+    extended = _EXTENDED_NAME.search(value)
+    if extended:
+        charset, encoded = extended.groups()
+        try:
+            return unicodedata.normalize("NFC", unquote(encoded.strip('"'), encoding=charset or "utf-8", errors="strict"))
+        except (LookupError, UnicodeDecodeError):
+            pass
     message = Message()
     message["Content-Disposition"] = value
-    return message.get_filename() or ""
+    name = message.get_filename() or ""
+    if name and "filename*" not in value.lower():
+        try:
+            name = name.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass  # really latin-1, or already text
+    return unicodedata.normalize("NFC", name)
 
 
 def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
@@ -362,10 +381,19 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     if kind == "document" or _has_document_label(html):
         # A legal document is one by its category, or by a property table naming its number
         # and type, issuer or date (units post decisions under "Thông báo" or "Tin tức" too).
-        found, document_warnings = extract_document(tree, values["title"])
+        found, document_warnings = extract_document(tree, values["title"], mapping.document_labels or None)
         if kind == "document" or (found and found.number and (found.type or found.issuer or found.issued)):
             kind, document = "document", found
             warnings.extend(document_warnings)
+    if document is not None:
+        if published is None and document.issued:
+            published = parse_date(document.issued)  # a document with no other date: its issue date
+            sources["date"] = "document:issued"
+        generic = _generic_title(values["title"], mapping.template)
+        if generic and document.number:
+            values["title"] = " ".join(p for p in (document.type, document.number, document.abstract) if p)
+            sources["title"] = "document:type+number+abstract"
+            warnings.append(f"generic page title {generic!r} replaced by the document's type, number and abstract")
     attachments = [a for a in values.get("attachments", []) if not _points_at_page(a, url)]
     article = Article(
         uid=uid, agency=mapping.agency, kind=kind, group=group,
@@ -379,6 +407,19 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         extracted_by=method, field_sources={**sources, "kind": decision.reason}, warnings=warnings)
     article.content_hash = article.compute_hash()
     return article
+
+
+_GENERIC_TITLES = {"chi tiet van ban", "van ban", "van ban phap luat", "chi tiet", "xem chi tiet", "thong tin van ban",
+                   "co so du lieu quoc gia ve van ban phap luat", "he thong van ban", "van ban quy pham phap luat"}
+
+
+def _generic_title(title: str | None, template: SiteTemplate) -> str | None:
+    """The title when it names no document: a page-type label, or a title many pages share."""
+    if not title:
+        return None
+    if fold(title) in _GENERIC_TITLES or title in template.generic_titles:
+        return title
+    return None
 
 
 _FILE_HREF = re.compile(r'href="([^"]+\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z))(?:[?#][^"]*)?"', re.I)

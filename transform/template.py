@@ -28,6 +28,7 @@ _MIN_BLOCK = 12       # characters: shorter blocks ("Trang chủ") are left alon
 class SiteTemplate:
     site_names: tuple[str, ...] = ()
     boilerplate: frozenset = field(default_factory=frozenset)  # keys of template text blocks
+    generic_titles: frozenset = field(default_factory=frozenset)  # <title>s many pages share
     pages: int = 0  # how many pages it was learned from
 
 
@@ -52,6 +53,7 @@ def learn_template(pages) -> SiteTemplate:
     """`pages`: HTML texts of a sample of the site's pages (about 60 suffice)."""
     names: Counter = Counter()
     blocks: Counter = Counter()
+    titles: Counter = Counter()
     count = 0
     for html in pages:
         try:
@@ -61,6 +63,7 @@ def learn_template(pages) -> SiteTemplate:
         count += 1
         title = root.findtext(".//title") or ""
         names.update(set(_segments(title)))
+        titles[" ".join(title.split())] += 1
         site_name = root.xpath('string(//meta[@property="og:site_name"]/@content)').strip()
         if site_name:
             names[site_name] += 1
@@ -76,7 +79,8 @@ def learn_template(pages) -> SiteTemplate:
         return SiteTemplate(pages=count)
     site_names = tuple(n for n, c in names.most_common(3) if c >= max(3, _SITE_NAME_SHARE * count) and len(n) >= 3)
     boilerplate = frozenset(k for k, c in blocks.items() if c >= max(3, _BOILERPLATE_SHARE * count))
-    return SiteTemplate(site_names, boilerplate, count)
+    generic = frozenset(t for t, c in titles.items() if t and c >= max(3, 0.2 * count))
+    return SiteTemplate(site_names, boilerplate, generic, count)
 
 
 def clean_title(title: str | None, site_names) -> str | None:

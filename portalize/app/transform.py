@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from portalize.transform.decode import decode_html
+from portalize.transform.documents import label_index
 from portalize.transform.duplicates import duplicate_reason, fingerprint, group_duplicates
 from portalize.transform.hidden import COMPROMISE_HINT
 from portalize.transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
@@ -23,7 +24,8 @@ def mapping_for(registry, agency, template: SiteTemplate | None = None) -> Mappi
                    drop_params=tuple(platform.discovery.get("drop_params") or ()),
                    group_index=build_index(registry.profile.groups, agency.categories),
                    hints=platform.classify, item_url_patterns=tuple(platform.discovery.get("item_url_patterns") or ()),
-                   home_urls=tuple(agency.base_urls), template=template or SiteTemplate())
+                   home_urls=tuple(agency.base_urls), template=template or SiteTemplate(),
+                   document_labels=label_index(agency.document_labels))
 
 
 _TEMPLATE_SAMPLE = 60  # pages read to learn the site's template (its name, menus, counters)

@@ -28,7 +28,10 @@ SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
 PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "classify", "traps")
 CLASSIFY_KEYS = ("item", "page", "list")
 AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "successor", "disposition",
-               "target_date", "categories", "robots", "local_test_host", "overrides", "crawl", "quality")
+               "target_date", "categories", "robots", "local_test_host", "overrides", "crawl", "quality",
+               "document_labels")
+# Fields of a legal document an agency may add labels for (`document_labels:`).
+DOCUMENT_FIELDS = ("number", "type", "issuer", "signer", "issued", "effective", "expiry", "status", "abstract", "field")
 # The quality gate a plan must pass (regulation profile `quality:`, agency file `quality:`).
 QUALITY_DEFAULTS = {"min_items": 1, "max_missing_title": 0.05, "max_missing_date": 0.05, "max_other": 0.30}
 # Scrapy and portalize settings an agency file may set for its own crawl (politeness and limits).
@@ -99,6 +102,7 @@ class Agency:
     local_test_host: bool = False  # redirects to private/loopback addresses allowed (test sites only)
     crawl_settings: dict = field(default_factory=dict)  # this agency's own crawl settings (`crawl:`)
     quality: dict = field(default_factory=dict)  # this agency's own quality-gate thresholds (`quality:`)
+    document_labels: dict = field(default_factory=dict)  # extra labels of legal-document fields
 
 
 @dataclass
@@ -402,6 +406,14 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
     platform = _with_overrides(platforms[platform_name], data.get("overrides"), path, problems) \
         if platform_name in platforms else None
     quality = _quality(data.get("quality"), path, problems, profile.quality if profile else QUALITY_DEFAULTS)
+    labels = data.get("document_labels") or {}
+    if not isinstance(labels, dict):
+        problems.add(path, "document_labels", "must map document fields to lists of labels")
+        labels = {}
+    _unknown_keys(labels, DOCUMENT_FIELDS, path, "document_labels.", problems)
+    for name, values in labels.items():
+        if not (isinstance(values, list) and all(isinstance(v, str) and v.strip() for v in values)):
+            problems.add(path, f"document_labels.{name}", "must be a list of labels, e.g. ['Số kí hiệu']")
     if len(problems) > before:
         return None
     return Agency(code=code, name=data["name"], level=data["level"], platform=platform,
@@ -411,7 +423,7 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
                   categories=dict(categories), obey_robots=bool(data.get("robots", True)),
                   source_file=str(path), platform_declared="platform" in data,
                   local_test_host=bool(data.get("local_test_host", False)), crawl_settings=dict(crawl),
-                  quality=quality)
+                  quality=quality, document_labels=dict(labels))
 
 
 def load_registry(root: Path | None = None) -> Registry:
