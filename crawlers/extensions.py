@@ -139,6 +139,10 @@ def unreached(session, spider, status: str, failed) -> list[tuple[str, str | Non
         why = f"not fetched yet: crawl interrupted (run `portalize crawl {spider.agency.code}` to resume)"
     else:
         why = "not fetched: dropped by Scrapy (robots.txt or already requested by an interrupted run)"
-    rows += [(url, referer, why) for url, referer in spider.requested.items() if url not in stored]
+    # A URL that redirected to a page this crawl stores (NukeViet sends an article filed under
+    # several categories to its main one) was reached: its content is that page.
+    redirects = getattr(spider, "redirects", {})
+    rows += [(url, referer, why) for url, referer in spider.requested.items()
+             if url not in stored and redirects.get(url) not in stored]
     rows += [(p.url, p.referer, p.error) for p in failed if p.status is None]
     return sorted(rows)

@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
-from .urls import host_of
+from .urls import canonical_url, host_of
 
 
 class OriginOverrideMiddleware:
@@ -115,6 +115,9 @@ class RedirectGuardMiddleware:
         if reason:
             request.meta["dont_redirect"] = True
             request.meta["refused_redirect"] = f"redirect to {target} refused: {reason}"
+        elif hasattr(spider, "redirects"):
+            source = request.meta.get("legacy_url") or request.url
+            spider.redirects[canonical_url(source)] = canonical_url(target)
         return response
 
 

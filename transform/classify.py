@@ -107,7 +107,10 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
     heading = _FIRST_HEADING(root)
     if heading:
         text = fold(" ".join(heading[0].itertext()))
-        if text and text in {fold(" ".join(a.itertext())) for a in _MENU_LINKS(root)}:
+        # A menu entry of that name leading elsewhere: this page is that section's list (a
+        # menu entry leading here is just this page's own link).
+        if text and any(fold(" ".join(a.itertext())) == text and urljoin(url, a.get("href", "")).rstrip("/") != url.rstrip("/")
+                        for a in _MENU_LINKS(root)):
             signal(-2, "its heading names a menu section")
     prose = prose_length(root)
     shown = dates_shown(" ".join(_BODY_TEXT(root)))
@@ -137,24 +140,27 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
         signal(-2, f"{teasers} headlines with {shown} dates")
     if len(_PAGER(root)) >= 1:
         signal(-2, "a pager")
-    if item_link is not None and not item_url and prose < 400:
-        # A headline linking to a page the preset calls an item: an entry of a list, even a
-        # list with one entry.
-        linked = sum(1 for a in _HEADLINES(root) if item_link.search(urljoin(url, a.get("href", "")))
-                     and len(" ".join(" ".join(a.itertext()).split())) >= 20)
-        if linked:
-            signal(-2, f"{linked} headline(s) linking to items")
+    linked = 0
+    if item_link is not None and not item_url:
+        # Headlines linking to pages the preset calls items: the entries of a list (teasers with
+        # their summaries make a list look like text), even a list with one entry.
+        linked = len({urljoin(url, a.get("href", "")) for a in _HEADLINES(root)
+                      if item_link.search(urljoin(url, a.get("href", "")))
+                      and len(" ".join(" ".join(a.itertext()).split())) >= 20})
+        if linked >= 2 or (linked and prose < 400):
+            signal(-3 if linked >= 2 else -2, f"{linked} headline(s) linking to items")
     if dated:
         signal(1, "a publication date")
     elif 1 <= shown <= 3:
         signal(1, "a date shown on the page")
     if mapped == 2:
-        signal(2, "the preset's title and body selectors matched")
+        # On a URL the preset calls an item, its own selectors matching is the preset's word.
+        signal(3 if item_url else 2, "the preset's title and body selectors matched")
     elif mapped == 1:
         signal(1, "the preset's body selector matched")
     if score >= 3:
         return Decision("item", reasons)
-    if score >= 1 and teasers < 4 and (prose >= 25 or mapped == 2):
+    if score >= 1 and teasers < 4 and linked < 2 and (prose >= 25 or mapped == 2):
         return Decision("page", reasons + ["no date: a static page"])
     if (prose < 400 and (teasers >= 3 or articles >= 3)) or score <= -2 or paginated or prose < 120:
         return Decision("list", reasons + ["links rather than text: a list"])

@@ -27,11 +27,13 @@ class Duplicates:
 
 
 def group_duplicates(entries) -> Duplicates:
-    """From (fingerprint, source URL, uid) of every article of an agency: the first of each
-    fingerprint is kept (shortest URL wins, then alphabetical); later ones become aliases."""
+    """From (fingerprint, source URL, uid[, preferred]) of every article of an agency: the first
+    of each fingerprint is kept (a URL the preset calls an item first, then the shortest URL,
+    then alphabetical: a module's index page showing its only page is the alias); later ones
+    become aliases."""
     found = Duplicates()
     first: dict[str, tuple[str, str]] = {}
-    for key, url, uid in sorted(entries, key=lambda e: (len(e[1]), e[1])):
+    for key, url, uid, *_ in sorted(entries, key=lambda e: (not (e[3] if len(e) > 3 else False), len(e[1]), e[1])):
         if key not in first:
             first[key] = (uid, url)
             continue

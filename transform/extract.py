@@ -2,6 +2,7 @@
 which one did is recorded."""
 from __future__ import annotations
 
+from copy import deepcopy
 from functools import lru_cache
 
 from lxml import etree
@@ -35,6 +36,18 @@ def parse_page(html: str):
     return Selector(text=html).root
 
 
+def _without(element, selectors):
+    """A copy of the body element without what the mapping's `exclude` selectors match."""
+    if not selectors:
+        return element
+    copy = deepcopy(element)
+    for selector in selectors:
+        for found in _compiled(selector)(copy):
+            if not isinstance(found, str) and found is not copy and found.getparent() is not None:
+                found.drop_tree()
+    return copy
+
+
 def extract_fields(page, fields: dict) -> tuple[dict, dict]:
     """Returns (values, sources): values[field] is text, HTML (body) or a list of hrefs.
     `page` is HTML text or a tree from parse_page."""
@@ -50,7 +63,8 @@ def extract_fields(page, fields: dict) -> tuple[dict, dict]:
     for selector in fields.get("body", ()):
         found = _compiled(selector)(root)
         if found and not isinstance(found[0], str) and _clean(found[0].xpath(".//text()")):
-            values["body"], sources["body"] = etree.tostring(found[0], method="html", encoding="unicode",
+            body = _without(found[0], fields.get("exclude", ()))
+            values["body"], sources["body"] = etree.tostring(body, method="html", encoding="unicode",
                                                              with_tail=False), selector
             break
     for name in LIST_FIELDS:

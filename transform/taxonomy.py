@@ -30,7 +30,15 @@ def assign_group(category: str | None, index: dict[str, str]) -> tuple[str, str 
     """(group code, warning or None)."""
     if not category:
         return "other", "no legacy category found; assigned to group 'other'"
-    code = index.get(fold(category))
+    key = fold(category)
+    code = index.get(key)
     if code:
         return code, None
+    # Else the longest group name or alias the category contains as whole words
+    # ("Chiến lược - Quy hoạch" -> plans, "Lấy ý kiến người dân" -> consultation).
+    words = f" {key} "
+    found = max(((alias, code) for alias, code in index.items() if alias and f" {alias} " in words),
+                key=lambda pair: len(pair[0]), default=None)
+    if found:
+        return found[1], None
     return "other", f"legacy category {category!r} is not mapped to a content group; assigned to 'other'"

@@ -87,6 +87,7 @@ class LegacySiteSpider(scrapy.Spider):
         self.postbacks_seen: set[tuple] = set()  # (form action, event target, argument)
         self.requested: dict[str, str | None] = {}  # canonical URL -> the page that linked it, this run
         self.too_deep: dict[str, str | None] = {}  # links not followed: past the depth limit
+        self.redirects: dict[str, str] = {}  # canonical URL -> where it redirected (RedirectGuardMiddleware)
         self.listings_seen: set[tuple] = set()  # item links of each list page read
         # Crawl runs that died abruptly: their stored articles are not fetched again. Given by
         # hand (`-a resume_runs=3,4`) or, by default, found in the ledger by from_crawler.

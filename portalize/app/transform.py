@@ -91,7 +91,7 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
             else:
                 key = fingerprint(result)
                 staging.add_article(session, agency.code, page_id, result.to_dict(), result.content_hash, key)
-                fingerprints.append((key, result.source_url, result.uid))
+                fingerprints.append((key, result.source_url, result.uid, page_id in item_like))
                 articles[result.uid] = (result.source_url, result.title, result.warnings)
             if n % _FLUSH_EVERY == 0:
                 session.flush()

@@ -21,7 +21,7 @@ log = logging.getLogger("portalize")
 
 LEVELS = ("department", "district", "commune", "other")
 DISPOSITIONS = ("migrate", "archive-only")
-FIELD_KEYS = ("title", "date", "summary", "body", "category", "author", "attachments", "images")
+FIELD_KEYS = ("title", "date", "summary", "body", "category", "author", "attachments", "images", "exclude")
 DISCOVERY_KEYS = ("sections", "items", "pagination", "postback", "item_url_patterns", "drop_params",
                   "skip_url_patterns", "sitemaps")
 SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
