@@ -121,7 +121,9 @@ def finish_run(session, spider, reason: str, extra: dict) -> dict:
                                                     ["url", "linked_from", "reason"], rows))
     run.stats = summary
     jobs = spider.crawler.settings.get("JOBDIR")
-    if run.status == "finished" and jobs:
+    if run.status in ("finished", "failed") and jobs:
+        # Only an interrupted crawl (Ctrl-C) resumes from Scrapy's job state. A failed one would
+        # leave its start pages marked as seen, and every later crawl would fetch nothing.
         shutil.rmtree(jobs, ignore_errors=True)
     return summary
 

@@ -68,7 +68,7 @@ def test_scrapy_crawl_runs_the_same_spider(workspace, sample_server):
     assert count == (15,)
 
 
-def test_unreachable_site_fails_clearly_and_keeps_nothing_half_written(workspace):
+def test_unreachable_site_fails_clearly_and_keeps_nothing_half_written(workspace, sample_server):
     # Nothing listens on this port: the site is unreachable.
     import socket
     sock = socket.socket()
@@ -84,6 +84,11 @@ def test_unreachable_site_fails_clearly_and_keeps_nothing_half_written(workspace
     assert db.execute("select status from crawl_runs").fetchall() == [("failed",)]
     assert db.execute("select count(*) from pages where status is not null").fetchone() == (0,)
     assert db.execute("select count(*) from agency_events where event = 'crawled'").fetchone() == (0,)
+    # The failed first crawl leaves no job state behind: the next crawl, site back, fetches it all.
+    assert not (workspace / "var" / "jobs" / "stnmt").exists()
+    origins = [a for h, u in sample_server.origins.items() for a in ("--origin", f"{h}={u}")]
+    again = run_portalize("crawl", "stnmt", "-s", *origins)
+    assert "crawled stnmt: 17 pages" in again.stdout
 
 
 def test_page_limit_stops_the_crawl_with_a_clear_message(workspace, sample_server):
