@@ -60,9 +60,9 @@ import time, resource, json
 from portalize.core.registry import load_registry
 from portalize.app.crawl import run_crawls
 start = time.perf_counter()
-result = run_crawls([load_registry().agency("bench")], {{"{host}": "{origin}"}}, progress=False,
-                    max_pages={max_pages})["bench"]
-print(json.dumps({{"pages": result["pages"], "not_modified": result.get("not_modified", 0),
+[result] = run_crawls([load_registry().agency("bench")], {{"{host}": "{origin}"}}, progress=False,
+                      max_pages={max_pages})
+print(json.dumps({{"pages": result.pages, "not_modified": result.not_modified,
                   "seconds": time.perf_counter() - start,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 '''

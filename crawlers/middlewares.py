@@ -14,53 +14,6 @@ from twisted.internet.task import deferLater
 from .urls import canonical_url, host_of
 
 
-class OriginOverrideMiddleware:
-    """Fetch a legacy host from another address, keeping the legacy URL everywhere else.
-
-    `origins` (a spider attribute, host -> http://address:port) sends each request for that
-    host to the given address as a normal request with the legacy `Host` header, the way a
-    browser whose DNS pointed there would (proxy-style absolute URLs made WordPress and NukeViet
-    answer with redirects to themselves). The answer gets the legacy URL back, and a relative
-    `Location` is made absolute against it, so redirects, links and the ledger only ever see
-    legacy URLs. Used when a legacy site's DNS is gone but a copy still runs somewhere, and by
-    the demo and tests to reach local servers. It runs last on requests and first on answers.
-    """
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("PORTALIZE_ORIGIN_OVERRIDE", True):
-            raise NotConfigured
-        return cls(crawler)
-
-    def process_request(self, request):
-        origins = getattr(self.crawler.spider, "origins", None) or {}
-        origin = origins.get(host_of(request.url))
-        if not origin:
-            if request.meta.get("legacy_url") and urlsplit(request.url).netloc != request.meta.get("origin_netloc"):
-                request.headers.pop(b"Host", None)  # a redirect away from the overridden host
-            return None
-        target, host = origin_target(request.url, origin)
-        headers = request.headers.copy()
-        headers[b"Host"] = host
-        # The rewritten request goes through every middleware again: robots.txt was already
-        # checked for the legacy URL, and must not be asked of the origin's address.
-        meta = {**request.meta, "legacy_url": request.url, "origin_netloc": urlsplit(target).netloc,
-                "dont_obey_robotstxt": True}
-        return request.replace(url=target, headers=headers, meta=meta, dont_filter=True)
-
-    def process_response(self, request, response):
-        legacy = request.meta.get("legacy_url")
-        if not legacy or urlsplit(request.url).netloc != request.meta.get("origin_netloc"):
-            return response
-        location = response.headers.get(b"Location")
-        if location:
-            response.headers[b"Location"] = urljoin(legacy, location.decode("latin-1").strip()).encode("latin-1")
-        return response.replace(url=legacy)
-
-
 def origin_target(url: str, origin: str) -> tuple[str, str]:
     """(the URL to request at `origin`, the Host header naming the legacy host) for a legacy URL."""
     parts, where = urlsplit(url), urlsplit(origin)

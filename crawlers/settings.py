@@ -31,8 +31,11 @@ DOWNLOADER_MIDDLEWARES = {
     # After RedirectMiddleware (600) in request order, so its process_response runs first.
     "portalize.crawlers.middlewares.RedirectGuardMiddleware": 650,
     "portalize.crawlers.middlewares.ConditionalRequestMiddleware": 710,
-    # Last on requests (every other middleware saw the legacy URL), first on answers.
-    "portalize.crawlers.middlewares.OriginOverrideMiddleware": 950,
+}
+# `--origin HOST=URL`: the legacy host fetched from another address (crawlers/handlers.py).
+DOWNLOAD_HANDLERS = {
+    "http": "portalize.crawlers.handlers.OriginDownloadHandler",
+    "https": "portalize.crawlers.handlers.OriginDownloadHandler",
 }
 ITEM_PIPELINES = {
     "portalize.crawlers.pipelines.LedgerPipeline": 300,

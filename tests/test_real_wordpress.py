@@ -52,13 +52,13 @@ def untuned_agency(workspace, site, extra: str = "") -> dict:
     return {**_workspace_env(workspace), "PORTALIZE_MAPPINGS": str(root)}
 
 
-def migrate(site, workspace, theme: str, blocked: str | None = None, extra: str = "") -> dict:
+def migrate(site, workspace, theme: str, blocked: str | None = None, extra: str = "", crawl_args=()) -> dict:
     site.use_theme(theme)
     site.block(blocked)
     env = untuned_agency(workspace, site, extra)
     origin = ["--origin", f"{site.host}={site.origin}"]
     registered = run_portalize("agencies", "register", CODE, *origin, env_extra=env)
-    crawl = run_portalize("crawl", CODE, "-s", *origin, env_extra=env)
+    crawl = run_portalize("crawl", CODE, "-s", *origin, *crawl_args, env_extra=env)
     transform = run_portalize("transform", CODE, env_extra=env)
     site.block(None)
     return {"env": env, "register": registered.stdout, "crawl": crawl.stdout, "transform": transform.stdout,
@@ -148,3 +148,14 @@ def test_the_quality_gate_stops_a_preset_that_misses(wordpress, tmp_path):
     db = sqlite3.connect(tmp_path / "var" / "portalize.db")
     event = db.execute("select detail from agency_events where event = 'quality-accepted'").fetchone()
     assert json.loads(event[0])["reason"] == "categories mapped later by the unit"
+
+
+def test_pages_the_sitemap_lists_but_the_crawl_missed_stop_the_plan(wordpress, tmp_path):
+    """WordPress's own sitemap says what exists: a crawl cut short (here by its page limit)
+    that stored far fewer pages is refused, naming the cause and a missing URL."""
+    site, _ = wordpress
+    run = migrate(site, tmp_path, CLASSIC, crawl_args=("--max-pages", "30"))
+    refused = run_portalize("plan", CODE, env_extra=run["env"], check=False)
+    assert refused.returncode == 1
+    assert "the site's sitemaps and feeds list" in refused.stderr and "were never stored" in refused.stderr
+    assert "unreached report" in refused.stderr

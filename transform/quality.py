@@ -35,6 +35,8 @@ class FieldReport:
     groups: dict = field(default_factory=dict)
     steps: dict = field(default_factory=dict)  # field -> {step: count}
     dated_items: int = 0  # items a date, a category and an author are expected of (not static pages)
+    listed: int = 0  # in-host URLs the site's sitemaps and feeds list
+    listed_missing: list = field(default_factory=list)  # of those, the ones the crawl never stored
 
     def share(self, name: str, step: str) -> float:
         total = self.dated_items if name in _NOT_OF_PAGES else self.items
@@ -55,6 +57,10 @@ class FieldReport:
             missing = self.share(name, "missing")
             if missing > thresholds.get(key, 1):
                 out.append(f"{name} missing on {missing:.0%} of items (allowed: {thresholds[key]:.0%})")
+        if self.listed and len(self.listed_missing) > thresholds.get("max_unlisted", 0.02) * self.listed:
+            out.append(f"the site's sitemaps and feeds list {self.listed} pages; {len(self.listed_missing)} were never "
+                       f"stored (e.g. {self.listed_missing[0]}): the crawl missed them (traps too broad, robots.txt, "
+                       "page or depth limits); see the crawl's unreached report")
         if self.other_share > thresholds.get("max_other", 1):
             out.append(f"{self.other_share:.0%} of items in content group 'other' (allowed: {thresholds['max_other']:.0%}); "
                        "map their legacy categories under `categories:` in the agency's file")
@@ -66,12 +72,14 @@ class FieldReport:
 
     def to_dict(self) -> dict:
         return {"items": self.items, "lists": self.lists, "excluded": self.excluded, "kinds": self.kinds,
+                "listed": self.listed, "listed_missing": len(self.listed_missing),
                 "groups": self.groups, "other_share": round(self.other_share, 3),
                 "fields": {name: {step: round(self.share(name, step), 3) for step in STEPS} for name in FIELDS}}
 
 
-def field_report(items, lists: int = 0, excluded: int = 0) -> FieldReport:
-    """`items`: staged article dicts (status ok)."""
+def field_report(items, lists: int = 0, excluded: int = 0, listed: int = 0, listed_missing=()) -> FieldReport:
+    """`items`: staged article dicts (status ok); `listed`: in-host URLs of the site's sitemaps
+    and feeds, `listed_missing`: those never stored."""
     steps = {name: Counter() for name in FIELDS}
     kinds, groups, dated = Counter(), Counter(), 0
     count = 0
@@ -88,4 +96,5 @@ def field_report(items, lists: int = 0, excluded: int = 0) -> FieldReport:
             filled = item.get(_VALUE[name])
             steps[name][step_of(sources.get(name)) if filled else "missing"] += 1
     return FieldReport(items=count, lists=lists, excluded=excluded, kinds=dict(kinds), groups=dict(groups),
-                       steps={k: dict(v) for k, v in steps.items()}, dated_items=dated)
+                       steps={k: dict(v) for k, v in steps.items()}, dated_items=dated, listed=listed,
+                       listed_missing=sorted(listed_missing))

@@ -24,6 +24,7 @@ from portalize.core.ledger.db import sessionmaker_for, transaction
 from portalize.core.registry import load_registry
 
 from ..items import PageItem
+from ..traps import COMMON_TRAPS, trap_pattern
 from ..urls import canonical_url, host_of
 
 
@@ -31,15 +32,8 @@ POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
 # A link to a file: its path (before any query or fragment) ends in a file extension.
 FILE_LINK = re.compile(r"^[^?#]*\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z|png|jpe?g|gif|webp|tiff?|mp3|mp4)(?:[?#]|$)",
                        re.I)
-ALL_LINKS = ("a::attr(href)", "area::attr(href)", 'link[rel="next"]::attr(href)', "frame::attr(src)",
-             "iframe::attr(src)")
-# Traps on every platform, on top of each preset's own: logins and admin areas, comment replies,
-# search and sort orders, calendars (one page per day, forever), print views and theme or
-# language switchers that only bounce back (NukeViet's `nv_redirect`).
-COMMON_TRAPS = (r"/wp-login\.php", r"/wp-admin/", r"/xmlrpc\.php", r"(?i:/(login|logout|dang-nhap|dang-xuat|signin)\b)",
-                r"[?&](replytocom|nv_redirect|nvvithemever|redirect_to|returnurl|share|orderby|sort)=",
-                r"[?&](s|q|keyword|tukhoa|search)=", r"(?i:[?&](ngay|date|day|month|year)=)", r"(?i:[?&]print=)",
-                r"/users/(login|register|lostpass|lostactivelink)", r"[?&]nv=users")
+# Every link of a page, in one XPath (read once per page).
+ALL_LINKS = '//a/@href | //area/@href | //link[@rel="next"]/@href | //frame/@src | //iframe/@src'
 FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="application/atom+xml"]::attr(href)')
 
 
@@ -88,6 +82,7 @@ class LegacySiteSpider(scrapy.Spider):
         self.requested: dict[str, str | None] = {}  # canonical URL -> the page that linked it, this run
         self.too_deep: dict[str, str | None] = {}  # links not followed: past the depth limit
         self.redirects: dict[str, str] = {}  # canonical URL -> where it redirected (RedirectGuardMiddleware)
+        self.links_seen: set[str] = set()  # absolute links already considered, before any canonicalisation
         self.listings_seen: set[tuple] = set()  # item links of each list page read
         # Crawl runs that died abruptly: their stored articles are not fetched again. Given by
         # hand (`-a resume_runs=3,4`) or, by default, found in the ledger by from_crawler.
@@ -105,7 +100,7 @@ class LegacySiteSpider(scrapy.Spider):
         self.fields = self.agency.platform.fields
         # The preset's patterns, compiled once into one alternation each (tested on every link).
         self._item_re = _alternation(self.discovery.get("item_url_patterns"))
-        self._skip_re = _alternation([*COMMON_TRAPS, *(self.discovery.get("skip_url_patterns") or ())])
+        self._skip_re = trap_pattern(self.discovery)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -272,14 +267,39 @@ class LegacySiteSpider(scrapy.Spider):
         # depth, so a long list is never cut by PORTALIZE_MAX_DEPTH (it counts other hops).
         here = response.meta.get("link_depth", 0)
         preferred = self._links(response, [*self.discovery.get("items", ()), *self.discovery.get("sections", ())])
+        everything = []
+        parts = urlsplit(response.url)
+        root = f"{parts.scheme}://{parts.netloc}"
+        for href in response.xpath(ALL_LINKS).getall():
+            href = href.strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                continue
+            if href.startswith(("http://", "https://")):
+                everything.append(href)
+            elif href.startswith("/") and not href.startswith("//") and "/." not in href:
+                everything.append(root + href)  # root-relative: no need for a full urljoin
+            else:
+                everything.append(response.urljoin(href))
         for links, depth, priority in ((preferred, self._depth(response), 2),
                                        (self._links(response, self.discovery.get("pagination", ())), here, 1),
-                                       (self._links(response, ALL_LINKS), self._depth(response), 0)):
+                                       (everything, self._depth(response), 0)):
+            # A link already followed, or refused, from another page is not looked at again (menus
+            # and sidebars repeat the same links on every page). One left alone under an
+            # unchanged list, or past the depth limit, may still be followed from elsewhere.
+            final = not self.max_depth or depth <= self.max_depth
             for link in links:
+                if link in self.links_seen:
+                    continue
+                if not self._wanted(link):
+                    self.links_seen.add(link)
+                    continue
                 link_kind = self._kind(link)
-                if self._wanted(link) and (link_kind != "item" or self._follow_item(link, unchanged)):
-                    yield from self._request(link, referer=url, kind=link_kind, depth=depth,
-                                             priority=priority + (link_kind == "item"))
+                if link_kind == "item" and not self._follow_item(link, unchanged):
+                    continue
+                if final:
+                    self.links_seen.add(link)
+                yield from self._request(link, referer=url, kind=link_kind, depth=depth,
+                                         priority=priority + (link_kind == "item"))
         if kind == "item":
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
                 if self._wanted(link):

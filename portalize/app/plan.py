@@ -16,8 +16,10 @@ from .results import ApplyResult, PlanEntryView, PlanResult
 def quality_of(session, agency):
     """The field report of the agency's staged transform."""
     counts = staging.counts(session, agency.code)
+    last = agency_store.last_event(session, agency.code, "transformed") or {}
     return field_report(staging.staged_items(session, agency.code), lists=counts.get("list", 0),
-                        excluded=counts.get("skipped", 0) + counts.get("excluded", 0))
+                        excluded=counts.get("skipped", 0) + counts.get("excluded", 0),
+                        listed=last.get("listed", 0), listed_missing=last.get("listed_missing", ()))
 
 
 def check_quality(agency, report, accept_quality: str | None) -> list[str]:

@@ -1,6 +1,9 @@
 """Running transform over an agency's stored pages (no network) into staged articles."""
 from __future__ import annotations
 
+import html
+import re
+
 from portalize.transform.decode import decode_html
 from portalize.transform.documents import label_index
 from portalize.transform.duplicates import duplicate_reason, fingerprint, group_duplicates
@@ -10,7 +13,9 @@ from portalize.transform.quality import STEPS, field_report
 from portalize.transform.schema import Asset, SkippedPage, content_hash
 from portalize.transform.taxonomy import build_index
 from portalize.transform.template import SiteTemplate, learn_template
+from portalize.transform.urls import canonical_url, host_of
 
+from ..crawlers.traps import trap_pattern
 from ..core.ledger import agencies as agency_store, pages as page_store, staging
 from ..core.ledger.db import transaction
 from ..core.report_files import write_csv
@@ -37,6 +42,25 @@ def learn_site_template(session, pages) -> SiteTemplate:
     sample = pages[::step][:_TEMPLATE_SAMPLE]
     return learn_template(decode_html(page_store.load_body(session, sha256), content_type)[0]
                           for _, _, _, sha256, content_type, _ in sample)
+
+
+_LISTED = re.compile(rb"<(?:loc|link)>\s*(?:<!\[CDATA\[)?\s*(https?://[^<\]\s]+)", re.I)
+
+
+def _listed_urls(session, pages, agency) -> tuple[set, set]:
+    """In-host URLs the site's own sitemaps and feeds list (traps aside), and those the crawl
+    never stored: the structured sources say what exists."""
+    stored = {p.url for p in pages}
+    traps = trap_pattern(agency.platform.discovery)
+    listed = set()
+    for page in pages:
+        if page.kind == "feed" and page.status == 200 and page.sha256:
+            for match in _LISTED.finditer(page_store.load_body(session, page.sha256)):
+                url = canonical_url(html.unescape(match[1].decode("utf-8", "replace")))
+                if host_of(url) in agency.hosts and not traps.search(url) \
+                        and not url.endswith((".xml", "/feed/", "/rss/")):
+                    listed.add(url)
+    return listed, {u for u in listed if u not in stored}
 
 
 def _is_web_page(page) -> bool:
@@ -69,6 +93,7 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
                  for p in pages if p.kind in ("item", "list")]
         item_like = {p.id for p in pages if p.kind == "item"}  # the crawl's URL hint
         counted = {"files": len(assets), "feeds": sum(p.kind == "feed" for p in pages)}
+        listed, listed_missing = _listed_urls(session, pages, agency)
         template = learn_site_template(session, [(p.id, p.url, p.status, p.sha256, p.content_type, p.fetched_at)
                                                  for p in pages if p.kind in ("item", "list") and _is_web_page(p)])
         mapping = mapping_for(registry, agency, template)
@@ -103,9 +128,10 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
         _merge_duplicates(session, duplicates)
         for uid, (kept_uid, kept_url) in duplicates.copies.items():
             skipped.append((articles.pop(uid)[0], duplicate_reason(kept_uid, kept_url)))
-        report = field_report(staging.staged_items(session, agency.code), lists=lists, excluded=len(skipped))
+        report = field_report(staging.staged_items(session, agency.code), lists=lists, excluded=len(skipped),
+                              listed=len(listed), listed_missing=listed_missing)
         agency_store.record_event(session, agency.code, "transformed", ok=len(articles), skipped=len(skipped),
-                                  lists=lists)
+                                  lists=lists, listed=len(listed), listed_missing=sorted(listed_missing)[:200])
     summary = TransformSummary(
         agency=agency.code, ok=len(articles), skipped=len(skipped),
         warnings=sum(len(w) for _, _, w in articles.values()),

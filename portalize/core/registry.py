@@ -33,7 +33,8 @@ AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "success
 # Fields of a legal document an agency may add labels for (`document_labels:`).
 DOCUMENT_FIELDS = ("number", "type", "issuer", "signer", "issued", "effective", "expiry", "status", "abstract", "field")
 # The quality gate a plan must pass (regulation profile `quality:`, agency file `quality:`).
-QUALITY_DEFAULTS = {"min_items": 1, "max_missing_title": 0.05, "max_missing_date": 0.05, "max_other": 0.30}
+QUALITY_DEFAULTS = {"min_items": 1, "max_missing_title": 0.05, "max_missing_date": 0.05, "max_other": 0.30,
+                    "max_unlisted": 0.02}
 # Scrapy and portalize settings an agency file may set for its own crawl (politeness and limits).
 CRAWL_SETTINGS = ("DOWNLOAD_DELAY", "RANDOMIZE_DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
                   "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY",
