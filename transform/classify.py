@@ -67,10 +67,11 @@ def prose_length(root) -> int:
 
 
 def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: bool, home_urls=(),
-             mapped: int = 0, item_link=None) -> Decision:
+             mapped: int = 0, item_link=None, trusted: bool = False) -> Decision:
     """Score the page's signals. `hints`: the preset's `classify:` selectors (item, page, list);
     `dated`: a publication date was found; `item_url`: the URL matches the preset's item
-    patterns (a hint)."""
+    patterns (a hint); `trusted`: the preset is a platform's own (not `generic`), so its item
+    pattern and selectors matching together decide."""
     reasons: list[str] = []
     for kind in ("list", "page", "item"):
         for css in hints.get(kind, ()):
@@ -85,6 +86,9 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
 
     path = urlsplit(url).path.rstrip("/")
     paginated = bool(_PAGINATION.search(url))
+    if trusted and item_url and mapped == 2 and not paginated and url not in home_urls:
+        # The platform's own preset recognises an item by its URL and its markup.
+        return Decision("item", ["URL matches the preset's item pattern", "the preset's title and body selectors matched"])
     if url in home_urls or (path.lower() in ("", "/vi", "/en", "/index.php", "/index.html", "/default.aspx")
                             and not urlsplit(url).query):
         signal(-4, "home page")

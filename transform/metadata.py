@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
+
+from lxml import etree
 
 from .auto import agreed_headline
 from .taxonomy import fold
@@ -20,22 +23,49 @@ _LIST_TYPES = {"collectionpage", "searchresultspage", "itemlist"}
 _HOME = {"trang chu", "home", "trang nhat", "trang dau"}
 
 
+@lru_cache(maxsize=64)
+def _xpath(expression: str) -> etree.XPath:
+    return etree.XPath(expression, smart_strings=False)
+
+
 def _first(root, xpath: str) -> str | None:
-    for value in root.xpath(xpath):
+    for value in _xpath(xpath)(root):
         text = " ".join((value if isinstance(value, str) else " ".join(value.itertext())).split())
         if text:
             return text
     return None
 
 
-def _meta(root, key: str) -> str | None:
-    return _first(root, f'//meta[@property="{key}" or @name="{key}"]/@content')
+def _metas(root) -> dict[str, str]:
+    """Every <meta property|name> of the page, once: key -> content (the first wins)."""
+    found: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = meta.get("property") or meta.get("name")
+        if key and key not in found and meta.get("content"):
+            found[key] = meta.get("content")
+    return found
+
+
+def _itemprops(root) -> dict[str, list]:
+    """Elements by itemprop, in document order, in one pass."""
+    found: dict[str, list] = {}
+    for element in _xpath("//*[@itemprop]")(root):
+        found.setdefault(element.get("itemprop"), []).append(element)
+    return found
+
+
+def _prop_text(elements) -> str | None:
+    for element in elements or ():
+        value = element.get("content") or element.get("datetime") or " ".join(" ".join(element.itertext()).split())
+        if value and value.strip():
+            return " ".join(value.split())
+    return None
 
 
 def json_ld(root) -> list[dict]:
     """Every JSON-LD object on the page (`@graph` members flattened); broken blocks skipped."""
     found = []
-    for script in root.xpath('//script[@type="application/ld+json"]/text()'):
+    for script in _xpath('//script[@type="application/ld+json"]/text()')(root):
         try:
             data = json.loads(script)
         except ValueError:
@@ -72,7 +102,7 @@ def breadcrumb(root, title: str | None = None) -> tuple[str | None, str | None]:
             ("breadcrumb", '//*[contains(concat(" ", normalize-space(@class), " "), " temp-breadcrumbs ")]//li'),
             ("breadcrumb", '//*[contains(@class, "breadcrumb")]//li | //*[contains(@class, "breadcrumb")]//a'),
             ("breadcrumb", '//nav[contains(@aria-label, "readcrumb")]//a')):
-        crumbs = [" ".join(" ".join(e.itertext()).split()) for e in root.xpath(xpath)]
+        crumbs = [" ".join(" ".join(e.itertext()).split()) for e in _xpath(xpath)(root)]
         crumbs = [c.strip(" »>/|›") for c in crumbs]
         crumbs = [c for c in crumbs if c and fold(c) not in _HOME and (not title or fold(c) != fold(title))]
         if crumbs:
@@ -89,6 +119,25 @@ def breadcrumb(root, title: str | None = None) -> tuple[str | None, str | None]:
 _AUTHOR_URL = re.compile(r"^https?://")
 
 
+def _signals(root, entries) -> dict:
+    signals = {}
+    for entry in entries:
+        types = _types(entry)
+        if types & _LIST_TYPES:
+            signals["json_ld_list"] = sorted(types & _LIST_TYPES)
+        if types & _ITEM_TYPES and types - {"webpage"}:
+            signals["json_ld_item"] = sorted(types)
+    og_type = next((m.get("content", "").lower() for m in root.iter("meta") if m.get("property") == "og:type"), "")
+    if og_type:
+        signals["og_type"] = og_type
+    return signals
+
+
+def page_signals(root) -> dict:
+    """What classification reads of the metadata (JSON-LD types, og:type), without the fields."""
+    return _signals(root, json_ld(root))
+
+
 def page_metadata(root) -> tuple[dict, dict]:
     """(candidates, signals) from the page's metadata: for each field, a list of (value,
     source) in order of trust. Signals feed page classification."""
@@ -103,43 +152,37 @@ def page_metadata(root) -> tuple[dict, dict]:
                 candidates[name].append((value, source))
 
     entries = json_ld(root)
+    signals.update(_signals(root, entries))
     headline = next((_name(e.get("headline")) for e in entries if _types(e) & _ITEM_TYPES and e.get("headline")), None)
     # The visible headline the page's own references (og:title, <title>, JSON-LD) agree with.
     # The references alone come after automatic extraction (they often carry the site's name
     # or an editor's variant of the headline): `title_fallback`.
     add("title", agreed_headline(root, headline), "meta:headline")
     for entry in entries:
-        types = _types(entry)
-        if types & _LIST_TYPES:
-            signals["json_ld_list"] = sorted(types & _LIST_TYPES)
-        if not types & _ITEM_TYPES:
+        if not _types(entry) & _ITEM_TYPES:
             continue
-        if types - {"webpage"}:
-            signals["json_ld_item"] = sorted(types)
         add("title_fallback", _name(entry.get("headline")) or _name(entry.get("name")), "meta:json-ld:headline")
         add("date", entry.get("datePublished") or entry.get("dateCreated"), "meta:json-ld:datePublished")
         add("updated", entry.get("dateModified"), "meta:json-ld:dateModified")
         add("summary", entry.get("description"), "meta:json-ld:description")
         add("category", _name(entry.get("articleSection")), "meta:json-ld:articleSection")
         add("author", _name(entry.get("author")), "meta:json-ld:author")
-    og_type = (_meta(root, "og:type") or "").lower()
-    if og_type:
-        signals["og_type"] = og_type
-    add("title_fallback", _meta(root, "og:title"), "meta:og:title")
-    add("date", _meta(root, "article:published_time"), "meta:article:published_time")
-    add("updated", _meta(root, "article:modified_time"), "meta:article:modified_time")
-    add("summary", _meta(root, "og:description") or _meta(root, "description"), "meta:description")
-    add("category", _meta(root, "article:section"), "meta:article:section")
-    author = _meta(root, "article:author") or _meta(root, "author")
+    metas, props = _metas(root), _itemprops(root)
+    add("title_fallback", metas.get("og:title"), "meta:og:title")
+    add("date", metas.get("article:published_time"), "meta:article:published_time")
+    add("updated", metas.get("article:modified_time"), "meta:article:modified_time")
+    add("summary", metas.get("og:description") or metas.get("description"), "meta:description")
+    add("category", metas.get("article:section"), "meta:article:section")
+    author = metas.get("article:author") or metas.get("author")
     if author and not _AUTHOR_URL.match(author):
         add("author", author, "meta:author")
-    add("title_fallback", _first(root, '//*[@itemprop="headline"]'), "meta:itemprop:headline")
+    add("title_fallback", _prop_text(props.get("headline")), "meta:itemprop:headline")
     add("title_fallback", _first(root, "//title"), "meta:title")
-    add("date", _first(root, '//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime'
-                             ' | //*[@itemprop="datePublished"]'), "meta:itemprop:datePublished")
-    add("category", _first(root, '//*[@itemprop="articleSection"]'), "meta:itemprop:articleSection")
-    add("author", _first(root, '//*[@itemprop="author"]//*[@itemprop="name"] | //*[@itemprop="author"]'),
-        "meta:itemprop:author")
+    add("date", _prop_text(props.get("datePublished")), "meta:itemprop:datePublished")
+    add("category", _prop_text(props.get("articleSection")), "meta:itemprop:articleSection")
+    authors = props.get("author") or []
+    names = [e for e in props.get("name", ()) if any(a in authors for a in e.iterancestors())]
+    add("author", _prop_text(names) or _prop_text(authors), "meta:itemprop:author")
     # The first <time datetime> outside the page's navigation and side columns.
     add("date", _first(root, '//time[@datetime][not(ancestor::nav or ancestor::aside or ancestor::footer'
                              ' or ancestor::*[contains(@class, "sidebar") or contains(@class, "widget")])]/@datetime'),

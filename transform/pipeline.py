@@ -21,7 +21,7 @@ from .embedded import embedded_images, is_data_url
 from .extract import extract_fields, parse_page
 from .hidden import remove_hidden
 from .markdown import to_markdown
-from .metadata import page_metadata
+from .metadata import page_metadata, page_signals
 from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage
 from .taxonomy import KIND_BY_GROUP, assign_group, fold
@@ -216,7 +216,7 @@ def _pick(name: str, options, check, warnings: list):
     return None, None
 
 
-def _choose(values: dict, sources: dict, candidates: dict, mapping: Mapping, fetched_at, warnings: list) -> tuple[dict, dict]:
+def _choose(values: dict, sources: dict, metadata, mapping: Mapping, fetched_at, warnings: list) -> tuple[dict, dict]:
     """Every text field through its chain: the mapping's selectors, then the page's metadata
     (then, later, automatic extraction); each value checked before it is trusted."""
     site_names = mapping.template.site_names
@@ -229,11 +229,26 @@ def _choose(values: dict, sources: dict, candidates: dict, mapping: Mapping, fet
     }
     chosen, chosen_sources = {}, {}
     for name, check in checks.items():
-        options = ([(values[name], sources.get(name, "mapping"))] if values.get(name) else []) + candidates.get(name, [])
+        options = [(values[name], sources.get(name, "mapping"))] if values.get(name) else []
         value, source = _pick(name, options, check, warnings)
+        if not value:
+            value, source = _pick(name, metadata.value[0].get(name, []), check, warnings)
         if value:
             chosen[name], chosen_sources[name] = value, source
     return chosen, chosen_sources
+
+
+class _Lazy:
+    """A value computed on first use."""
+
+    def __init__(self, make):
+        self._make, self.done, self._value = make, False, None
+
+    @property
+    def value(self):
+        if not self.done:
+            self._value, self.done = self._make(), True
+        return self._value
 
 
 _HOME_CRUMBS = {"trang chu", "home", "trang nhat"}
@@ -300,12 +315,14 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     html, warnings = decode_html(page.body, page.content_type)
     tree = parse_page(html)
     values, sources = extract_fields(tree, mapping.fields) if mapping.fields else ({}, {})
-    candidates, signals = page_metadata(tree)
-    chosen, chosen_sources = _choose(values, sources, candidates, mapping, page.fetched_at, warnings)
+    metadata = _Lazy(lambda: page_metadata(tree))  # read only when a field needs it
+    chosen, chosen_sources = _choose(values, sources, metadata, mapping, page.fetched_at, warnings)
+    candidates, signals = metadata.value if metadata.done else ({}, page_signals(tree))
     item_link = _item_link_re(mapping.item_url_patterns)
     item_url = bool(item_link and item_link.search(url))
     decision = classify(tree, url, mapping.hints, signals, dated="date" in chosen, item_url=item_url,
                         home_urls=mapping.home_urls, item_link=item_link,
+                        trusted=bool(mapping.fields) and mapping.platform not in ("generic", "auto"),
                         mapped=(bool(values.get("body")) + bool(values.get("body") and values.get("title"))))
     if decision.kind in ("list", "other"):
         missing = [f for f in ("title", "body") if not values.get(f)]
