@@ -97,12 +97,15 @@ def _name(value) -> str | None:
 def breadcrumb(root, title: str | None = None) -> tuple[str | None, str | None]:
     """(the section a breadcrumb names, where it was found): the last crumb that is not the
     home page nor the page's own title. Template lists hidden for JavaScript count too."""
-    for where, xpath in (
-            ("breadcrumb-schema", '//*[contains(@itemtype, "BreadcrumbList")]//*[@itemprop="name"]'),
-            ("breadcrumb", '//*[contains(concat(" ", normalize-space(@class), " "), " temp-breadcrumbs ")]//li'),
-            ("breadcrumb", '//*[contains(@class, "breadcrumb")]//li | //*[contains(@class, "breadcrumb")]//a'),
-            ("breadcrumb", '//nav[contains(@aria-label, "readcrumb")]//a')):
-        crumbs = [" ".join(" ".join(e.itertext()).split()) for e in _xpath(xpath)(root)]
+    # One scan for every kind of trail, then each kind in order of trust.
+    trails = _xpath('//*[contains(@itemtype, "BreadcrumbList") or contains(@class, "breadcrumb")'
+                    ' or (self::nav and contains(@aria-label, "readcrumb"))]')(root)
+    for where, wanted, inner in (
+            ("breadcrumb-schema", lambda e: "BreadcrumbList" in (e.get("itemtype") or ""), './/*[@itemprop="name"]'),
+            ("breadcrumb", lambda e: "temp-breadcrumbs" in (e.get("class") or "").split(), ".//li"),
+            ("breadcrumb", lambda e: "breadcrumb" in (e.get("class") or ""), ".//li | .//a"),
+            ("breadcrumb", lambda e: e.tag == "nav", ".//a")):
+        crumbs = [" ".join(" ".join(c.itertext()).split()) for e in trails if wanted(e) for c in _xpath(inner)(e)]
         crumbs = [c.strip(" »>/|›") for c in crumbs]
         crumbs = [c for c in crumbs if c and fold(c) not in _HOME and (not title or fold(c) != fold(title))]
         if crumbs:
