@@ -20,6 +20,16 @@ def origin_target(url: str, origin: str) -> tuple[str, str]:
     return urlunsplit((where.scheme, where.netloc, parts.path or "/", parts.query, "")), parts.netloc
 
 
+class RobotsTxtOnceMiddleware:
+    """robots.txt is asked once, never retried: a hanging or failing server costs one
+    DOWNLOAD_TIMEOUT before the crawl goes on (Scrapy then allows everything), not three."""
+
+    def process_request(self, request, spider=None):
+        if request.url.endswith("/robots.txt"):
+            request.meta.setdefault("dont_retry", True)
+        return None
+
+
 class ConditionalRequestMiddleware:
     """Re-crawls ask `If-None-Match` / `If-Modified-Since` with the stored copy's validators, so
     an unchanged page answers 304 and is neither downloaded nor stored again."""

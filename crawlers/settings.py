@@ -28,6 +28,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Retries with exponential backoff in place of Scrapy's immediate ones.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "portalize.crawlers.middlewares.BackoffRetryMiddleware": 550,
+    "portalize.crawlers.middlewares.RobotsTxtOnceMiddleware": 560,
     # After RedirectMiddleware (600) in request order, so its process_response runs first.
     "portalize.crawlers.middlewares.RedirectGuardMiddleware": 650,
     "portalize.crawlers.middlewares.ConditionalRequestMiddleware": 710,

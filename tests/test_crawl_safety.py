@@ -140,3 +140,50 @@ def test_failing_server_traps_and_oversized_responses(workspace, tricky_site):
     assert {r["url"].split("gov.vn")[1]: r["reason"].split(":")[0] for r in rows} == {
         "/sau/6": "not followed", "/big": "DownloadCancelledError", "/tep/lon.pdf": "file larger than the size cap of 200,000 bytes (PORTALIZE_MAX_ASSET_BYTES); not downloaded. DownloadCancelledError"}
     assert next(r for r in rows if r["url"].endswith("/sau/6"))["linked_from"].endswith("/sau/5")
+
+
+def test_a_hanging_server_costs_one_timeout_per_try_and_robots_txt_is_asked_once(workspace):
+    """A server that accepts connections and never answers: robots.txt is tried once, the start
+    page RETRY_TIMES + 1 times, each try cut at DOWNLOAD_TIMEOUT; the crawl fails with its reason."""
+    import socket
+    seen = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+
+    def accept():
+        held = []
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conn.settimeout(1)
+            try:
+                seen.append(conn.recv(4096).split(b" ")[1].decode())  # the request line's path
+            except (OSError, IndexError):
+                pass
+            held.append(conn)  # never answered
+        for conn in held:
+            conn.close()
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        root = mappings_with_agency(workspace, "so-treo", "Sở Treo", "generic", "http://sotreo.tinhmau.gov.vn/")
+        (root / "agencies" / "so-treo.yml").write_text(
+            (root / "agencies" / "so-treo.yml").read_text(encoding="utf-8").replace("robots: false\n", ""),
+            encoding="utf-8")
+        result = run_portalize("crawl", "so-treo", "-s", "--origin",
+                               f"sotreo.tinhmau.gov.vn=http://127.0.0.1:{listener.getsockname()[1]}",
+                               "-S", "DOWNLOAD_TIMEOUT=1", "-S", "RETRY_TIMES=2", "-S", "PORTALIZE_RETRY_BACKOFF=0",
+                               env_extra={"PORTALIZE_MAPPINGS": str(root)}, check=False)
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert result.returncode == 1 and "could not crawl http://sotreo.tinhmau.gov.vn/" in result.stderr
+    assert "TimeoutError" in result.stderr or "took longer than" in result.stderr
+    assert seen.count("/robots.txt") == 1
+    assert seen.count("/") == 3  # the first try and RETRY_TIMES retries
