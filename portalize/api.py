@@ -26,7 +26,8 @@ from .app.results import (AgencyInfo, AgencyProgress, ApplyResult, ArchiveResult
                           Registration, TransformSummary, Validation)
 from .app.samples import serve_samples
 from .app.transform import transform
-from .core.errors import (CrawlFailed, MappingError, NoAgencySelected, NothingStaged, NotExtracted, PortalizeError,
+from .core.errors import (CrawlFailed, MappingError, NoAgencySelected, NothingFound, NothingStaged, NotExtracted,
+                          PortalizeError,
                           SchemaOutdated)
 from .crawlers.spiders.legacy import parse_origins
 
@@ -37,6 +38,7 @@ __all__ = [
     "AgencyInfo", "AgencyProgress", "ApplyResult", "ArchiveResult", "CategoryCount", "CrawlSummary", "DemoResult",
     "Detection", "FieldCheck", "LinkResult", "PlanEntryView", "PlanResult", "Progress", "Registration",
     "TransformSummary", "Validation",
-    "PortalizeError", "MappingError", "CrawlFailed", "NoAgencySelected", "NothingStaged", "NotExtracted",
+    "PortalizeError", "MappingError", "CrawlFailed", "NoAgencySelected", "NothingFound", "NothingStaged",
+    "NotExtracted",
     "SchemaOutdated",
 ]

@@ -98,6 +98,12 @@ def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, trick
     assert pages["/ok2"] == (200, None) and pages["/ok"] == (200, None)  # an on-site redirect is followed
     assert all("10.20.30.40" not in u and "127.0.0.2" not in u for (u,) in db.execute("select url from pages"))
     assert "refused: private" in result.stdout  # listed in the crawl summary
+    # Nothing on this site is an article: the transform says so and fails, naming what to run.
+    transformed = run_portalize("transform", "so-thu", "-s", env_extra={"PORTALIZE_MAPPINGS": str(root)}, check=False)
+    assert transformed.returncode == 1
+    assert "transformed so-thu: 0 articles" in transformed.stdout
+    assert "agency so-thu: no item found among" in transformed.stderr
+    assert "portalize mapping check so-thu URL" in transformed.stderr
 
 
 def test_failing_server_traps_and_oversized_responses(workspace, tricky_site):

@@ -18,6 +18,7 @@ from portalize.transform.urls import canonical_url, host_of
 from ..crawlers.traps import trap_pattern
 from ..core.ledger import agencies as agency_store, pages as page_store, staging
 from ..core.ledger.db import transaction
+from ..core.errors import NothingFound
 from ..core.report_files import write_csv
 from . import context
 from .results import TransformSummary
@@ -74,7 +75,16 @@ _FLUSH_EVERY = 200  # staged rows written, then let go, so memory does not grow 
 def transform(codes=(), all_: bool = False, progress=None) -> list[TransformSummary]:
     """Re-run transform over the stored pages of the agencies named (no network)."""
     registry = context.load()
-    return [transform_agency(registry, agency, progress) for agency in context.select(registry, codes, all_)]
+    results = [transform_agency(registry, agency, progress) for agency in context.select(registry, codes, all_)]
+    empty = [r for r in results if r.ok == 0 and (r.lists or r.skipped)]
+    if empty:
+        raise NothingFound(
+            "\n".join(f"agency {r.agency}: no item found among {r.lists + r.skipped} stored pages "
+                      f"({r.lists} list pages, {r.skipped} other); the preset finds nothing on this site" for r in empty),
+            f"look at one article with `portalize mapping check {empty[0].agency} URL` (or `portalize extract URL "
+            f"--agency {empty[0].agency}`), fix mappings/agencies/{empty[0].agency}.yml, then run "
+            f"`portalize transform {empty[0].agency}`", results)
+    return results
 
 
 def transform_agency(registry, agency, progress=None) -> TransformSummary:

@@ -200,8 +200,12 @@ def transform(agencies, all_, silent, as_json):
     Example:
         portalize transform stnmt
     """
-    with show.bar(silent or as_json) as bar:
-        results = api.transform(agencies, all_, bar)
+    try:
+        with show.bar(silent or as_json) as bar:
+            results = api.transform(agencies, all_, bar)
+    except api.NothingFound as exc:
+        _output(exc.results, as_json, show.transforms)
+        raise
     _output(results, as_json, show.transforms)
 
 

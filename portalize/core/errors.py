@@ -82,3 +82,12 @@ class QualityGateFailed(PortalizeError):
     def __init__(self, message: str, hint: str | None = None, problems=None):
         super().__init__(message, hint)
         self.problems = list(problems or [])
+
+
+class NothingFound(PortalizeError):
+    """A transform found no item among an agency's stored pages; `results` holds every
+    agency's summary (the others' work is kept)."""
+
+    def __init__(self, message: str, hint: str | None = None, results=None):
+        super().__init__(message, hint)
+        self.results = results or []
