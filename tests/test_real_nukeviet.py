@@ -144,3 +144,16 @@ def test_the_visitor_counter_never_makes_a_re_run_plan_an_update(migrated):
     run_portalize("transform", CODE, "-s", env_extra=env)
     again = json.loads(run_portalize("plan", CODE, *accept, "--json", env_extra=env).stdout)
     assert again["summary"]["update"] == 0 and again["summary"]["unchanged"] == len(migrated["staged"])
+
+
+def test_an_unchanged_re_crawl_without_validators_fetches_no_article_again(migrated):
+    """NukeViet (like `php -S`) sends no ETag or Last-Modified. A list, sitemap or feed that is
+    the same as its stored copy, numbers aside, counts as unchanged: the articles and files it
+    shows are not fetched again."""
+    with WarcReplay(FIXTURES / "site.warc.gz") as site:
+        again = run_portalize("crawl", CODE, "-s", "--origin", f"{HOST}={site.url}", env_extra=migrated["env"])
+        requests = site.hits
+    print(f"\nunchanged re-crawl: {requests} requests for {len(site.pages)} recorded responses")
+    assert "stored articles under unchanged lists not re-checked" in again.stdout
+    assert " item" not in again.stdout.splitlines()[0].split(";")[0]  # no article fetched again
+    assert requests <= 0.5 * len(site.pages)

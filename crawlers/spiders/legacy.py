@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -39,6 +40,9 @@ FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="applic
 
 def _alternation(patterns) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+_DIGITS = re.compile(rb"\d+")
 
 
 def _is_html(response) -> bool:
@@ -77,6 +81,7 @@ class LegacySiteSpider(scrapy.Spider):
         self.pages_seen = 0
         self.stopped_reason = None  # set when the spider stops itself (page limit)
         self.validators: dict[str, dict] = {}  # url -> ETag/Last-Modified of the stored copy
+        self.digests: dict[str, tuple] = {}  # url -> (sha256, kind) of the stored copy (servers without validators)
         self.not_rechecked: set[str] = set()  # stored articles a re-crawl left alone
         self.postbacks_seen: set[tuple] = set()  # (form action, event target, argument)
         self.requested: dict[str, str | None] = {}  # canonical URL -> the page that linked it, this run
@@ -128,6 +133,7 @@ class LegacySiteSpider(scrapy.Spider):
                 spider.resume_runs = [run for run, _ in spider.resumed_from_ledger]
             if settings.getbool("PORTALIZE_CONDITIONAL_REQUESTS", True):
                 spider.validators = page_store.validators(session, spider.agency.code)
+                spider.digests = page_store.digests(session, spider.agency.code)
         jobs = settings.get("JOBDIR")
         if jobs is None and settings.getbool("PORTALIZE_JOBDIR", True):
             jobs = str(job_dir(spider.agency.code))
@@ -236,7 +242,8 @@ class LegacySiteSpider(scrapy.Spider):
         if self.revalidate_all:
             return True
         canonical = canonical_url(link, self.discovery.get("drop_params") or ())
-        if canonical in self.resume_known or (unchanged_source and canonical in self.validators):
+        if canonical in self.resume_known or (unchanged_source and (canonical in self.validators
+                                                                    or canonical in self.digests)):
             self.not_rechecked.add(canonical)
             self.crawler.stats.set_value("portalize/known_not_rechecked", len(self.not_rechecked))
             return False
@@ -258,6 +265,9 @@ class LegacySiteSpider(scrapy.Spider):
             if kind == "list" and isinstance(response, TextResponse) and self._seen_listing(response):
                 return  # the same list reached again (a postback back to a page already read)
             yield self._item(response, url, kind)
+            # A server that sends no ETag or Last-Modified (NukeViet, `php -S`, many others): a
+            # list the same as its stored copy, numbers aside (visitor counters), is unchanged.
+            unchanged = kind != "asset" and response.status == 200 and self._same_as_stored(url, response.body)
         if not isinstance(response, TextResponse) or response.status >= 400:
             return
         # Every in-host link that is not a trap is followed: the preset's selectors only set the
@@ -294,7 +304,8 @@ class LegacySiteSpider(scrapy.Spider):
                     self.links_seen.add(link)
                     continue
                 link_kind = self._kind(link)
-                if link_kind == "item" and not self._follow_item(link, unchanged):
+                if (link_kind in ("item", "asset") or self._stored_kind(link) in ("item", "asset")) \
+                        and not self._follow_item(link, unchanged):
                     continue
                 if final:
                     self.links_seen.add(link)
@@ -310,6 +321,26 @@ class LegacySiteSpider(scrapy.Spider):
             if self._wanted(feed):
                 yield scrapy.Request(canonical_url(feed), callback=self.parse_feed, errback=self.on_error,
                                      meta={"kind": "feed", "referer": url})
+
+    def _stored_kind(self, link: str) -> str | None:
+        """What the last crawl stored this link as (an article or file found under an unchanged
+        page need not be fetched again, whatever its URL looks like)."""
+        if not self.digests:
+            return None
+        return (self.digests.get(canonical_url(link, self.discovery.get("drop_params") or ())) or (None, None))[1]
+
+    def _same_as_stored(self, url: str, body: bytes) -> bool:
+        stored = (self.digests.get(url) or (None,))[0]
+        if not stored or self.revalidate_all:
+            return False
+        if hashlib.sha256(body).hexdigest() == stored:
+            return True
+        with sessionmaker_for(self.db_url)() as session:
+            old = page_store.load_body(session, stored)
+        same = _DIGITS.sub(b"0", old) == _DIGITS.sub(b"0", body)
+        if same:
+            self.crawler.stats.inc_value("portalize/unchanged_but_numbers")
+        return same
 
     def _seen_listing(self, response) -> bool:
         """True when a list page shows exactly the items of one already read (postback paging
@@ -368,6 +399,8 @@ class LegacySiteSpider(scrapy.Spider):
         unchanged = response.status == 304
         if unchanged:
             response = self._stored(response, canonical_url(response.url))
+        else:
+            unchanged = self._same_as_stored(canonical_url(response.url), response.body)
         try:
             sitemap = Sitemap(response.body)
         except Exception as exc:  # a broken sitemap is recorded and skipped, the crawl goes on
@@ -387,6 +420,8 @@ class LegacySiteSpider(scrapy.Spider):
         unchanged = response.status == 304
         if unchanged:
             response = self._stored(response, canonical_url(response.url))
+        elif response.status == 200:
+            unchanged = self._same_as_stored(canonical_url(response.url), response.body)
         if response.status != 200 and not response.body:
             return
         selector = Selector(text=response.text, type="xml")

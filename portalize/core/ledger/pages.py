@@ -114,6 +114,13 @@ def validators(session: Session, agency: str) -> dict[str, dict]:
     return out
 
 
+def digests(session: Session, agency: str) -> dict[str, tuple[str, str]]:
+    """url -> (sha256, kind) of its stored copy (every stored page): a re-crawl compares answers
+    with them where the server sends no validators."""
+    return {url: (sha256, kind) for url, sha256, kind in session.execute(select(Page.url, Page.sha256, Page.kind).where(
+        Page.agency == agency, Page.status == 200, Page.sha256.is_not(None)))}
+
+
 def stored_body(session: Session, agency: str, url: str) -> tuple[bytes, str | None]:
     page = session.scalar(select(Page).where(Page.agency == agency, Page.url == url))
     return (load_body(session, page.sha256), page.content_type) if page else (b"", None)
