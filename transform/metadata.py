@@ -141,60 +141,116 @@ def page_signals(root) -> dict:
     return _signals(root, json_ld(root))
 
 
+class PageMetadata:
+    """The page's metadata, read field by field as the fallback chain asks: `candidates(name)`
+    is a list of (value, source) in order of trust. Costly parts (breadcrumbs, the agreed
+    headline) are read only for the field that needs them."""
+
+    FIELDS = ("title", "title_fallback", "date", "updated", "summary", "category", "author")
+
+    def __init__(self, root):
+        self.root = root
+        self._cache: dict[str, list] = {}
+        self._entries = self._metas = self._props = None
+
+    @property
+    def entries(self) -> list[dict]:
+        if self._entries is None:
+            self._entries = [e for e in json_ld(self.root)]
+        return self._entries
+
+    @property
+    def items(self) -> list[dict]:
+        return [e for e in self.entries if _types(e) & _ITEM_TYPES]
+
+    @property
+    def metas(self) -> dict:
+        if self._metas is None:
+            self._metas = _metas(self.root)
+        return self._metas
+
+    @property
+    def props(self) -> dict:
+        if self._props is None:
+            self._props = _itemprops(self.root)
+        return self._props
+
+    @property
+    def signals(self) -> dict:
+        return _signals(self.root, self.entries)
+
+    def candidates(self, name: str) -> list:
+        if name not in self._cache:
+            found: list = []
+            for value, source in getattr(self, f"_{name}")():
+                if value:
+                    value = " ".join(str(value).split())
+                    if value and all(v != value for v, _ in found):
+                        found.append((value, source))
+            self._cache[name] = found
+        return self._cache[name]
+
+    def all(self) -> dict:
+        return {name: self.candidates(name) for name in self.FIELDS}
+
+    # One generator per field, in order of trust.
+    def _title(self):
+        headline = next((_name(e.get("headline")) for e in self.items if e.get("headline")), None)
+        # The visible headline the page's own references (og:title, <title>, JSON-LD) agree
+        # with. The references alone come after automatic extraction (they often carry the
+        # site's name or an editor's variant of the headline): `title_fallback`.
+        yield agreed_headline(self.root, headline), "meta:headline"
+
+    def _title_fallback(self):
+        for entry in self.items:
+            yield _name(entry.get("headline")) or _name(entry.get("name")), "meta:json-ld:headline"
+        yield self.metas.get("og:title"), "meta:og:title"
+        yield _prop_text(self.props.get("headline")), "meta:itemprop:headline"
+        yield _first(self.root, "//title"), "meta:title"
+
+    def _date(self):
+        for entry in self.items:
+            yield entry.get("datePublished") or entry.get("dateCreated"), "meta:json-ld:datePublished"
+        yield self.metas.get("article:published_time"), "meta:article:published_time"
+        yield _prop_text(self.props.get("datePublished")), "meta:itemprop:datePublished"
+        # The first <time datetime> outside the page's navigation and side columns.
+        yield _first(self.root, '//time[@datetime][not(ancestor::nav or ancestor::aside or ancestor::footer'
+                                ' or ancestor::*[contains(@class, "sidebar") or contains(@class, "widget")])]'
+                                '/@datetime'), "meta:time"
+
+    def _updated(self):
+        for entry in self.items:
+            yield entry.get("dateModified"), "meta:json-ld:dateModified"
+        yield self.metas.get("article:modified_time"), "meta:article:modified_time"
+
+    def _summary(self):
+        for entry in self.items:
+            yield entry.get("description"), "meta:json-ld:description"
+        yield self.metas.get("og:description") or self.metas.get("description"), "meta:description"
+
+    def _category(self):
+        for entry in self.items:
+            yield _name(entry.get("articleSection")), "meta:json-ld:articleSection"
+        yield self.metas.get("article:section"), "meta:article:section"
+        yield _prop_text(self.props.get("articleSection")), "meta:itemprop:articleSection"
+        yield _first(self.root, '//a[contains(concat(" ", normalize-space(@rel), " "), " category ")]'), \
+            "meta:rel-category"
+        title = (self.candidates("title") or self.candidates("title_fallback") or [(None, None)])[0][0]
+        yield breadcrumb(self.root, title)
+
+    def _author(self):
+        for entry in self.items:
+            yield _name(entry.get("author")), "meta:json-ld:author"
+        author = self.metas.get("article:author") or self.metas.get("author")
+        if author and not _AUTHOR_URL.match(author):
+            yield author, "meta:author"
+        authors = self.props.get("author") or []
+        names = [e for e in self.props.get("name", ()) if any(a in authors for a in e.iterancestors())]
+        yield _prop_text(names) or _prop_text(authors), "meta:itemprop:author"
+        yield _first(self.root, '//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'), "meta:rel-author"
+
+
 def page_metadata(root) -> tuple[dict, dict]:
-    """(candidates, signals) from the page's metadata: for each field, a list of (value,
-    source) in order of trust. Signals feed page classification."""
-    candidates: dict[str, list] = {k: [] for k in ("title", "title_fallback", "date", "updated", "summary",
-                                                   "category", "author")}
-    signals: dict = {}
-
-    def add(name, value, source):
-        if value:
-            value = " ".join(str(value).split())
-            if value and all(v != value for v, _ in candidates[name]):
-                candidates[name].append((value, source))
-
-    entries = json_ld(root)
-    signals.update(_signals(root, entries))
-    headline = next((_name(e.get("headline")) for e in entries if _types(e) & _ITEM_TYPES and e.get("headline")), None)
-    # The visible headline the page's own references (og:title, <title>, JSON-LD) agree with.
-    # The references alone come after automatic extraction (they often carry the site's name
-    # or an editor's variant of the headline): `title_fallback`.
-    add("title", agreed_headline(root, headline), "meta:headline")
-    for entry in entries:
-        if not _types(entry) & _ITEM_TYPES:
-            continue
-        add("title_fallback", _name(entry.get("headline")) or _name(entry.get("name")), "meta:json-ld:headline")
-        add("date", entry.get("datePublished") or entry.get("dateCreated"), "meta:json-ld:datePublished")
-        add("updated", entry.get("dateModified"), "meta:json-ld:dateModified")
-        add("summary", entry.get("description"), "meta:json-ld:description")
-        add("category", _name(entry.get("articleSection")), "meta:json-ld:articleSection")
-        add("author", _name(entry.get("author")), "meta:json-ld:author")
-    metas, props = _metas(root), _itemprops(root)
-    add("title_fallback", metas.get("og:title"), "meta:og:title")
-    add("date", metas.get("article:published_time"), "meta:article:published_time")
-    add("updated", metas.get("article:modified_time"), "meta:article:modified_time")
-    add("summary", metas.get("og:description") or metas.get("description"), "meta:description")
-    add("category", metas.get("article:section"), "meta:article:section")
-    author = metas.get("article:author") or metas.get("author")
-    if author and not _AUTHOR_URL.match(author):
-        add("author", author, "meta:author")
-    add("title_fallback", _prop_text(props.get("headline")), "meta:itemprop:headline")
-    add("title_fallback", _first(root, "//title"), "meta:title")
-    add("date", _prop_text(props.get("datePublished")), "meta:itemprop:datePublished")
-    add("category", _prop_text(props.get("articleSection")), "meta:itemprop:articleSection")
-    authors = props.get("author") or []
-    names = [e for e in props.get("name", ()) if any(a in authors for a in e.iterancestors())]
-    add("author", _prop_text(names) or _prop_text(authors), "meta:itemprop:author")
-    # The first <time datetime> outside the page's navigation and side columns.
-    add("date", _first(root, '//time[@datetime][not(ancestor::nav or ancestor::aside or ancestor::footer'
-                             ' or ancestor::*[contains(@class, "sidebar") or contains(@class, "widget")])]/@datetime'),
-        "meta:time")
-    add("category", _first(root, '//a[contains(concat(" ", normalize-space(@rel), " "), " category ")]'),
-        "meta:rel-category")
-    add("author", _first(root, '//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'), "meta:rel-author")
-    title_hint = (candidates["title"] or candidates["title_fallback"] or [(None, None)])[0][0]
-    crumb, where = breadcrumb(root, title_hint)
-    add("category", crumb, where)
-    signals["time_elements"] = int(root.xpath("count(//time)"))
-    return candidates, signals
+    """(candidates, signals) from the page's metadata, every field read."""
+    metadata = PageMetadata(root)
+    return metadata.all(), metadata.signals

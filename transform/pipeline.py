@@ -21,7 +21,7 @@ from .embedded import embedded_images, is_data_url
 from .extract import extract_fields, parse_page
 from .hidden import remove_hidden
 from .markdown import to_markdown
-from .metadata import page_metadata, page_signals
+from .metadata import PageMetadata
 from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage
 from .taxonomy import KIND_BY_GROUP, assign_group, fold
@@ -232,23 +232,10 @@ def _choose(values: dict, sources: dict, metadata, mapping: Mapping, fetched_at,
         options = [(values[name], sources.get(name, "mapping"))] if values.get(name) else []
         value, source = _pick(name, options, check, warnings)
         if not value:
-            value, source = _pick(name, metadata.value[0].get(name, []), check, warnings)
+            value, source = _pick(name, metadata.candidates(name), check, warnings)
         if value:
             chosen[name], chosen_sources[name] = value, source
     return chosen, chosen_sources
-
-
-class _Lazy:
-    """A value computed on first use."""
-
-    def __init__(self, make):
-        self._make, self.done, self._value = make, False, None
-
-    @property
-    def value(self):
-        if not self.done:
-            self._value, self.done = self._make(), True
-        return self._value
 
 
 _HOME_CRUMBS = {"trang chu", "home", "trang nhat"}
@@ -315,9 +302,9 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     html, warnings = decode_html(page.body, page.content_type)
     tree = parse_page(html)
     values, sources = extract_fields(tree, mapping.fields) if mapping.fields else ({}, {})
-    metadata = _Lazy(lambda: page_metadata(tree))  # read only when a field needs it
+    metadata = PageMetadata(tree)  # read field by field, only when the mapping misses one
     chosen, chosen_sources = _choose(values, sources, metadata, mapping, page.fetched_at, warnings)
-    candidates, signals = metadata.value if metadata.done else ({}, page_signals(tree))
+    signals = metadata.signals
     item_link = _item_link_re(mapping.item_url_patterns)
     item_url = bool(item_link and item_link.search(url))
     decision = classify(tree, url, mapping.hints, signals, dated="date" in chosen, item_url=item_url,
@@ -356,7 +343,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
                 if not values.get(name) and value:
                     values[name], sources[name] = value, found_sources.get(name, "auto")
     if not values.get("title"):
-        values["title"], source = _pick("title", candidates.get("title_fallback", []),
+        values["title"], source = _pick("title", metadata.candidates("title_fallback"),
                                         lambda v, s: clean_title(v, mapping.template.site_names), warnings)
         if values["title"]:
             sources["title"] = source
