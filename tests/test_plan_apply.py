@@ -338,3 +338,15 @@ def test_a_plan_written_in_small_chunks_is_the_same_plan(crawled, monkeypatch):
     assert [(e["uid"], e["action"]) for e in chunked["entries"]] == [(e["uid"], e["action"]) for e in whole["entries"]]
     fingerprints = dict(ledger_db(crawled).execute("select id, fingerprint from plans"))
     assert fingerprints[chunked["plan"]] == fingerprints[whole["plan"]]
+
+
+def test_an_agency_name_is_never_a_formula_in_the_spreadsheet(own_mappings, workspace):
+    from openpyxl import load_workbook
+    path = own_mappings / "agencies" / "stnmt.yml"
+    text = path.read_text(encoding="utf-8")
+    name = next(line for line in text.splitlines() if line.startswith("name:"))
+    path.write_text(text.replace(name, "name: '=HYPERLINK(\"http://evil.example\",\"Sở\")'"), encoding="utf-8")
+    out = workspace / "tien-do.xlsx"
+    invoke("progress", "--xlsx", str(out))
+    cell = next(row[1] for row in load_workbook(out).active.iter_rows(min_row=5) if row[0].value == "stnmt")
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil.example","Sở")'

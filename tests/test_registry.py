@@ -181,3 +181,17 @@ def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path, monkeypatch):
 
 def test_the_good_file_loads(tmp_path, monkeypatch):
     assert _agency_file(tmp_path, monkeypatch, GOOD).agency("moi").hosts == ("moi.tinhmau.gov.vn",)
+
+
+def test_report_cells_are_never_formulas(tmp_path, monkeypatch):
+    """OWASP's rule: text starting with = + - @, a tab or a carriage return is neutralised in every
+    CSV the project writes."""
+    import csv
+    from portalize.core.report_files import safe_cell, write_csv
+    monkeypatch.setenv("PORTALIZE_VAR", str(tmp_path))
+    rows = [["=cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "Tin tức", 3]]
+    path = write_csv("bad.csv", ["a", "b", "c", "d", "e", "f", "g", "h"], rows)
+    with path.open(encoding="utf-8-sig") as f:
+        read = list(csv.reader(f))[1]
+    assert all(v.startswith("'") for v in read[:6]) and read[6] == "Tin tức" and read[7] == "3"
+    assert safe_cell(5) == 5

@@ -85,6 +85,9 @@ def write_progress_xlsx(path: Path, rows: list, registry, today: dt.date) -> Pat
         cell.font = Font(bold=True)
     for r in rows:
         sheet.append(progress_cells(r, deadline, today))
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula (an agency named `=cmd|...` stays text)
     for column, width in zip("ABCDEFGHIJ", (14, 36, 16, 22, 8, 10, 8, 10, 12, 18)):
         sheet.column_dimensions[column].width = width
     book.save(path)
