@@ -92,3 +92,15 @@ def test_links_made_absolute_are_scheme_checked_again():
     assert absolute("img", "src", "data:text/html;base64,PHNjcmlwdD4=") is None
     assert absolute("a", "href", "http://[::1") is None
     assert absolute("a", "title", "javascript:kept as text") == "javascript:kept as text"
+
+
+def test_body_markdown_never_holds_raw_html_a_renderer_would_pass_through():
+    """An escaped `&lt;script&gt;` in a legacy body is text: rendered by a CommonMark renderer
+    (markdown-it, html enabled), the Markdown gives no tag and no handler, only text."""
+    from markdown_it import MarkdownIt
+    from portalize.transform.markdown import to_markdown
+    html = ("<p>Xem &lt;script&gt;alert(1)&lt;/script&gt; và &lt;img src=x onerror=alert(2)&gt; "
+            "&lt;a href=javascript:alert(3)&gt;x&lt;/a&gt; a &lt; b</p><p><code>a&lt;b</code></p>")
+    rendered = MarkdownIt("commonmark", {"html": True}).render(to_markdown(html))
+    assert "<script" not in rendered and "<img" not in rendered and "<a href" not in rendered
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered and "<code>a&lt;b</code>" in rendered

@@ -5,8 +5,16 @@ import re
 
 from markdownify import MarkdownConverter
 
+class _Converter(MarkdownConverter):
+    """markdownify, with `<` in text escaped: an escaped `&lt;script&gt;` in a legacy body is
+    text, and a CommonMark renderer must never see it as raw HTML (code keeps it as it is)."""
+
+    def escape(self, text, parent_tags):
+        return super().escape(text, parent_tags).replace("<", "\\<")
+
+
 # One converter for every page (building one per call costs more than many conversions).
-_CONVERTER = MarkdownConverter(heading_style="ATX", bullets="-", strip=["span"])
+_CONVERTER = _Converter(heading_style="ATX", bullets="-", strip=["span"])
 
 
 def to_markdown(html: str) -> str:
