@@ -19,6 +19,10 @@ PORTALIZE_RETRY_BACKOFF_MAX = 30.0
 # Every response is kept, errors included: the spider sees 4xx/5xx and records them.
 HTTPERROR_ALLOW_ALL = True
 COOKIES_ENABLED = False
+# Scrapy follows <meta http-equiv="refresh"> on its own, past every guard of ours (a page could
+# send the crawler to 169.254.169.254 or 127.0.0.2). The spider reads refresh targets as links
+# instead: same hosts only, like any other link.
+METAREFRESH_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
 AUTOTHROTTLE_ENABLED = False

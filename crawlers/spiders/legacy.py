@@ -35,6 +35,16 @@ FILE_LINK = re.compile(r"^[^?#]*\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z|png|
                        re.I)
 # Every link of a page, in one XPath (read once per page).
 ALL_LINKS = '//a/@href | //area/@href | //link[@rel="next"]/@href | //frame/@src | //iframe/@src'
+META_REFRESH = '//meta[translate(@http-equiv, "REFSH", "refsh") = "refresh"]/@content'
+_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\"]+)", re.I)
+
+
+def _refresh_target(content: str) -> str | None:
+    """The URL of a `<meta http-equiv="refresh" content="0; url=...">`."""
+    match = _REFRESH_URL.search(content or "")
+    return match[1].strip() if match else None
+
+
 FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="application/atom+xml"]::attr(href)')
 
 
@@ -280,7 +290,8 @@ class LegacySiteSpider(scrapy.Spider):
         everything = []
         parts = urlsplit(response.url)
         root = f"{parts.scheme}://{parts.netloc}"
-        for href in response.xpath(ALL_LINKS).getall():
+        refresh = [_refresh_target(c) for c in response.xpath(META_REFRESH).getall()]
+        for href in [*response.xpath(ALL_LINKS).getall(), *(r for r in refresh if r)]:
             href = href.strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
                 continue
