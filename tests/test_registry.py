@@ -195,3 +195,20 @@ def test_report_cells_are_never_formulas(tmp_path, monkeypatch):
         read = list(csv.reader(f))[1]
     assert all(v.startswith("'") for v in read[:6]) and read[6] == "Tin tức" and read[7] == "3"
     assert safe_cell(5) == 5
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/", "http://10.0.0.1/", "http://127.0.0.1:8080/",
+                                 "http://localhost/", "http://[::ffff:127.0.0.1]/", "http://[fe80::1]/"])
+def test_private_and_link_local_base_urls_are_refused(tmp_path, url):
+    from portalize.core.registry import load_registry
+    root = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    (root / "agencies" / "noi-bo.yml").write_text(
+        f"code: noi-bo\nname: Nội bộ\nlevel: other\nplatform: generic\nlegacy: {{base_urls: ['{url}']}}\n"
+        "target: {subsite: Nội bộ, path: /web/noi-bo}\n", encoding="utf-8")
+    registry = load_registry(root)
+    assert "noi-bo" not in registry.agencies
+    assert any("private, loopback or link-local" in p for problems in registry.broken.values() for p in problems)
+    text = (root / "agencies" / "noi-bo.yml").read_text(encoding="utf-8")
+    (root / "agencies" / "noi-bo.yml").write_text(text + "local_test_host: true\n", encoding="utf-8")
+    assert "noi-bo" in load_registry(root).agencies
