@@ -11,17 +11,17 @@ through here, with the crawl's own guards:
 """
 from __future__ import annotations
 
-import ipaddress
 import urllib.error
 import urllib.request
 import urllib.robotparser
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
+from portalize.core.addresses import internal_address
 from portalize.core.errors import FetchFailed
 
 from . import settings
-from .middlewares import origin_target, refusal
+from .middlewares import origin_target, redirect_target, refusal
 from .urls import host_of
 
 MAX_REDIRECTS = 5
@@ -38,14 +38,6 @@ class Fetched:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # every hop goes back through the guard
-
-
-def _is_private(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return host == "localhost"
-    return address.is_private or address.is_loopback or address.is_link_local
 
 
 def _open(url: str, origins: dict, timeout: float):
@@ -82,7 +74,7 @@ def fetch_page(url: str, origins: dict | None = None, hosts=(), obey_robots: boo
     origins = {k.lower(): v for k, v in (origins or {}).items()}
     timeout = timeout or settings.DOWNLOAD_TIMEOUT
     allowed = {host_of(url), *(h.lower() for h in hosts)}
-    allow_private = allow_private or _is_private(host_of(url)) or bool(origins.get(host_of(url)))
+    allow_private = allow_private or internal_address(host_of(url)) or bool(origins.get(host_of(url)))
     hint = "check the address (or pass --origin HOST=URL), or save the page and run `portalize extract FILE --url URL`"
     if obey_robots and not _robots_allow(url, origins, timeout):
         raise FetchFailed(f"robots.txt of {urlsplit(url).netloc} forbids fetching {url}",
@@ -98,7 +90,7 @@ def fetch_page(url: str, origins: dict | None = None, hosts=(), obey_robots: boo
             raise FetchFailed(f"{current} is larger than DOWNLOAD_MAXSIZE ({settings.DOWNLOAD_MAXSIZE} bytes)", hint)
         status, headers = response.status, response.headers
         if status in (301, 302, 303, 307, 308) and headers.get("Location"):
-            target = urljoin(current, headers["Location"].strip())
+            target = redirect_target(current, headers["Location"].strip().encode("latin-1", "replace"))
             reason = refusal(target, allowed, allow_private)
             if reason:
                 raise FetchFailed(f"{current} redirects to {target}, refused: {reason}",

@@ -1,15 +1,17 @@
 """Downloader middlewares."""
 from __future__ import annotations
 
-import ipaddress
 import random
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request
+from w3lib.url import safe_url_string
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
+
+from portalize.core.addresses import internal_address
 
 from .urls import canonical_url, host_of
 
@@ -73,7 +75,7 @@ class RedirectGuardMiddleware:
         if response.status not in self.REDIRECTS or b"Location" not in response.headers:
             return response
         spider = self.crawler.spider
-        target = urljoin(request.url, response.headers[b"Location"].decode("latin-1").strip())
+        target = redirect_target(request.url, response.headers[b"Location"])
         reason = refusal(target, spider.agency.hosts, getattr(spider.agency, "local_test_host", False))
         if reason:
             request.meta["dont_redirect"] = True
@@ -84,14 +86,19 @@ class RedirectGuardMiddleware:
         return response
 
 
+def redirect_target(url: str, location: bytes) -> str:
+    """The URL Scrapy's RedirectMiddleware will request for this `Location`, computed the same
+    way (w3lib's `safe_url_string` first: `http:\\\\127.0.0.2/x` becomes `http://127.0.0.2/x`),
+    so the guard checks what is really fetched, not a same-host reading of it."""
+    target = safe_url_string(location)
+    if location.startswith(b"//"):
+        target = urlsplit(url).scheme + "://" + target.lstrip("/")
+    return urljoin(url, target)
+
+
 def refusal(url: str, hosts, allow_private: bool) -> str | None:
     host = host_of(url)
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        address = None
-    if address is not None and not allow_private and (address.is_private or address.is_loopback or
-                                                      address.is_link_local or address.is_reserved):
+    if not allow_private and internal_address(host):
         return "private, loopback or link-local address"
     if host not in hosts:
         return "outside the agency's hosts"

@@ -17,13 +17,17 @@ pytestmark = pytest.mark.integration
 PAGES = {
     "/": (200, '<html><body><nav><a href="/ok">ok</a> <a href="/to-private">p</a> <a href="/to-loopback">l</a> '
                '<a href="/to-elsewhere">e</a> <a href="/moved">m</a> <a href="/refresh">r</a> '
-               '<a href="/refresh-metadata">rm</a> <a href="/refresh-here">rh</a></nav></body></html>'),
+               '<a href="/refresh-metadata">rm</a> <a href="/refresh-here">rh</a> <a href="/to-backslash">b</a> '
+               '<a href="/to-slash-backslash">sb</a> <a href="/to-mapped">m6</a></nav></body></html>'),
     "/ok": (200, "<html><body><h1>Được</h1></body></html>"),
     "/moved": (301, "/ok2"),
     "/ok2": (200, "<html><body><h1>Đã chuyển</h1></body></html>"),
     "/to-private": (302, "http://10.20.30.40/admin"),
     "/to-loopback": (302, "http://127.0.0.2/"),
     "/to-elsewhere": (302, "http://quangcao.example.com/"),
+    "/to-backslash": (302, "http:\\\\127.0.0.2/bi-mat"),
+    "/to-slash-backslash": (302, "http:/\\127.0.0.2/bi-mat-2"),
+    "/to-mapped": (302, "http://[::ffff:127.0.0.2]/bi-mat-3"),
     "/refresh": (200, '<html><head><meta http-equiv="refresh" content="0;url=http://127.0.0.2/noi-bo"></head>'
                       '<body>Chuyển trang</body></html>'),
     "/refresh-metadata": (200, '<html><head><meta http-equiv="Refresh" content="0; URL=http://169.254.169.254/latest/meta-data/">'
@@ -102,12 +106,16 @@ def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, trick
     assert pages["/to-private"] == (302, "redirect to http://10.20.30.40/admin refused: private, loopback or link-local address")
     assert pages["/to-loopback"] == (302, "redirect to http://127.0.0.2/ refused: private, loopback or link-local address")
     assert pages["/to-elsewhere"] == (302, "redirect to http://quangcao.example.com/ refused: outside the agency's hosts")
+    # Backslashes: the guard checks the URL Scrapy would really request, not a same-host reading.
+    assert pages["/to-backslash"] == (302, "redirect to http://127.0.0.2/bi-mat refused: private, loopback or link-local address")
+    assert pages["/to-slash-backslash"][1].startswith("redirect to http://127.0.0.2/bi-mat-2 refused: private")
+    assert pages["/to-mapped"][1].startswith("redirect to http://[::ffff:127.0.0.2]/bi-mat-3 refused: private")
     assert pages["/ok2"] == (200, None) and pages["/ok"] == (200, None)  # an on-site redirect is followed
     assert all("10.20.30.40" not in u and "127.0.0.2" not in u for (u,) in db.execute("select url from pages"))
     # <meta http-equiv="refresh"> is a link like any other: to the agency's host it is followed,
     # to an internal or cloud-metadata address never.
     assert pages["/ok3"] == (200, None)
-    assert all("169.254" not in u and "127.0.0.2" not in u and "noi-bo" not in u
+    assert all("169.254" not in u and "127.0.0.2" not in u and "noi-bo" not in u and "bi-mat" not in u
                for (u,) in db.execute("select url from pages"))
     assert "refused: private" in result.stdout  # listed in the crawl summary
     # Nothing on this site is an article: the transform says so and fails, naming what to run.

@@ -25,7 +25,7 @@ from portalize.core.ledger.db import sessionmaker_for, transaction
 from portalize.core.registry import load_registry
 
 from ..items import PageItem
-from ..traps import COMMON_TRAPS, trap_pattern
+from ..traps import trap_pattern
 from ..urls import canonical_url, host_of
 
 

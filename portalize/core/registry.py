@@ -15,6 +15,7 @@ import yaml
 from parsel import Selector
 
 from . import config, yaml_loader
+from .addresses import internal_address
 from .errors import MappingError, UnknownAgency
 
 log = logging.getLogger("portalize")
@@ -371,7 +372,7 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
         parts = urlsplit(str(url))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problems.add(path, f"legacy.base_urls[{i}]", f"{url!r} is not an http(s) URL")
-        elif _internal_host(parts.hostname) and data.get("local_test_host") is not True:
+        elif internal_address(parts.hostname) and data.get("local_test_host") is not True:
             problems.add(path, f"legacy.base_urls[{i}]",
                          f"{url!r} is a private, loopback or link-local address, never a unit's public site "
                          "(a copy elsewhere is reached with --origin HOST=URL; test sites say `local_test_host: true`)")
@@ -429,22 +430,6 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
                   source_file=str(path), platform_declared="platform" in data,
                   local_test_host=bool(data.get("local_test_host", False)), crawl_settings=dict(crawl),
                   quality=quality, document_labels=dict(labels))
-
-
-def _internal_host(host: str) -> bool:
-    """localhost, or an IPv4/IPv6 address (IPv4-mapped too) that is private, loopback,
-    link-local, multicast, reserved or unspecified."""
-    import ipaddress
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    if getattr(address, "ipv4_mapped", None):
-        address = address.ipv4_mapped
-    return (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
-            or address.is_reserved or address.is_unspecified)
 
 
 def load_registry(root: Path | None = None) -> Registry:
