@@ -40,6 +40,22 @@ def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
     return reasons
 
 
+def _adopt(session, portal, agency: str, plan_id: int, uid: str, entry) -> None:
+    """An item already on the portal with exactly the planned content, unknown to this ledger
+    (lost or replaced): recorded in the id map, nothing written to the portal."""
+    found = portal.find_item(uid)
+    if found is None or fields_hash(found["fields"]) != fields_hash(entry.fields):
+        raise StalePlan(f"Item {uid} changed on the portal since the plan was made.",
+                        f"run `portalize plan {agency}` to make a new plan, review it, then apply it")
+    staged = session.get(StagedArticle, uid)
+    session.merge(IdMap(uid=uid, agency=agency, source_url=staged.data["source_url"], portal_id=found["id"],
+                        portal_url=found["url"], content_hash=staged.content_hash, portal_hash=fields_hash(found["fields"]),
+                        status="loaded", last_loaded_at=utcnow(), plan_id=plan_id))
+    session.add(AuditLog(agency=agency, plan_id=plan_id, action="adopt", target=found["url"],
+                         detail={"uid": uid, "portal_id": found["id"]}))
+    entry.result = {"portal_id": found["id"], "portal_url": found["url"], "adopted": True}
+
+
 def _upload_assets(session, portal, item_id: str, agency: str, article: dict) -> list[str]:
     urls = []
     pasted = {image.key: image.data for image in embedded_images(article.get("body_html") or "")}
@@ -103,6 +119,8 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
                                      detail={"uid": uid, "portal_id": ref.id, "media": media}))
                 entry.result = {"portal_id": ref.id, "portal_url": ref.url}
                 done[action] += 1
+            elif action == "unchanged" and session.get(IdMap, uid) is None:
+                _adopt(session, portal, agency.code, plan_id, uid, entry)
             entry.applied_at = utcnow()
         if progress:
             progress.advance(task)

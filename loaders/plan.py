@@ -124,6 +124,16 @@ def _entry(staged: StagedArticle, mapped: IdMap | None, portal, url_map: UrlMap)
     base = dict(uid=staged.uid, title=fields["title"], expected_hash=staged.content_hash,
                 expected_map_hash=mapped.portal_hash if mapped else None, fields=fields, unresolved=unresolved)
     if mapped is None:
+        # The ledger does not know this item. The portal may still hold it (a lost or replaced
+        # ledger): never create it twice, never overwrite what is there.
+        existing = portal.find_item(staged.uid)
+        if existing is not None:
+            if fields_hash(existing["fields"]) == new_hash:
+                return PlannedEntry(action="unchanged", reason=f"already on the portal ({existing['url']}) but not in "
+                                    "this ledger: taken into the ledger's id map when applied", **base)
+            return PlannedEntry(action="conflict", reason=f"already on the portal ({existing['url']}) with other "
+                                "content, but not in this ledger (was the ledger lost or replaced?); not overwritten",
+                                diff=field_diff(existing["fields"], fields), **base)
         reason = f"same content as {owner.uid} ({owner.agency_name}): loaded as a cross-reference" if owner else None
         return PlannedEntry(action="create", diff=field_diff(None, fields), reason=reason, **base)
     current = portal.read_item(mapped.portal_id)

@@ -350,3 +350,30 @@ def test_an_agency_name_is_never_a_formula_in_the_spreadsheet(own_mappings, work
     invoke("progress", "--xlsx", str(out))
     cell = next(row[1] for row in load_workbook(out).active.iter_rows(min_row=5) if row[0].value == "stnmt")
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil.example","Sở")'
+
+
+def test_a_lost_ledger_never_overwrites_the_portal(crawled):
+    """The ledger's id map is gone (emptied, or PORTALIZE_DB pointed at a fresh one) while the
+    portal holds the agency's items, one edited by an editor: nothing is created twice,
+    identical items are taken back into the id map, the edited one is a conflict, kept."""
+    invoke("transform", "xa-hoaxuan", "-s")
+    first = plan_json("xa-hoaxuan")
+    invoke("apply", str(first["plan"]), "-s")
+    portal = portal_db(crawled)
+    (item_id, fields), = portal.execute("select id, fields from items order by id limit 1").fetchall()
+    edited = {**json.loads(fields), "title": "Tiêu đề do biên tập viên sửa"}
+    portal.execute("update items set fields = ? where id = ?", (json.dumps(edited, ensure_ascii=False), item_id))
+    portal.commit()
+    ledger = ledger_db(crawled)
+    ledger.execute("delete from id_map")
+    ledger.commit()
+    again = plan_json("xa-hoaxuan")
+    assert again["summary"]["create"] == 0
+    assert again["summary"]["conflict"] == 1 and again["summary"]["unchanged"] == 6
+    conflict = next(e for e in again["entries"] if e["action"] == "conflict")
+    assert "not in this ledger" in conflict["reason"]
+    invoke("apply", str(again["plan"]), "-s")
+    assert ledger.execute("select count(*) from id_map").fetchone() == (6,)
+    assert portal.execute("select count(*) from items").fetchone() == (7,)
+    assert json.loads(portal.execute("select fields from items where id = ?", (item_id,)).fetchone()[0])["title"] == \
+        "Tiêu đề do biên tập viên sửa"
