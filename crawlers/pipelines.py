@@ -1,7 +1,10 @@
 """Hands every fetched page to the ledger's raw store."""
 from __future__ import annotations
 
-from scrapy.utils.defer import maybe_deferred_to_future
+import errno
+
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
 from portalize.core.ledger import pages as page_store
 
@@ -23,9 +26,41 @@ class LedgerPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    stopping = False
+
     async def process_item(self, item):
         if isinstance(item, PageItem):
             spider = self.crawler.spider
-            await maybe_deferred_to_future(
-                self.writer.call(page_store.save_page, spider.agency.code, spider.crawl_run_id, item))
+            try:
+                await maybe_deferred_to_future(
+                    self.writer.call(page_store.save_page, spider.agency.code, spider.crawl_run_id, item))
+            except Exception as exc:
+                if not disk_full(exc):
+                    raise
+                self._stop_for_full_disk(spider, exc)
+                raise DropItem(f"not stored, the ledger's disk is full: {item.url}") from exc
         return item
+
+    def _stop_for_full_disk(self, spider, exc) -> None:
+        """Stop the whole crawl at once: every later page would fail the same way. The pages
+        stored so far are kept; the next crawl resumes from them."""
+        if self.stopping:
+            return
+        self.stopping = True
+        spider.stopped_reason = (f"the ledger's disk is full ({type(exc).__name__}: {exc}); free space where the "
+                                 f"ledger is (PORTALIZE_DB), then run `portalize crawl {spider.agency.code}` to resume")
+        spider.logger.error(spider.stopped_reason)
+        from twisted.internet import reactor  # the one Scrapy installed
+        reactor.callLater(0, lambda: deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk full")))
+
+
+def disk_full(exc: BaseException) -> bool:
+    """A write refused for lack of space: ENOSPC, or SQLite's / PostgreSQL's own words for it."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        text = str(exc).lower()
+        if "disk is full" in text or "no space left" in text or "could not extend file" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

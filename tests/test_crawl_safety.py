@@ -213,3 +213,52 @@ def test_a_hanging_server_costs_one_timeout_per_try_and_robots_txt_is_asked_once
     assert "TimeoutError" in result.stderr or "took longer than" in result.stderr
     assert seen.count("/robots.txt") == 1
     assert seen.count("/") == 3  # the first try and RETRY_TIMES retries
+
+
+def test_a_full_disk_stops_the_crawl_with_a_clear_message_and_keeps_what_was_stored(workspace):
+    """The ledger on a 3 MB filesystem and a site of incompressible pages: the crawl stops at
+    the first refused write (no hang, no flood of errors), says what to do, and the pages
+    stored before are kept."""
+    import base64
+    import os
+    import subprocess
+
+    tiny = workspace / "tiny"
+    tiny.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(tiny)], capture_output=True).returncode:
+        pytest.skip("mounting a 3 MB tmpfs needs root (CI runs as root, where this test runs)")
+
+    class Pages(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            n = int(self.path.strip("/").split("/")[-1] or 0) if self.path.startswith("/p/") else 0
+            links = "".join(f'<a href="/p/{m}">{m}</a>' for m in range(n * 4 + 1, n * 4 + 5))
+            noise = base64.b64encode(os.urandom(60_000)).decode()
+            body = f"<html><body><h1>Trang {n}</h1>{links}<p>{noise}</p></body></html>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        root = mappings_with_agency(workspace, "so-day", "Sở Đầy", "generic", "http://soday.tinhmau.gov.vn/p/0")
+        db = f"sqlite:///{tiny / 'portalize.db'}"
+        result = run_portalize("crawl", "so-day", "-s", "--origin",
+                               f"soday.tinhmau.gov.vn=http://127.0.0.1:{server.server_address[1]}",
+                               env_extra={"PORTALIZE_MAPPINGS": str(root), "PORTALIZE_DB": db},
+                               check=False, timeout=240)
+        assert result.returncode == 1
+        assert "agency so-day: crawl stopped: the ledger's disk is full" in result.stderr
+        assert "free space where the ledger is" in result.stderr and "portalize crawl so-day" in result.stderr
+        assert "Traceback" not in result.stderr
+        stored = sqlite3.connect(tiny / "portalize.db").execute("select count(*) from pages").fetchone()[0]
+        assert stored > 5
+    finally:
+        server.shutdown()
+        server.server_close()
+        subprocess.run(["umount", "-l", str(tiny)], capture_output=True)

@@ -69,7 +69,13 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
         process.crawl(crawler, agency=agency.code, origins=origins, mappings=str(config.mappings_dir()))
     process.start()
     results = [_summary(code, getattr(crawler.spider, "crawl_run_id", None)) for code, crawler in crawlers.items()]
-    failures = [s for s in results if s.status not in ("finished", "limited", "interrupted")]
+    full = [(code, crawler.spider.stopped_reason) for code, crawler in crawlers.items()
+            if crawler.spider is not None and "disk is full" in (crawler.spider.stopped_reason or "")]
+    if full:
+        raise CrawlFailed("\n".join(f"agency {code}: crawl stopped: {reason}" for code, reason in full)
+                          + f"\nCrawl log: {log_file}",
+                          "free space where the ledger is (PORTALIZE_DB), then run `portalize crawl "
+                          + " ".join(code for code, _ in full) + "`: it resumes from the pages stored", results)
     if failures:
         lines = []
         for s in failures:
