@@ -14,6 +14,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 import urllib.robotparser
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -70,9 +71,25 @@ def _robots_allow(url: str, origins: dict, timeout: float) -> bool:
 def fetch_page(url: str, origins: dict | None = None, hosts=(), obey_robots: bool = True,
                allow_private: bool = False, timeout: float | None = None) -> Fetched:
     """GET one page with the crawl's guards. `hosts`: where redirects may go (the URL's own
-    host always may). Raises FetchFailed naming the URL and what to do next."""
-    origins = {k.lower(): v for k, v in (origins or {}).items()}
+    host always may). The whole fetch (robots.txt, redirects, a body dripping in one byte at a
+    time) ends within `timeout` (DOWNLOAD_TIMEOUT) seconds. Raises FetchFailed naming the URL
+    and what to do next."""
     timeout = timeout or settings.DOWNLOAD_TIMEOUT
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="portalize-fetch")
+    future = pool.submit(_fetch_page, url, origins, hosts, obey_robots, allow_private, timeout)
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        raise FetchFailed(f"{url} did not answer in full within {timeout:g} s (DOWNLOAD_TIMEOUT)",
+                          "check the address (or pass --origin HOST=URL), or save the page and run "
+                          "`portalize extract FILE --url URL`") from None
+    finally:
+        pool.shutdown(wait=False)  # a server still dripping bytes keeps only that thread, until its socket times out
+
+
+def _fetch_page(url: str, origins: dict | None, hosts, obey_robots: bool, allow_private: bool,
+                timeout: float) -> Fetched:
+    origins = {k.lower(): v for k, v in (origins or {}).items()}
     allowed = {host_of(url), *(h.lower() for h in hosts)}
     allow_private = allow_private or internal_address(host_of(url)) or bool(origins.get(host_of(url)))
     hint = "check the address (or pass --origin HOST=URL), or save the page and run `portalize extract FILE --url URL`"

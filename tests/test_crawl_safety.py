@@ -262,3 +262,38 @@ def test_a_full_disk_stops_the_crawl_with_a_clear_message_and_keeps_what_was_sto
         server.shutdown()
         server.server_close()
         subprocess.run(["umount", "-l", str(tiny)], capture_output=True)
+
+
+def test_a_single_page_fetch_ends_within_its_timeout_against_a_dripping_server():
+    """`detect`, `extract URL`, `mapping check` and `register` fetch through fetch_page: a server
+    sending one byte a second never holds it past its timeout."""
+    from portalize.core.errors import FetchFailed
+    from portalize.crawlers.fetch import fetch_page
+
+    class Drip(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            try:
+                for _ in range(60):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match="did not answer in full within 3 s"):
+            fetch_page(f"http://127.0.0.1:{server.server_address[1]}/", obey_robots=False, timeout=3)
+        assert time.monotonic() - started < 10
+    finally:
+        server.shutdown()
+        server.server_close()
