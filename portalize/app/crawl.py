@@ -76,6 +76,7 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
                           + f"\nCrawl log: {log_file}",
                           "free space where the ledger is (PORTALIZE_DB), then run `portalize crawl "
                           + " ".join(code for code, _ in full) + "`: it resumes from the pages stored", results)
+    failures = [s for s in results if s.status not in ("finished", "limited", "interrupted")]
     if failures:
         lines = []
         for s in failures:
