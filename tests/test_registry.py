@@ -212,3 +212,17 @@ def test_private_and_link_local_base_urls_are_refused(tmp_path, url):
     text = (root / "agencies" / "noi-bo.yml").read_text(encoding="utf-8")
     (root / "agencies" / "noi-bo.yml").write_text(text + "local_test_host: true\n", encoding="utf-8")
     assert "noi-bo" in load_registry(root).agencies
+
+
+def test_database_passwords_are_never_shown():
+    """Messages and the demo's summary show database URLs with the password masked; a portal
+    database that cannot be reached says so without its password."""
+    from portalize.core.config import masked
+    from portalize.core.errors import PortalError
+    from portalize.loaders.sql_portal.adapter import SqlPortal
+    assert masked("postgresql+psycopg://portal:s3cr3t@127.0.0.1:5432/cong") == \
+        "postgresql+psycopg://portal:***@127.0.0.1:5432/cong"
+    assert masked("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+    with pytest.raises(PortalError) as raised:
+        SqlPortal("postgresql+psycopg://portal:s3cr3t@127.0.0.1:1/cong", "https://cong.tinhmau.gov.vn")
+    assert "s3cr3t" not in str(raised.value) and "portal:***@" in str(raised.value)

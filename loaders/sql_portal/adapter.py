@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from portalize.core.config import masked
 from portalize.core.errors import PortalError
 from portalize.transform.taxonomy import fold
 
@@ -31,7 +32,7 @@ class SqlPortal:
         try:
             PortalBase.metadata.create_all(self.engine)
         except OperationalError as exc:
-            raise PortalError(f"cannot open the portal database {url}: {exc.orig}",
+            raise PortalError(f"cannot open the portal database {masked(url)}: {exc.orig}",
                               "check portal.url in mappings/portal.yml or PORTALIZE_PORTAL_DB") from exc
 
     def _session(self) -> Session:

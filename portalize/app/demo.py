@@ -34,5 +34,5 @@ def demo(show=None, bar=None, live: bool = True) -> DemoResult:
     step("progress", "8. Progress", progress_of())
     return DemoResult(plans=[p.plan for p in plans if p.plan is not None],
                       changes=sum(p.summary.get("create", 0) + p.summary.get("update", 0) for p in plans),
-                      plan_reviews=str(config.var_dir() / "plans"), ledger=config.ledger_url(),
-                      portal=context.portal_of(registry).url)
+                      plan_reviews=str(config.var_dir() / "plans"), ledger=config.masked(config.ledger_url()),
+                      portal=config.masked(context.portal_of(registry).url))

@@ -49,3 +49,15 @@ def resolve_sqlite_url(url: str) -> str:
             return prefix + str(var_dir() / relative[len("var/"):])
         return prefix + str(Path.cwd() / relative)
     return url
+
+
+def masked(url: str | None) -> str | None:
+    """A database URL fit to show: its password replaced by ***."""
+    if not url:
+        return url
+    from sqlalchemy.engine import make_url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a database URL: shown as it is, minus any user:password@
+        import re
+        return re.sub(r"//[^/@]*@", "//***@", url)

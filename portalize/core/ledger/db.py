@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, inspect, make_url, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -144,7 +144,7 @@ def _ready_engine(url: str) -> Engine:
 
 
 def _shown(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+    return config.masked(url)
 
 
 def engine(url: str | None = None) -> Engine:
