@@ -10,7 +10,6 @@ import re
 import shutil
 import unicodedata
 import sqlite3
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
