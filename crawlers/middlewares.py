@@ -81,8 +81,7 @@ class RedirectGuardMiddleware:
             request.meta["dont_redirect"] = True
             request.meta["refused_redirect"] = f"redirect to {target} refused: {reason}"
         elif hasattr(spider, "redirects"):
-            source = request.meta.get("legacy_url") or request.url
-            spider.redirects[canonical_url(source)] = canonical_url(target)
+            spider.redirects[canonical_url(request.url)] = canonical_url(target)
         return response
 
 

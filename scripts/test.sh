@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
-bash scripts/wordpress.sh   # a real WordPress as a legacy site (tests/test_real_wordpress.py)
 pgdir=$(mktemp -d /tmp/portalize-pg.XXXXXX)
 chmod 755 "$pgdir"
 trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT

@@ -82,6 +82,21 @@ def mappings_with_agency(workspace: Path, code: str, name: str, platform: str, b
     return root
 
 
+def untuned_agency(workspace: Path, code: str, name: str, level: str, base_url: str, extra: str = "") -> dict:
+    """The shipped mappings with one agency file that names only its legacy site (no platform,
+    no selectors, no categories), as a new user writes it; returns the environment to use it."""
+    root = workspace / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    for path in (root / "agencies").glob("*.yml"):
+        path.unlink()
+    host = base_url.split("/")[2]
+    (root / "agencies" / f"{code}.yml").write_text(
+        f"code: {code}\nname: {name}\nlevel: {level}\n"
+        f"legacy: {{base_urls: ['{base_url}'], hosts: [{host}]}}\n"
+        f"target: {{subsite: {name}, path: /web/{code}}}\n{extra}", encoding="utf-8")
+    return {**_workspace_env(workspace), "PORTALIZE_MAPPINGS": str(root)}
+
+
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory) -> Path:
     """The project built as a wheel, the way it is published."""

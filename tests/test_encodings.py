@@ -4,7 +4,6 @@ correct NFC Unicode, and clean Unicode text is never altered. Tables and samples
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 import unicodedata
 
@@ -153,29 +152,12 @@ def test_clean_unicode_is_never_altered():
     assert count > 1000
 
 
-def _cp1258(text: str) -> bytes:
-    """Windows-1258 bytes as legacy editors wrote them: precomposed letters where the code page
-    has them, else the base letter and a combining tone mark."""
-    import unicodedata
-    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-    out = b""
-    for ch in text:
-        try:
-            out += ch.encode("cp1258")
-            continue
-        except UnicodeEncodeError:
-            pass
-        parts = unicodedata.normalize("NFD", ch)
-        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
-        out += base.encode("cp1258") + "".join(c for c in parts if c in tones).encode("cp1258")
-    return out
-
-
 @pytest.mark.parametrize("declared", ["text/html; charset=utf-8", None])
 def test_windows_1258_under_a_utf8_declaration_is_read_right_and_said(declared):
+    from portalize.samples.server import encode_cp1258
     from portalize.transform.decode import decode_html
     words = "Ủy ban nhân dân xã thông báo lịch nghỉ lễ Quốc khánh cho cán bộ, công chức."
-    body = _cp1258(f"<html><head><meta charset='utf-8'></head><body><p>{words}</p></body></html>")
+    body = encode_cp1258(f"<html><head><meta charset='utf-8'></head><body><p>{words}</p></body></html>")
     text, warnings = decode_html(body, declared)
     assert words in text and "\ufffd" not in text
     assert any("re-read as Windows-1258" in w for w in warnings)

@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 import unicodedata
 import sqlite3
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import ROOT, _workspace_env, run_portalize
+from .conftest import ROOT, run_portalize, untuned_agency
 from .sites.warc_replay import WarcReplay
 
 pytestmark = pytest.mark.integration
@@ -29,15 +28,7 @@ TEMPLATE = ("Thống kê truy cập", "Đang truy cập", "Thăm dò ý kiến",
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
     work = tmp_path_factory.mktemp("nukeviet")
-    root = work / "mappings"
-    shutil.copytree(ROOT / "mappings", root)
-    for path in (root / "agencies").glob("*.yml"):
-        path.unlink()
-    (root / "agencies" / f"{CODE}.yml").write_text(
-        f"code: {CODE}\nname: UBND xã Hòa Phước\nlevel: commune\n"
-        f"legacy: {{base_urls: ['http://{HOST}/'], hosts: [{HOST}]}}\n"
-        f"target: {{subsite: UBND xã Hòa Phước, path: /web/{CODE}}}\n", encoding="utf-8")
-    env = {**_workspace_env(work), "PORTALIZE_MAPPINGS": str(root)}
+    env = untuned_agency(work, CODE, "UBND xã Hòa Phước", "commune", f"http://{HOST}/")
     with WarcReplay(FIXTURES / "site.warc.gz") as site:
         origin = ["--origin", f"{HOST}={site.url}"]
         register = run_portalize("agencies", "register", CODE, *origin, env_extra=env)

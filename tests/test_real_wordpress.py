@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from portalize.core.registry import load_registry
 from portalize.transform.taxonomy import assign_group, build_index
 
-from .conftest import ROOT, _workspace_env, run_portalize
+from .conftest import ROOT, run_portalize, untuned_agency
 from .sites.wordpress import BLOCK, CLASSIC, WordPressSite, _pdf_bytes, fill_site, ground_truth
 
 pytestmark = pytest.mark.integration
@@ -39,23 +38,10 @@ def wordpress(tmp_path_factory):
         site.stop()
 
 
-def untuned_agency(workspace, site, extra: str = "") -> dict:
-    """The shipped mappings plus an agency file naming only the legacy site."""
-    root = workspace / "mappings"
-    shutil.copytree(ROOT / "mappings", root)
-    for path in (root / "agencies").glob("*.yml"):
-        path.unlink()
-    (root / "agencies" / f"{CODE}.yml").write_text(
-        f"code: {CODE}\nname: Sở Tài nguyên và Môi trường\nlevel: department\n"
-        f"legacy: {{base_urls: ['{site.base_url}'], hosts: [{site.host}]}}\n"
-        f"target: {{subsite: Sở Tài nguyên và Môi trường, path: /web/{CODE}}}\n{extra}", encoding="utf-8")
-    return {**_workspace_env(workspace), "PORTALIZE_MAPPINGS": str(root)}
-
-
 def migrate(site, workspace, theme: str, blocked: str | None = None, extra: str = "", crawl_args=()) -> dict:
     site.use_theme(theme)
     site.block(blocked)
-    env = untuned_agency(workspace, site, extra)
+    env = untuned_agency(workspace, CODE, "Sở Tài nguyên và Môi trường", "department", site.base_url, extra)
     origin = ["--origin", f"{site.host}={site.origin}"]
     registered = run_portalize("agencies", "register", CODE, *origin, env_extra=env)
     crawl = run_portalize("crawl", CODE, "-s", *origin, *crawl_args, env_extra=env)

@@ -136,17 +136,10 @@ def _signals(root, entries) -> dict:
     return signals
 
 
-def page_signals(root) -> dict:
-    """What classification reads of the metadata (JSON-LD types, og:type), without the fields."""
-    return _signals(root, json_ld(root))
-
-
 class PageMetadata:
     """The page's metadata, read field by field as the fallback chain asks: `candidates(name)`
     is a list of (value, source) in order of trust. Costly parts (breadcrumbs, the agreed
     headline) are read only for the field that needs them."""
-
-    FIELDS = ("title", "title_fallback", "date", "updated", "summary", "category", "author")
 
     def __init__(self, root):
         self.root = root
@@ -189,9 +182,6 @@ class PageMetadata:
                         found.append((value, source))
             self._cache[name] = found
         return self._cache[name]
-
-    def all(self) -> dict:
-        return {name: self.candidates(name) for name in self.FIELDS}
 
     # One generator per field, in order of trust.
     def _title(self):
@@ -248,9 +238,3 @@ class PageMetadata:
         names = [e for e in self.props.get("name", ()) if any(a in authors for a in e.iterancestors())]
         yield _prop_text(names) or _prop_text(authors), "meta:itemprop:author"
         yield _first(self.root, '//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'), "meta:rel-author"
-
-
-def page_metadata(root) -> tuple[dict, dict]:
-    """(candidates, signals) from the page's metadata, every field read."""
-    metadata = PageMetadata(root)
-    return metadata.all(), metadata.signals

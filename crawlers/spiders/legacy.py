@@ -465,6 +465,6 @@ class LegacySiteSpider(scrapy.Spider):
         if "max size" in str(failure.value) and limit:
             error = (f"file larger than the size cap of {limit:,} bytes (PORTALIZE_MAX_ASSET_BYTES); "
                      f"not downloaded. {error}")
-        url = request.meta.get("page_url") or request.meta.get("legacy_url") or request.url  # not the --origin address
+        url = request.meta.get("page_url") or request.url
         yield PageItem(url=url, kind=request.meta.get("kind", "list"),
                        status=None, referer=request.meta.get("referer"), error=error)

@@ -173,6 +173,17 @@ def _unknown_keys(data: dict, allowed, path: Path, prefix: str, problems: _Probl
             problems.add(path, f"{prefix}{key}", f"unknown key; valid keys: {', '.join(allowed)}")
 
 
+def _section(data: dict, key: str, allowed, path: Path, problems: _Problems, shape: str) -> dict:
+    """An optional mapping in a file (`classify:`, `crawl:`, `quality:`, `document_labels:`):
+    {} when absent or not a mapping (said), and its unknown keys said."""
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        problems.add(path, key, f"must be a mapping of {shape}")
+        return {}
+    _unknown_keys(value, allowed, path, f"{key}.", problems)
+    return value
+
+
 def _check_selectors(selectors, path: Path, key: str, problems: _Problems, css: bool = True) -> None:
     if not isinstance(selectors, list) or not selectors:
         problems.add(path, key, "must be a non-empty list of selectors")
@@ -241,11 +252,7 @@ def load_platform(path: Path, problems: _Problems) -> Platform | None:
     for key in ("title", "body"):
         if key not in fields:
             problems.add(path, f"fields.{key}", "is required")
-    classify = data.get("classify") or {}
-    if not isinstance(classify, dict):
-        problems.add(path, "classify", "must be a mapping of item/page/list to CSS selectors")
-        classify = {}
-    _unknown_keys(classify, CLASSIFY_KEYS, path, "classify.", problems)
+    classify = _section(data, "classify", CLASSIFY_KEYS, path, problems, "item/page/list to CSS selectors")
     for key, sels in classify.items():
         _check_selectors(sels, path, f"classify.{key}", problems)
     if len(problems) > before:
@@ -255,14 +262,10 @@ def load_platform(path: Path, problems: _Problems) -> Platform | None:
                     classify=classify)
 
 
-def _quality(value, path: Path, problems: _Problems, base: dict) -> dict:
-    """Quality-gate thresholds: shares between 0 and 1, `min_items` a count."""
-    if value is None:
-        return dict(base)
-    if not isinstance(value, dict):
-        problems.add(path, "quality", "must be a mapping of thresholds, e.g. {max_missing_date: 0.1}")
-        return dict(base)
-    _unknown_keys(value, tuple(QUALITY_DEFAULTS), path, "quality.", problems)
+def _quality(data: dict, path: Path, problems: _Problems, base: dict) -> dict:
+    """Quality-gate thresholds (`quality:`): shares between 0 and 1, `min_items` a count."""
+    value = _section(data, "quality", tuple(QUALITY_DEFAULTS), path, problems,
+                     "thresholds, e.g. {max_missing_date: 0.1}")
     for key, number in value.items():
         if key in QUALITY_DEFAULTS and (isinstance(number, bool) or not isinstance(number, (int, float))
                                         or number < 0 or (key != "min_items" and number > 1)):
@@ -299,7 +302,7 @@ def load_profile(path: Path, problems: _Problems) -> Profile | None:
     return Profile(id=data.get("id", path.stem), title=data.get("title", ""), in_force=in_force,
                    deadline=deadline, timezone=data.get("timezone", "Asia/Ho_Chi_Minh"),
                    domain_pattern=data.get("domain_pattern", ""), groups=tuple(groups),
-                   quality=_quality(data.get("quality"), path, problems, QUALITY_DEFAULTS))
+                   quality=_quality(data, path, problems, QUALITY_DEFAULTS))
 
 
 # Where an agency file's crawl settings must stay (politeness toward a fragile legacy server,
@@ -390,11 +393,7 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
         if profile and group not in group_codes:
             problems.add(path, f"categories.{name}", f"unknown content group {group!r}; valid: {', '.join(sorted(group_codes))}")
     target_date = _date(data.get("target_date"), path, "target_date", problems)
-    crawl = data.get("crawl") or {}
-    if not isinstance(crawl, dict):
-        problems.add(path, "crawl", "must be a mapping of setting names to values")
-        crawl = {}
-    _unknown_keys(crawl, CRAWL_SETTINGS, path, "crawl.", problems)
+    crawl = _section(data, "crawl", CRAWL_SETTINGS, path, problems, "setting names to values")
     for name, value in crawl.items():
         if name == "USER_AGENT":
             if not isinstance(value, str):
@@ -411,12 +410,8 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
                          "without a category keep the group the page itself suggests, or 'other'")
     platform = _with_overrides(platforms[platform_name], data.get("overrides"), path, problems) \
         if platform_name in platforms else None
-    quality = _quality(data.get("quality"), path, problems, profile.quality if profile else QUALITY_DEFAULTS)
-    labels = data.get("document_labels") or {}
-    if not isinstance(labels, dict):
-        problems.add(path, "document_labels", "must map document fields to lists of labels")
-        labels = {}
-    _unknown_keys(labels, DOCUMENT_FIELDS, path, "document_labels.", problems)
+    quality = _quality(data, path, problems, profile.quality if profile else QUALITY_DEFAULTS)
+    labels = _section(data, "document_labels", DOCUMENT_FIELDS, path, problems, "document fields to lists of labels")
     for name, values in labels.items():
         if not (isinstance(values, list) and all(isinstance(v, str) and v.strip() for v in values)):
             problems.add(path, f"document_labels.{name}", "must be a list of labels, e.g. ['Số kí hiệu']")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WORDPRESS = Path("/usr/share/wordpress")
-CONFIG_NAME = "portalize-test"  # /etc/wordpress/config-portalize-test.php (scripts/wordpress.sh)
+CONFIG_NAME = "portalize-test"  # /etc/wordpress/config-portalize-test.php (scripts/system-deps.sh)
 CLASSIC, BLOCK = "twentytwentyone", "twentytwentythree"
 
 
@@ -159,7 +159,7 @@ class WordPressSite:
 
     def start(self, theme: str = BLOCK) -> "WordPressSite":
         if not (WORDPRESS / "wp-load.php").exists() or not Path(f"/etc/wordpress/config-{CONFIG_NAME}.php").exists():
-            raise RuntimeError("WordPress is not installed: run `bash scripts/wordpress.sh` (Debian packages)")
+            raise RuntimeError("WordPress is not installed: run `bash scripts/system-deps.sh` (Debian packages)")
         self.root.mkdir(parents=True, exist_ok=True)
         fresh = not (self.root / "db" / "mysql").exists()
         self._start_db(fresh)
