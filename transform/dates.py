@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 import unicodedata
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,7 @@ def _time(text: str) -> tuple[int, int, int] | None:
     return hh, mm, ss
 
 
+@lru_cache(maxsize=16)  # one page asks for its date text several times (checks, the choice, the kind)
 def parse_date(text: str | None) -> dt.datetime | None:
     """The date and time a Vietnamese page shows, or None when there is none or it is unsure."""
     if not text:

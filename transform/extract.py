@@ -5,10 +5,12 @@ from __future__ import annotations
 from copy import deepcopy
 from functools import lru_cache
 
+import lxml.html
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
+_HAS_TEXT = etree.XPath("boolean(normalize-space(.))")
 TEXT_FIELDS = ("title", "date", "summary", "category", "author")
 LIST_FIELDS = ("attachments", "images")
 _TRANSLATOR = HTMLTranslator()
@@ -30,10 +32,17 @@ def _clean(parts: list[str]) -> str:
     return " ".join(" ".join(parts).split())
 
 
+# Scrapy's selector parser (recovering, no size limit) without comments and processing
+# instructions: nothing reads them, and trafilatura then works on this same tree.
+_PARSER = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True, remove_comments=True, remove_pis=True)
+
+
 def parse_page(html: str):
-    """The page as an lxml tree, parsed the way Scrapy's selectors parse it (once per page:
-    mapped fields and legal-document metadata are both read from it)."""
-    return Selector(text=html).root
+    """The page as an lxml tree, parsed once per page and read by every step (mapped fields,
+    metadata, classification, legal-document properties, automatic extraction)."""
+    body = html.strip().replace("\x00", "").encode("utf-8", "surrogatepass") or b"<html/>"
+    root = etree.fromstring(body, parser=_PARSER)
+    return root if root is not None else etree.fromstring(b"<html/>", parser=_PARSER)
 
 
 def _without(element, selectors):
@@ -62,7 +71,7 @@ def extract_fields(page, fields: dict) -> tuple[dict, dict]:
                 break
     for selector in fields.get("body", ()):
         found = _compiled(selector)(root)
-        if found and not isinstance(found[0], str) and _clean(found[0].xpath(".//text()")):
+        if found and not isinstance(found[0], str) and _HAS_TEXT(found[0]):
             body = _without(found[0], fields.get("exclude", ()))
             values["body"], sources["body"] = etree.tostring(body, method="html", encoding="unicode",
                                                              with_tail=False), selector

@@ -56,7 +56,7 @@ class Mapping:
 
 # "Số ký hiệu", "Ký hiệu", "Số hiệu": found from "hiệu" back (a literal start scans a page
 # several times faster than a pattern that starts with a choice).
-_HIEU = re.compile(r"hi[ệe]u", re.I)
+_HIEU = re.compile(r"[hH][iI][ệeỆE][uU]")  # not re.I, which turns off the literal-prefix search
 _BEFORE_HIEU = re.compile(r"(?:s[ốo]|k[ýyíi])\s+(?:k[ýyíi]\s+)?$", re.I)
 
 
@@ -256,14 +256,17 @@ def _publication_date(text: str | None, url: str, fetched_at, sources: dict, war
 
 
 _SAMPLE_CHARS = 4000
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _repair_legacy_text(values: dict, warnings: list) -> None:
     """Decide once per page whether its text is in a legacy Vietnamese encoding (TCVN3, VNI,
     Windows-1258, UTF-8 mojibake, NFD), then re-read every text field and the body with it."""
-    body_text = html_text(values.get("body") or "")
-    # The first few thousand characters decide as well as the whole page, at a fraction of the cost.
-    sample = " ".join(v for v in (values.get("title"), values.get("summary"), body_text) if v)[:_SAMPLE_CHARS]
+    # The first few thousand characters decide as well as the whole page, at a fraction of the
+    # cost; the body's are read with its tags cut out (no parse).
+    body_text = html_unescape(_TAG.sub(" ", (values.get("body") or "")[:_SAMPLE_CHARS * 8]))
+    sample = " ".join(" ".join(v for v in (values.get("title"), values.get("summary"), body_text) if v).split())
+    sample = sample[:_SAMPLE_CHARS]
     repair = repair_text(sample)
     if repair.encoding is None:
         return
@@ -327,7 +330,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     sources.update(chosen_sources)
     method = f"{mapping.platform}@{mapping.version}" if mapping.fields else "auto"
     if not (values.get("title") and values.get("body")):
-        found, found_sources = auto_extract(html, url)
+        found, found_sources = auto_extract(tree, url, known=values)
         if found.get("body") and (found.get("title") or values.get("title")):
             if mapping.fields:
                 missing = [f for f in ("title", "body") if not values.get(f)]

@@ -45,17 +45,16 @@ def _link_filter(base_url: str | None):
     return check
 
 
-_FIRST_PASS = _link_filter(None)
-
-
 def sanitize(html: str, base_url: str) -> str:
     """Allow-list sanitising with nh3 (any input, however broken), links made absolute in the
     second pass.
 
-    Control characters (which lxml refuses) are removed between two nh3 passes: removed only
-    after the last one, `java&#1;script:` would become `javascript:` behind nh3's back."""
-    once = _clean(_CONTROL.sub("", html), _FIRST_PASS)
-    out = _clean(_CONTROL.sub("", once), _link_filter(base_url))
+    Control characters (which lxml refuses) are removed before nh3, and again before a second
+    pass when nh3's output holds any (`java&#1;script:` decoded): removed only after the last
+    pass, it would become `javascript:` behind nh3's back."""
+    links = _link_filter(base_url)
+    once = _clean(_CONTROL.sub("", html), links)
+    out = _clean(_CONTROL.sub("", once), links) if _CONTROL.search(once) else once
     return "\n".join(line.rstrip() for line in out.strip().splitlines() if line.strip())
 
 

@@ -90,7 +90,9 @@ def content_hash(data: dict) -> str:
 def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+    # Asset and DocumentInfo hold plain values only: their __dict__ is what asdict() would
+    # give, without its deep copy.
+    return dict(vars(value)) if dataclasses.is_dataclass(value) else value
 
 
 @dataclass
