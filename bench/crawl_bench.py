@@ -51,8 +51,9 @@ p = CrawlerProcess({{"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": False, "CONCURRENT_
                     "CONCURRENT_ITEMS": {items}}})
 p.crawl(Bare)
 p.start()
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"pages": Bare.pages, "seconds": time.perf_counter() - start,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}}))
 '''
 
 OURS = '''
@@ -62,9 +63,10 @@ from portalize.app.crawl import run_crawls
 start = time.perf_counter()
 [result] = run_crawls([load_registry().agency("bench")], {{"{host}": "{origin}"}}, progress=False,
                       max_pages={max_pages})
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"pages": result.pages, "not_modified": result.not_modified,
                   "seconds": time.perf_counter() - start,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}}))
 '''
 
 
@@ -121,6 +123,10 @@ def main() -> None:
     print(f"portalize crawl-and-store:       {rate:7.1f} pages/s, {f['seconds']:.1f} s; "
           f"ratio {rate / (b['pages'] / b['seconds']):.2f} to bare Scrapy, "
           f"{rate / (t['pages'] / t['seconds']):.2f} to the same with CONCURRENT_ITEMS=4 (target >= 0.8)")
+    cpu = {name: 1000 * r["cpu"] / r["pages"] for name, r in (("bare", b), ("tuned", t), ("ours", f))}
+    print(f"crawler CPU per page (user+system, whole process; steadier than the wall-clock rates above): "
+          f"bare {cpu['bare']:.2f} ms, CONCURRENT_ITEMS=4 {cpu['tuned']:.2f} ms, portalize {cpu['ours']:.2f} ms; "
+          f"ratio {cpu['bare'] / cpu['ours']:.2f} and {cpu['tuned'] / cpu['ours']:.2f}")
     print(f"unchanged re-crawl:              {a['seconds']:.1f} s, {a['not_modified']} pages not modified; "
           f"{100 * a['seconds'] / f['seconds']:.0f}% of the first crawl (target <= 10%)")
     print(f"peak RSS: {small['first']['rss_mb']:.0f} MB at {small['first']['pages']} pages, {f['rss_mb']:.0f} MB at "

@@ -10,11 +10,14 @@ import hashlib
 import os
 import re
 import shutil
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import scrapy
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 from scrapy.exceptions import CloseSpider
 from scrapy.http import FormRequest, HtmlResponse, TextResponse
 from scrapy.utils.sitemap import Sitemap
@@ -34,8 +37,31 @@ POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
 FILE_LINK = re.compile(r"^[^?#]*\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z|png|jpe?g|gif|webp|tiff?|mp3|mp4)(?:[?#]|$)",
                        re.I)
 # Every link of a page, in one XPath (read once per page).
-ALL_LINKS = '//a/@href | //area/@href | //link[@rel="next"]/@href | //frame/@src | //iframe/@src'
-META_REFRESH = '//meta[translate(@http-equiv, "REFSH", "refsh") = "refresh"]/@content'
+ALL_LINKS = etree.XPath('//a/@href | //area/@href | //link[@rel="next"]/@href | //frame/@src | //iframe/@src',
+                        smart_strings=False)
+META_REFRESH = etree.XPath('//meta[translate(@http-equiv, "REFSH", "refsh") = "refresh"]/@content',
+                           smart_strings=False)
+_TRANSLATOR = HTMLTranslator()
+
+
+@lru_cache(maxsize=256)
+def _union(selectors: tuple) -> etree.XPath:
+    """A preset's CSS selectors as one compiled XPath union: one pass over the page for all of
+    them, and plain strings back (no parsel wrapper per link)."""
+    return etree.XPath(" | ".join(_TRANSLATOR.css_to_xpath(s) for s in selectors), smart_strings=False)
+
+
+def _hrefs(response, selectors: tuple) -> list[str]:
+    """What the selectors select, in page order (each node once)."""
+    return [str(v) for v in _union(selectors)(response.selector.root)] if selectors else []
+
+
+def _refresh_links(response) -> list[str]:
+    """The targets of the page's `<meta http-equiv="refresh">` (a byte search first: most pages
+    have none, and the XPath would scan the whole tree for nothing)."""
+    if b"refresh" not in response.body.lower():
+        return []
+    return [t for t in (_refresh_target(c) for c in META_REFRESH(response.selector.root)) if t]
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\"]+)", re.I)
 
 
@@ -230,11 +256,10 @@ class LegacySiteSpider(scrapy.Spider):
 
     def _links(self, response, selectors) -> list[str]:
         found = []
-        for selector in selectors or ():
-            for href in response.css(selector).getall():
-                href = href.strip()
-                if href and not href.startswith(("#", "javascript:", "mailto:", "tel:")):
-                    found.append(response.urljoin(href))
+        for href in _hrefs(response, tuple(selectors or ())):
+            href = href.strip()
+            if href and not href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                found.append(response.urljoin(href))
         return found
 
     # -- callbacks -------------------------------------------------------------------------
@@ -290,8 +315,7 @@ class LegacySiteSpider(scrapy.Spider):
         everything = []
         parts = urlsplit(response.url)
         root = f"{parts.scheme}://{parts.netloc}"
-        refresh = [_refresh_target(c) for c in response.xpath(META_REFRESH).getall()]
-        for href in [*response.xpath(ALL_LINKS).getall(), *(r for r in refresh if r)]:
+        for href in [*ALL_LINKS(response.selector.root), *_refresh_links(response)]:
             href = href.strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
                 continue
