@@ -1,0 +1,43 @@
+"""Name resolution that refuses internal addresses, checked on the address the crawler will
+really connect to.
+
+A legacy host name that resolves to a private, loopback, link-local, multicast or reserved
+address (a hostile DNS answer, or a name re-pointed between two look-ups: DNS rebinding) is
+refused at resolution time. The connection then uses the very address that was checked, so
+there is no second look-up to race. Host names the run allows (an agency that says
+`local_test_host: true`, and every `--origin` address) are registered by the spider.
+"""
+from __future__ import annotations
+
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.error import DNSLookupError
+
+from portalize.core.addresses import internal_address
+
+# Host names allowed to resolve to internal addresses in this process (lower case).
+_ALLOWED: set[str] = set()
+
+
+def allow_internal(hosts) -> None:
+    """Let these host names resolve to internal addresses (test sites, `--origin` targets)."""
+    _ALLOWED.update(h.lower().strip("[]") for h in hosts if h)
+
+
+class InternalAddressRefused(DNSLookupError):
+    pass
+
+
+def check_address(address: str, name: str) -> str:
+    if name.lower().strip("[]") not in _ALLOWED and internal_address(address):
+        raise InternalAddressRefused(
+            f"{name} resolves to {address}, a private, loopback or link-local address: refused "
+            f"(a copy of the site on this network is reached with --origin {name}=http://ADDRESS:PORT; "
+            f"a test site says `local_test_host: true` in its agency file)")
+    return address
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver, with every answer (cached or fresh) checked."""
+
+    def getHostByName(self, name: str, timeout=()):  # noqa: N802 (Twisted's interface)
+        return super().getHostByName(name, timeout).addCallback(check_address, name)
