@@ -11,6 +11,8 @@ through here, with the crawl's own guards:
 """
 from __future__ import annotations
 
+import http.client
+import socket
 import urllib.error
 import urllib.request
 import urllib.robotparser
@@ -41,24 +43,68 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # every hop goes back through the guard
 
 
-def _open(url: str, origins: dict, timeout: float):
+def _checked_connect(allow_private: bool):
+    """socket.create_connection that resolves the host itself and connects to the address it
+    checked (never a second look-up: DNS rebinding has nothing to race)."""
+    def connect(address, timeout=socket.getdefaulttimeout(), source_address=None, *args, **kwargs):
+        host, port = address
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        if not infos:
+            raise OSError(f"no address for {host}")
+        for *_, sockaddr in infos:
+            if not allow_private and internal_address(sockaddr[0]):
+                raise OSError(f"{host} resolves to {sockaddr[0]}, a private, loopback or link-local address: refused")
+        return socket.create_connection(infos[0][4][:2], timeout, source_address)
+    return connect
+
+
+def _guarded(connection_class, allow_private: bool):
+    class Guarded(connection_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = _checked_connect(allow_private)
+    return Guarded
+
+
+class _HTTP(urllib.request.HTTPHandler):
+    def __init__(self, allow_private: bool):
+        super().__init__()
+        self.connection = _guarded(http.client.HTTPConnection, allow_private)
+
+    def http_open(self, req):
+        return self.do_open(self.connection, req)
+
+
+class _HTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, allow_private: bool):
+        super().__init__()
+        self.connection = _guarded(http.client.HTTPSConnection, allow_private)
+
+    def https_open(self, req):
+        return self.do_open(self.connection, req, context=self._context)
+
+
+def _open(url: str, origins: dict, timeout: float, allow_private: bool = False):
     origin = origins.get(host_of(url))
     headers = {"User-Agent": settings.USER_AGENT}
     if origin:
         url, headers["Host"] = origin_target(url, origin)
+        allow_private = True  # the address the user named
     request = urllib.request.Request(url, headers=headers)
+    opener = urllib.request.build_opener(_NoRedirect(), urllib.request.ProxyHandler({}),
+                                         _HTTP(allow_private), _HTTPS(allow_private))
     try:
-        return urllib.request.build_opener(_NoRedirect(), urllib.request.ProxyHandler({})).open(request, timeout=timeout)
+        return opener.open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         return exc  # an HTTP answer all the same: the caller decides
 
 
-def _robots_allow(url: str, origins: dict, timeout: float) -> bool:
+def _robots_allow(url: str, origins: dict, timeout: float, allow_private: bool) -> bool:
     parts = urlsplit(url)
     robots = f"{parts.scheme}://{parts.netloc}/robots.txt"
     try:
-        response = _open(robots, origins, timeout)
-        status, text = response.status, response.read(512 * 1024).decode("utf-8", "replace")
+        with _open(robots, origins, timeout, allow_private) as response:
+            status, text = response.status, response.read(512 * 1024).decode("utf-8", "replace")
     except (urllib.error.URLError, OSError):
         return True  # no robots.txt reachable: Scrapy's RobotsTxtMiddleware also allows
     if status >= 400:
@@ -93,14 +139,15 @@ def _fetch_page(url: str, origins: dict | None, hosts, obey_robots: bool, allow_
     allowed = {host_of(url), *(h.lower() for h in hosts)}
     allow_private = allow_private or internal_address(host_of(url)) or bool(origins.get(host_of(url)))
     hint = "check the address (or pass --origin HOST=URL), or save the page and run `portalize extract FILE --url URL`"
-    if obey_robots and not _robots_allow(url, origins, timeout):
+    if obey_robots and not _robots_allow(url, origins, timeout, allow_private):
         raise FetchFailed(f"robots.txt of {urlsplit(url).netloc} forbids fetching {url}",
                           "set `robots: false` in the agency's file only if the province may ignore it")
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         try:
-            response = _open(current, origins, timeout)
-            body = response.read(settings.DOWNLOAD_MAXSIZE + 1)
+            response = _open(current, origins, timeout, allow_private)
+            with response:  # closed here, whatever follows (an oversized body is not read to its end)
+                body = response.read(settings.DOWNLOAD_MAXSIZE + 1)
         except (urllib.error.URLError, OSError) as exc:
             raise FetchFailed(f"could not fetch {current} ({getattr(exc, 'reason', exc)})", hint) from exc
         if len(body) > settings.DOWNLOAD_MAXSIZE:

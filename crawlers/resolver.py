@@ -16,6 +16,9 @@ from portalize.core.addresses import internal_address
 
 # Host names allowed to resolve to internal addresses in this process (lower case).
 _ALLOWED: set[str] = set()
+# Why a host name was refused (Twisted reports any resolver failure as "no results for
+# hostname lookup"; the spider puts this reason in the page's record instead).
+_REFUSED: dict[str, str] = {}
 
 
 def allow_internal(hosts) -> None:
@@ -27,12 +30,18 @@ class InternalAddressRefused(DNSLookupError):
     pass
 
 
+def refusal(name: str) -> str | None:
+    """Why this host name's address was refused in this process, if it was."""
+    return _REFUSED.get(name.lower().strip("[]"))
+
+
 def check_address(address: str, name: str) -> str:
-    if name.lower().strip("[]") not in _ALLOWED and internal_address(address):
-        raise InternalAddressRefused(
-            f"{name} resolves to {address}, a private, loopback or link-local address: refused "
-            f"(a copy of the site on this network is reached with --origin {name}=http://ADDRESS:PORT; "
-            f"a test site says `local_test_host: true` in its agency file)")
+    key = name.lower().strip("[]")
+    if key not in _ALLOWED and internal_address(address):
+        _REFUSED[key] = (f"{name} resolves to {address}, a private, loopback or link-local address: refused "
+                         f"(a copy of the site on this network is reached with --origin {name}=http://ADDRESS:PORT; "
+                         f"a test site says `local_test_host: true` in its agency file)")
+        raise InternalAddressRefused(_REFUSED[key])
     return address
 
 

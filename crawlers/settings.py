@@ -24,6 +24,9 @@ COOKIES_ENABLED = False
 # instead: same hosts only, like any other link.
 METAREFRESH_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Every name resolution is checked: a legacy host whose DNS answers with a private, loopback or
+# link-local address (or is re-pointed there between two look-ups) is refused.
+DNS_RESOLVER = "portalize.crawlers.resolver.GuardedResolver"
 LOG_LEVEL = "WARNING"
 AUTOTHROTTLE_ENABLED = False
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0

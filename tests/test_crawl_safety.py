@@ -297,3 +297,86 @@ def test_a_single_page_fetch_ends_within_its_timeout_against_a_dripping_server()
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_host_name_that_resolves_to_an_internal_address_is_refused_at_connect_time(workspace, tricky_site):
+    """DNS answers are checked on the address the crawler will connect to: a legacy host name
+    pointing at a loopback or private address (a hostile answer, or DNS rebinding) is refused,
+    although the name itself looks public. This machine's own host name resolves to an internal
+    address (loopback in /etc/hosts, or the container's private address)."""
+    import shutil
+    import socket
+
+    from .conftest import ROOT
+
+    name = socket.gethostname().lower()
+    address = socket.gethostbyname(name)
+    from portalize.core.addresses import internal_address
+    if internal_address(name) or not internal_address(address):
+        pytest.skip(f"this machine's name {name} resolves to {address}; the test needs a name that looks "
+                    "public and resolves to an internal address")
+    port = tricky_site.rsplit(":", 1)[1]
+    root = workspace / "mappings"
+    shutil.copytree(ROOT / "mappings", root, dirs_exist_ok=True)
+    (root / "agencies" / "so-dns.yml").write_text(
+        f"code: so-dns\nname: Sở Thử DNS\nlevel: department\nplatform: generic\nrobots: false\n"
+        f"legacy: {{base_urls: ['http://{name}:{port}/ok'], hosts: [{name}]}}\n"
+        f"target: {{subsite: Sở Thử DNS, path: /web/so-dns}}\n", encoding="utf-8")
+    result = run_portalize("crawl", "so-dns", "-s", env_extra={"PORTALIZE_MAPPINGS": str(root)}, check=False)
+    db = sqlite3.connect(workspace / "var" / "portalize.db")
+    rows = db.execute("select url, status, error from pages where agency='so-dns'").fetchall()
+    assert all(status is None for _, status, _ in rows)  # nothing was fetched from the internal address
+    assert any(f"{name} resolves to {address}" in (error or "") for _, _, error in rows), rows
+    output = result.stdout + result.stderr
+    assert f"{name} resolves to {address}" in output and "--origin" in output
+    assert result.returncode != 0
+    # A single-page fetch (detect, extract URL, mapping check, register) checks the address it
+    # connects to the same way.
+    from portalize.core.errors import FetchFailed
+    from portalize.crawlers.fetch import fetch_page
+    with pytest.raises(FetchFailed, match=f"{name} resolves to {address}"):
+        fetch_page(f"http://{name}:{port}/ok", hosts=[name], obey_robots=False)
+    # The same site through --origin (the user names the address) is crawled.
+    allowed = run_portalize("crawl", "so-dns", "-s", "--origin", f"{name}={tricky_site}",
+                            env_extra={"PORTALIZE_MAPPINGS": str(root)})
+    assert allowed.returncode == 0
+    assert db.execute("select count(*) from pages where agency='so-dns' and status=200").fetchone()[0] >= 1
+
+
+def test_a_single_page_fetch_of_a_huge_page_stops_at_the_size_cap_in_bounded_memory():
+    """A 50 MB page: `detect`, `extract URL`, `mapping check` and `register` read at most
+    DOWNLOAD_MAXSIZE (20 MB) of it and stop with a message, not 1.4 GB of memory."""
+    import tracemalloc
+
+    from portalize.core.errors import FetchFailed
+    from portalize.crawlers.fetch import fetch_page
+
+    chunk = b"<p>" + b"x" * 1021 + b"</p>"
+
+    class Huge(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(50 * 1024 * 1024))
+            self.end_headers()
+            try:
+                for _ in range(50 * 1024):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Huge)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        tracemalloc.start()
+        with pytest.raises(FetchFailed, match="larger than DOWNLOAD_MAXSIZE"):
+            fetch_page(f"http://127.0.0.1:{server.server_address[1]}/", obey_robots=False)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 80 * 1024 * 1024, f"peak {peak / 2**20:.0f} MB"
+    finally:
+        server.shutdown()
+        server.server_close()

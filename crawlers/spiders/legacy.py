@@ -28,6 +28,7 @@ from portalize.core.ledger.db import sessionmaker_for, transaction
 from portalize.core.registry import load_registry
 
 from ..items import PageItem
+from ..resolver import allow_internal, refusal
 from ..traps import trap_pattern
 from ..urls import canonical_url, host_of
 
@@ -114,6 +115,11 @@ class LegacySiteSpider(scrapy.Spider):
         self._use_platform(platform)
         # `-a origins=host=url,...`, else PORTALIZE_ORIGINS: the same as `portalize crawl --origin`.
         self.origins = parse_origins(origins if origins is not None else os.environ.get("PORTALIZE_ORIGINS", ""))
+        # Name resolution refuses internal addresses (crawlers/resolver.py) except for the
+        # addresses given with --origin and the hosts of a test site.
+        allow_internal(host_of(url) for url in self.origins.values())
+        if self.agency.local_test_host:
+            allow_internal(self.agency.hosts)
         self.pages_seen = 0
         self.stopped_reason = None  # set when the spider stops itself (page limit)
         self.validators: dict[str, dict] = {}  # url -> ETag/Last-Modified of the stored copy
@@ -489,6 +495,9 @@ class LegacySiteSpider(scrapy.Spider):
         if "max size" in str(failure.value) and limit:
             error = (f"file larger than the size cap of {limit:,} bytes (PORTALIZE_MAX_ASSET_BYTES); "
                      f"not downloaded. {error}")
+        refused = refusal(host_of(request.url)) if "DNS" in error or "Resolve" in error else None
+        if refused:
+            error = refused
         url = request.meta.get("page_url") or request.url
         yield PageItem(url=url, kind=request.meta.get("kind", "list"),
                        status=None, referer=request.meta.get("referer"), error=error)
