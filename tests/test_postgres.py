@@ -42,3 +42,54 @@ def test_batch_and_apply_with_a_postgres_ledger(tmp_path, pg_url, sample_server)
         events = dict(conn.execute(sa.text("select event, count(*) from agency_events group by event")).all())
     engine.dispose()
     assert events["crawled"] == 12 and events["loaded"] == 12 and events["registered"] == 6
+
+
+def test_long_content_types_are_kept_and_agency_texts_are_checked_against_the_column_sizes(tmp_path, pg_url):
+    """A 250-character Content-Type is stored on PostgreSQL (it was varchar(200): the page was
+    lost while the crawl said finished); a code over 64 or a name over 300 characters is refused
+    by `agencies validate`, naming the limit, instead of a traceback at `register`."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from .conftest import mappings_with_agency
+
+    long_type = "text/html; charset=utf-8; profile=" + "a" * 216
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = "<html><body><h1>Tin tức</h1><p>Nội dung.</p></body></html>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", long_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        root = mappings_with_agency(tmp_path, "so-dai", "Sở Dài", "generic", "http://sodai.tinhmau.gov.vn/")
+        env = {**_workspace_env(tmp_path), "PORTALIZE_DB": pg_url, "PORTALIZE_MAPPINGS": str(root)}
+        run_portalize("crawl", "so-dai", "-s", "--origin", f"sodai.tinhmau.gov.vn=http://127.0.0.1:{server.server_address[1]}",
+                      env_extra=env)
+    finally:
+        server.shutdown()
+        server.server_close()
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("select content_type from pages where agency = 'so-dai' and status = 200")).scalars().all()
+    engine.dispose()
+    assert stored and set(stored) == {long_type} and len(long_type) == 250
+
+    code = "so-" + "x" * 67
+    (root / "agencies" / f"{code}.yml").write_text(
+        f"code: {code}\nname: {'Đơn vị ' * 50}\nlevel: department\nplatform: generic\n"
+        "legacy: {base_urls: ['http://dai.tinhmau.gov.vn/'], hosts: [dai.tinhmau.gov.vn]}\n"
+        "target: {subsite: Dài, path: /web/dai}\n", encoding="utf-8")
+    checked = run_portalize("agencies", "validate", env_extra=env, check=False)
+    assert checked.returncode != 0
+    assert "code: is 70 characters long; the ledger keeps at most 64" in checked.stdout + checked.stderr
+    assert "name: is 349 characters long; the ledger keeps at most 300" in checked.stdout + checked.stderr
+    assert "Traceback" not in checked.stdout + checked.stderr

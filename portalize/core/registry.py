@@ -313,6 +313,9 @@ CRAWL_RANGES = {"DOWNLOAD_DELAY": (0, 600), "CONCURRENT_REQUESTS": (1, 256), "CO
                 "DOWNLOAD_MAXSIZE": (1024, 2**34), "RETRY_TIMES": (0, 20), "PORTALIZE_MAX_PAGES": (1, 10_000_000),
                 "PORTALIZE_MAX_DEPTH": (1, 1000), "PORTALIZE_MAX_ASSET_BYTES": (1024, 2**36),
                 "PORTALIZE_RETRY_BACKOFF": (0, 600), "PORTALIZE_RETRY_BACKOFF_MAX": (0, 3600)}
+# The ledger's column sizes for an agency's text (core/ledger/models.py, AgencyRow): checked
+# by `validate`, never met first as a database error at `register`.
+AGENCY_LENGTHS = {"code": 64, "name": 300, "successor": 300}
 AGENCY_TYPES = {"code": str, "name": str, "level": str, "platform": str, "successor": str, "disposition": str,
                 "robots": bool, "local_test_host": bool, "legacy": dict, "target": dict, "categories": dict,
                 "overrides": dict, "crawl": dict}
@@ -359,6 +362,9 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
     _check_types(data, path, problems)
     if len(problems) > typed:
         return None  # the rest reads these values as their types
+    for key, limit in AGENCY_LENGTHS.items():
+        if len(str(data.get(key) or "")) > limit:
+            problems.add(path, key, f"is {len(str(data[key]))} characters long; the ledger keeps at most {limit}")
     legacy = data.get("legacy") or {}
     if not isinstance(legacy, dict):
         problems.add(path, "legacy", "must be a mapping with base_urls and hosts")

@@ -68,7 +68,7 @@ class Page(Base):
     kind: Mapped[str] = mapped_column(String(20))  # item|list|asset
     status: Mapped[int | None] = mapped_column(Integer)  # HTTP status; None when no response
     error: Mapped[str | None] = mapped_column(Text)
-    content_type: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str | None] = mapped_column(Text)  # whole, however long (migration 0005)
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
     sha256: Mapped[str | None] = mapped_column(ForeignKey("raw_bodies.sha256"))
     size: Mapped[int | None] = mapped_column(BigInteger)
