@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .app.agencies import list_agencies, register, validate
 from .app.archive import archive
-from .app.crawl import crawl
+from .app.crawl import crawl, setting_value
 from .app.db import status as db_status, upgrade as db_upgrade
 from .app.demo import demo
 from .app.inspect import categories, check_mapping, detect, extract
@@ -27,18 +27,18 @@ from .app.results import (AgencyInfo, AgencyProgress, ApplyResult, ArchiveResult
 from .app.samples import serve_samples
 from .app.transform import transform
 from .core.errors import (CrawlFailed, MappingError, NoAgencySelected, NothingFound, NothingStaged, NotExtracted,
-                          PortalizeError,
-                          SchemaOutdated)
+                          LedgerUnreadable, PortalizeError, SchemaOutdated, UsageProblem)
+from .core.ledger.db import ledger_problem
 from .crawlers.spiders.legacy import parse_origins
 
 __all__ = [
     "validate", "list_agencies", "register", "link", "crawl", "transform", "plan", "apply", "progress", "archive",
     "detect", "extract", "check_mapping", "categories", "demo", "db_upgrade", "db_status", "serve_samples",
-    "parse_origins",
+    "parse_origins", "ledger_problem", "setting_value", "UsageProblem",
     "AgencyInfo", "AgencyProgress", "ApplyResult", "ArchiveResult", "CategoryCount", "CrawlSummary", "DemoResult",
     "Detection", "FieldCheck", "LinkResult", "PlanEntryView", "PlanResult", "Progress", "Registration",
     "TransformSummary", "Validation",
     "PortalizeError", "MappingError", "CrawlFailed", "NoAgencySelected", "NothingFound", "NothingStaged",
-    "NotExtracted",
+    "NotExtracted", "LedgerUnreadable",
     "SchemaOutdated",
 ]

@@ -18,7 +18,7 @@ PAGES = {
     "/": (200, '<html><body><nav><a href="/ok">ok</a> <a href="/to-private">p</a> <a href="/to-loopback">l</a> '
                '<a href="/to-elsewhere">e</a> <a href="/moved">m</a> <a href="/refresh">r</a> '
                '<a href="/refresh-metadata">rm</a> <a href="/refresh-here">rh</a> <a href="/to-backslash">b</a> '
-               '<a href="/to-slash-backslash">sb</a> <a href="/to-mapped">m6</a></nav></body></html>'),
+               '<a href="/to-slash-backslash">sb</a> <a href="/to-mapped">m6</a> <a href="/refresh-js">js</a></nav></body></html>'),
     "/ok": (200, "<html><body><h1>Được</h1></body></html>"),
     "/moved": (301, "/ok2"),
     "/ok2": (200, "<html><body><h1>Đã chuyển</h1></body></html>"),
@@ -34,6 +34,8 @@ PAGES = {
                                '</head><body>Chuyển trang</body></html>'),
     "/refresh-here": (200, '<html><head><meta http-equiv="refresh" content="3;url=/ok3"></head><body>Chuyển</body></html>'),
     "/ok3": (200, "<html><body><h1>Đích</h1></body></html>"),
+    "/refresh-js": (200, '<html><head><meta http-equiv="refresh" content="0;url=javascript:alert(1)"></head>'
+                         '<body><h1>Trang có chuyển hướng hỏng</h1></body></html>'),
     "/flaky": (200, '<html><body><nav>' + "".join(f'<a href="/flaky/{n}">{n}</a>' for n in range(20)) +
                '<a href="/lich-cong-tac?ngay=2024-01-01">Lịch</a><a href="/big">Lớn</a>'
                '<a href="/always-down">Hỏng</a><a href="/bai-viet.html">Bài</a><a href="/sau/1">Sâu</a><a href="/ds/1">Danh sách</a></nav></body></html>'),
@@ -115,6 +117,7 @@ def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, trick
     # <meta http-equiv="refresh"> is a link like any other: to the agency's host it is followed,
     # to an internal or cloud-metadata address never.
     assert pages["/ok3"] == (200, None)
+    assert pages["/refresh-js"] == (200, None)  # a refresh to javascript: is no link; the page itself is kept
     assert all("169.254" not in u and "127.0.0.2" not in u and "noi-bo" not in u and "bi-mat" not in u
                for (u,) in db.execute("select url from pages"))
     assert "refused: private" in result.stdout  # listed in the crawl summary

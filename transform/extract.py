@@ -40,7 +40,8 @@ _PARSER = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True, r
 def parse_page(html: str):
     """The page as an lxml tree, parsed once per page and read by every step (mapped fields,
     metadata, classification, legal-document properties, automatic extraction)."""
-    body = html.strip().replace("\x00", "").encode("utf-8", "surrogatepass") or b"<html/>"
+    # A NUL byte (lxml stops at one) becomes a space: legacy databases pad and separate words with it.
+    body = html.strip().replace("\x00", " ").encode("utf-8", "surrogatepass") or b"<html/>"
     root = etree.fromstring(body, parser=_PARSER)
     return root if root is not None else etree.fromstring(b"<html/>", parser=_PARSER)
 

@@ -96,19 +96,30 @@ def _byline(text: str | None) -> tuple[str | None, str | None]:
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
 
 
+# Names Windows keeps for devices, whatever the extension (`con.pdf` cannot be saved there).
+_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$", re.I)
+
+
 def safe_filename(name: str, fallback: str = "tep-dinh-kem") -> str:
-    """A file name that cannot escape a folder (no `/`, `\\`, `..`, control characters),
-    Vietnamese kept readable (NFC), at most 150 characters with its extension."""
+    """A file name that cannot escape a folder (no `/`, `\\`, `..`, control characters) and
+    that Windows can save (no device names such as `con.pdf`), its extension kept, Vietnamese
+    kept readable (NFC), at most 150 characters with its extension."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
-    name = _UNSAFE.sub("_", name).strip(" .")
-    while ".." in name:
-        name = name.replace("..", ".")
-    if not name:
-        return fallback
+    name = _UNSAFE.sub("_", name).strip(" ")
     stem, dot, ext = name.rpartition(".")
-    if dot and len(ext) <= 10:
-        return stem[:150 - len(ext) - 1] + "." + ext
-    return name[:150]
+    ext = ext.strip(" .")
+    if not dot or not ext or len(ext) > 10:
+        stem, ext = name, ""
+    stem = stem.strip(" .")
+    while ".." in stem:
+        stem = stem.replace("..", ".")
+    stem = stem or fallback
+    first, _, rest = stem.partition(".")
+    if _RESERVED.match(first):
+        stem = f"{first}_" + (f".{rest}" if rest else "")
+    if not ext:
+        return stem[:150]
+    return stem[:150 - len(ext) - 1] + "." + ext
 
 
 _EXTENDED_NAME = re.compile(r"filename\*\s*=\s*([\w-]*)'[^']*'([^;]+)", re.I)

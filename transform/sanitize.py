@@ -18,6 +18,12 @@ SCHEMES = {"http", "https", "mailto", "tel"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _without_controls(html: str) -> str:
+    """Control characters out (lxml refuses them); a NUL between two words becomes a space
+    (removed, it would join them)."""
+    return _CONTROL.sub("", html.replace("\x00", " "))
+
+
 def _clean(html: str, attribute_filter) -> str:
     # `data` passes nh3's scheme check only to reach the filter, which keeps it for pasted
     # raster images (<img src>) and nowhere else.
@@ -53,8 +59,8 @@ def sanitize(html: str, base_url: str) -> str:
     pass when nh3's output holds any (`java&#1;script:` decoded): removed only after the last
     pass, it would become `javascript:` behind nh3's back."""
     links = _link_filter(base_url)
-    once = _clean(_CONTROL.sub("", html), links)
-    out = _clean(_CONTROL.sub("", once), links) if _CONTROL.search(once) else once
+    once = _clean(_without_controls(html), links)
+    out = _clean(_without_controls(once), links) if _CONTROL.search(once) else once
     return "\n".join(line.rstrip() for line in out.strip().splitlines() if line.strip())
 
 
@@ -66,7 +72,7 @@ def html_text(html: str) -> str:
     """Plain text of an HTML fragment, one line per block (words of two blocks never merge)."""
     if not html or not html.strip():
         return ""
-    root = parse_fragment(_CONTROL.sub("", html))
+    root = parse_fragment(_without_controls(html))
     parts: list[str] = []
 
     def walk(element):

@@ -11,7 +11,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from ..core import config
-from ..core.errors import CrawlFailed
+from ..core.errors import CrawlFailed, UsageProblem
 from ..core.ledger import pages as page_store
 from ..core.ledger.db import transaction
 from ..crawlers.spiders.legacy import LegacySiteSpider
@@ -108,3 +108,29 @@ def crawl(codes=(), all_: bool = False, origins: dict | None = None, max_pages: 
         raise CrawlFailed(f"crawl interrupted for {', '.join(stopped)}; everything fetched so far is kept",
                           f"run `portalize crawl {' '.join(stopped)}` to resume where it stopped", results=results)
     return results
+
+
+def setting_value(name: str, value: str):
+    """A `-S NAME=VALUE` value as the type of Scrapy's (or our) default for that setting: a typo
+    is a clear error before the crawl, never a traceback inside it."""
+    from scrapy.settings import default_settings
+
+    from ..crawlers import settings as ours
+
+    default = getattr(ours, name, getattr(default_settings, name, None))
+    if isinstance(default, bool):
+        if value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        kind = "true or false"
+    elif isinstance(default, (int, float)):
+        try:
+            number = float(value) if isinstance(default, float) or "." in value else int(value)
+        except ValueError:
+            number = None
+        if number is not None and number >= 0:
+            return number
+        kind = "a number of zero or more"
+    else:
+        return value
+    raise UsageProblem(f"{name}={value!r}: {name} must be {kind} (default {default!r})",
+                       "e.g. -S DOWNLOAD_DELAY=1.5")

@@ -22,10 +22,19 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except api.PortalizeError as exc:
-            show.warn(f"Error: {exc.message}")
-            if exc.hint:
-                show.warn(f"  Next: {exc.hint}")
-            ctx.exit(1)
+            self._fail(ctx, exc)
+        except Exception as exc:  # a ledger that cannot be read or written: its own message
+            problem = api.ledger_problem(exc)
+            if problem is None:
+                raise
+            self._fail(ctx, problem)
+
+    @staticmethod
+    def _fail(ctx, exc) -> None:
+        show.warn(f"Error: {exc.message}")
+        if exc.hint:
+            show.warn(f"  Next: {exc.hint}")
+        ctx.exit(1)
 
 
 def _origins(values) -> dict[str, str]:
@@ -44,7 +53,11 @@ def _settings(values) -> dict:
         if "=" not in item:
             raise click.BadParameter(f"{item!r} should be NAME=VALUE, e.g. DOWNLOAD_DELAY=1", param_hint="--setting")
         name, value = item.split("=", 1)
-        settings[name.strip()] = value.strip()
+        name, value = name.strip(), value.strip()
+        try:
+            settings[name] = api.setting_value(name, value)
+        except api.UsageProblem as exc:
+            raise click.BadParameter(exc.message, param_hint="--setting") from None
     return settings
 
 

@@ -91,3 +91,7 @@ class NothingFound(PortalizeError):
     def __init__(self, message: str, hint: str | None = None, results=None):
         super().__init__(message, hint)
         self.results = results or []
+
+
+class LedgerUnreadable(PortalizeError):
+    """The ledger database cannot be read or written (damaged file, full disk, no access)."""

@@ -160,3 +160,48 @@ def transaction(url: str | None = None):
     """One state change = one transaction: commit on success, roll back on any error."""
     with sessionmaker_for(url)() as session, session.begin():
         yield session
+
+
+def ledger_problem(exc: Exception, url: str | None = None):
+    """A database error of the ledger as a LedgerUnreadable naming the ledger, what happened
+    and what to do; None for errors that are not about the ledger's storage."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    from ..errors import LedgerUnreadable
+
+    if not isinstance(exc, (DatabaseError, OperationalError)):
+        return None
+    url = url or config.ledger_url()
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    where = f"the ledger {_shown(url)}"
+    lowered = reason.lower()
+    if "disk i/o error" in lowered and _nearly_full(url):
+        lowered += " (disk is full)"  # SQLite in WAL mode reports a full disk as an I/O error
+    if "disk is full" in lowered or "no space" in lowered or "disk full" in lowered:
+        return LedgerUnreadable(f"{where}: the disk is full ({reason}); the step stopped, everything "
+                                "finished before it is kept",
+                                "free space on that disk, then run the same command again: it goes on from there")
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return LedgerUnreadable(f"{where} is damaged or not a portalize ledger ({reason})",
+                                "restore the file from its last backup, or point PORTALIZE_DB at another file "
+                                "(a new ledger is created there; `portalize agencies register --all` starts it again)")
+    if "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered or "permission" in lowered:
+        return LedgerUnreadable(f"{where} cannot be opened or written ({reason})",
+                                "check that the folder exists and is writable, or point PORTALIZE_DB elsewhere")
+    if "locked" in lowered:
+        return LedgerUnreadable(f"{where} is locked by another portalize process ({reason})",
+                                "wait for the other command to end, then run this one again")
+    return None
+
+
+def _nearly_full(url: str) -> bool:
+    """Whether the disk that holds a SQLite ledger has (almost) no space left."""
+    import shutil
+
+    if not url.startswith("sqlite:///"):
+        return False
+    folder = Path(url.removeprefix("sqlite:///")).parent
+    try:
+        return shutil.disk_usage(folder).free < 1024 * 1024
+    except OSError:
+        return False
