@@ -2,10 +2,11 @@
 so a run that dies part-way is finished by running the same command again, with no duplicates."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import defer
 
-from portalize.core.errors import PlanNotFound, PortalError, StalePlan
+from portalize.core import leases
+from portalize.core.errors import Busy, PlanNotFound, PortalError, StalePlan
 from portalize.core.ledger import agencies as agency_store, pages as page_store
 from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, StagedArticle, utcnow
@@ -72,7 +73,7 @@ def _upload_assets(session, portal, item_id: str, agency: str, article: dict) ->
     return urls
 
 
-def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None) -> dict:
+def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None, break_lease: bool = False) -> dict:
     with transaction() as session:
         plan = session.get(Plan, plan_id)
         if plan is None:
@@ -89,8 +90,36 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             shown = "; ".join(reasons[:5]) + (f"; and {len(reasons) - 5} more" if len(reasons) > 5 else "")
             raise StalePlan(f"Plan {plan_id} for {plan.agency} is stale: {shown}.",
                             f"run `portalize plan {plan.agency}` to make a new plan, review it, then apply it")
-        plan.status = "applying"
         pending = [(e.id, e.uid, e.action) for e in entries if e.applied_at is None]
+        seen = plan.lease
+    lease = _take_lease(plan_id, agency.code, seen, break_lease)
+    try:
+        return _apply_entries(plan_id, pending, portal, agency, category_names, progress)
+    finally:
+        with transaction() as session:  # released whatever happened; a killed apply leaves it to be taken over
+            session.execute(update(Plan).where(Plan.id == plan_id, Plan.lease == lease).values(lease=None))
+
+
+def _take_lease(plan_id: int, agency: str, seen: str | None, break_lease: bool) -> str:
+    """The plan's lease for this process, taken atomically (compare-and-set on the lease seen):
+    a live holder is named in a Busy error; a dead one (a killed apply) is taken over."""
+    if seen and leases.held(seen) and not break_lease:
+        raise Busy(f"plan {plan_id} ({agency}) is being applied by {leases.describe(seen)}",
+                   f"wait for it to finish, then run `portalize apply {plan_id}` again (if that process is gone, "
+                   f"`portalize apply {plan_id} --break-lease`)")
+    lease = leases.mine()
+    with transaction() as session:
+        taken = session.execute(update(Plan).where(Plan.id == plan_id, Plan.lease.is_(None) if seen is None
+                                                   else Plan.lease == seen)
+                                .values(lease=lease, status="applying")).rowcount
+        holder = None if taken == 1 else session.scalar(select(Plan.lease).where(Plan.id == plan_id))
+    if taken != 1:
+        raise Busy(f"plan {plan_id} ({agency}) is being applied by {leases.describe(holder or '')}",
+                   f"wait for it to finish, then run `portalize apply {plan_id}` again")
+    return lease
+
+
+def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, progress) -> dict:
     subsite = portal.ensure_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
     task = progress.add_task(f"apply plan {plan_id} ({agency.code})", total=len(pending)) if progress else None
     done = {"create": 0, "update": 0}

@@ -27,7 +27,7 @@ from .app.results import (AgencyInfo, AgencyProgress, ApplyResult, ArchiveResult
 from .app.samples import serve_samples
 from .app.transform import transform
 from .core.errors import (CrawlFailed, MappingError, NoAgencySelected, NothingFound, NothingStaged, NotExtracted,
-                          LedgerUnreadable, PortalizeError, SchemaOutdated, UsageProblem)
+                          Busy, LedgerUnreadable, PortalizeError, SchemaOutdated, UsageProblem)
 from .core.ledger.db import ledger_problem
 from .crawlers.spiders.legacy import parse_origins
 
@@ -39,6 +39,6 @@ __all__ = [
     "Detection", "FieldCheck", "LinkResult", "PlanEntryView", "PlanResult", "Progress", "Registration",
     "TransformSummary", "Validation",
     "PortalizeError", "MappingError", "CrawlFailed", "NoAgencySelected", "NothingFound", "NothingStaged",
-    "NotExtracted", "LedgerUnreadable",
+    "NotExtracted", "LedgerUnreadable", "Busy",
     "SchemaOutdated",
 ]

@@ -377,3 +377,38 @@ def test_a_lost_ledger_never_overwrites_the_portal(crawled):
     assert portal.execute("select count(*) from items").fetchone() == (7,)
     assert json.loads(portal.execute("select fields from items where id = ?", (item_id,)).fetchone()[0])["title"] == \
         "Tiêu đề do biên tập viên sửa"
+
+
+def test_an_apply_already_running_holds_the_plan_and_a_dead_one_is_taken_over(crawled):
+    """A plan being applied holds a lease (pid, host, since). A second apply names the holder
+    and writes nothing; the lease of a process that is gone (killed) is taken over, and the
+    plan finishes."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    invoke("transform", "--all", "-s")
+    plan = plan_json("stnmt")["plan"]
+    ledger = ledger_db(crawled)
+    alive = f"{os.getppid()}@{socket.gethostname()}@2026-12-01T08:00:00+00:00"  # the test runner's parent: alive
+    ledger.execute("update plans set lease = ?, status = 'applying' where id = ?", (alive, plan))
+    ledger.commit()
+    busy = invoke("apply", str(plan), "--yes", "-s", ok=False)
+    assert busy.exit_code == 1
+    assert f"plan {plan} (stnmt) is being applied by pid {os.getppid()} on {socket.gethostname()} " \
+           "since 2026-12-01T08:00:00+00:00" in busy.output
+    assert portal_db(crawled).execute("select count(*) from items").fetchone()[0] == 0
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{gone.stdout.strip()}@{socket.gethostname()}@2026-12-01T08:00:00+00:00"
+    ledger.execute("update plans set lease = ? where id = ?", (dead, plan))
+    ledger.commit()
+    done = invoke("apply", str(plan), "--yes", "-s")
+    assert "7 created" in done.output
+    assert ledger.execute("select status, lease from plans where id = ?", (plan,)).fetchone() == ("applied", None)
+    # A lease from another machine cannot be checked: it holds until broken on purpose.
+    plan2 = plan_json("sgddt")["plan"]
+    ledger.execute("update plans set lease = '4242@elsewhere@2026-12-01T08:00:00+00:00' where id = ?", (plan2,))
+    ledger.commit()
+    assert "--break-lease" in invoke("apply", str(plan2), "--yes", "-s", ok=False).output
+    assert invoke("apply", str(plan2), "--yes", "-s", "--break-lease").exit_code == 0

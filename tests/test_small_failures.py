@@ -106,3 +106,33 @@ def test_a_full_disk_while_transforming_and_applying_stops_cleanly_and_the_same_
         assert " 0 create" in again.stdout and " 0 update" in again.stdout, again.stdout
     finally:
         subprocess.run(["umount", "-l", str(tiny)], capture_output=True)
+
+
+@pytest.mark.integration
+def test_a_crawl_already_running_for_the_agency_is_named_and_left_alone(workspace, sample_server):
+    """A second crawl of an agency whose crawl still runs says who runs it and touches nothing
+    (it used to mark the live run `killed` and delete its job folder); the run of a process
+    that is gone is taken over (marked killed, resumed from the ledger)."""
+    import os
+    import socket
+
+    origin = [a for h, u in sample_server.origins.items() if h.startswith("stnmt") for a in ("--origin", f"{h}={u}")]
+    run_portalize("crawl", "stnmt", "-s", *origin)
+    ledger = sqlite3.connect(workspace / "var" / "portalize.db")
+    alive = f"{os.getppid()}@{socket.gethostname()}@2026-12-01T08:00:00+00:00"
+    ledger.execute("insert into crawl_runs (agency, started_at, status, stats) values ('stnmt', "
+                   "'2026-12-01 08:00:00', 'running', ?)", (f'{{"lease": "{alive}"}}',))
+    ledger.commit()
+    jobs = workspace / "var" / "jobs" / "stnmt"
+    jobs.mkdir(parents=True, exist_ok=True)
+    (jobs / "requests.seen").write_text("live job state\n")
+    busy = run_portalize("crawl", "stnmt", "-s", *origin, check=False)
+    assert busy.returncode == 1
+    assert f"agency stnmt is being crawled by pid {os.getppid()} on {socket.gethostname()}" in busy.stderr
+    assert (jobs / "requests.seen").exists()
+    assert ledger.execute("select count(*) from crawl_runs where status = 'running'").fetchone() == (1,)
+    dead = alive.replace(f"{os.getppid()}@", "4194303@", 1)  # above Linux's pid_max: no such process
+    ledger.execute("update crawl_runs set stats = ? where status = 'running'", (f'{{"lease": "{dead}"}}',))
+    ledger.commit()
+    run_portalize("crawl", "stnmt", "-s", *origin)
+    assert ledger.execute("select count(*) from crawl_runs where status = 'killed'").fetchone() == (1,)

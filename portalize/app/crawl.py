@@ -11,7 +11,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from ..core import config
-from ..core.errors import CrawlFailed, UsageProblem
+from ..core.errors import Busy, CrawlFailed, UsageProblem
+from ..core.leases import describe
 from ..core.ledger import pages as page_store
 from ..core.ledger.db import transaction
 from ..crawlers.spiders.legacy import LegacySiteSpider
@@ -60,6 +61,12 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
                overrides: dict | None = None) -> list[CrawlSummary]:
     """Crawl each agency's legacy site. Raises CrawlFailed naming every agency whose site gave
     no usable page, after all the others have finished (their pages are kept)."""
+    with transaction() as session:  # a crawl of the same agency still running: named, never undone
+        for agency in agencies:
+            running = page_store.crawl_in_progress(session, agency.code)
+            if running:
+                raise Busy(f"agency {agency.code} is being crawled by {describe(running[1])} (crawl run {running[0]})",
+                           f"wait for it to finish, or stop it, then run `portalize crawl {agency.code}` again")
     log_file = crawl_log_path()
     process = CrawlerProcess(crawl_settings(progress, max_pages, log_file, overrides))
     crawlers = {}

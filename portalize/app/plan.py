@@ -74,7 +74,7 @@ def plan(codes=(), all_: bool = False, accept_quality: str | None = None) -> lis
             for agency in selected]
 
 
-def apply(plan_id: int, progress=None) -> ApplyResult:
+def apply(plan_id: int, progress=None, break_lease: bool = False) -> ApplyResult:
     """Write exactly plan `plan_id` to the portal; a stale or superseded plan is refused, and a
     run stopped half-way continues where it stopped."""
     registry = context.load()
@@ -84,7 +84,7 @@ def apply(plan_id: int, progress=None) -> ApplyResult:
             raise PlanNotFound(f"There is no plan {plan_id}.", "run `portalize plan AGENCY` to make one")
         agency = registry.agency(row.agency)
     names = {g.code: g.name for g in registry.profile.groups}
-    result = apply_plan(plan_id, context.portal_of(registry), agency, names, progress)
+    result = apply_plan(plan_id, context.portal_of(registry), agency, names, progress, break_lease=break_lease)
     written = result.get("written", {})
     return ApplyResult(plan=plan_id, agency=agency.code, already_applied=result["already_applied"],
                        created=written.get("create", 0), updated=written.get("update", 0),

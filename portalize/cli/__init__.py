@@ -324,9 +324,11 @@ def plan(agencies, all_, accept_quality, as_json):
 @cli.command()
 @click.argument("plan_id", type=int)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--break-lease", is_flag=True,
+              help="Take the plan over from an apply on another machine that is known to be gone.")
 @silent_opt
 @json_opt
-def apply(plan_id, yes, silent, as_json):
+def apply(plan_id, yes, break_lease, silent, as_json):
     """Apply exactly a reviewed plan to the portal; a stale plan is refused.
 
     \b
@@ -336,7 +338,7 @@ def apply(plan_id, yes, silent, as_json):
     if not yes and sys.stdin.isatty():
         click.confirm(f"Write plan {plan_id} to the portal?", abort=True)
     with show.bar(silent or as_json) as bar:
-        result = api.apply(plan_id, bar)
+        result = api.apply(plan_id, bar, break_lease=break_lease)
     _output(result, as_json, show.applied)
 
 

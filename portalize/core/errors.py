@@ -95,3 +95,7 @@ class NothingFound(PortalizeError):
 
 class LedgerUnreadable(PortalizeError):
     """The ledger database cannot be read or written (damaged file, full disk, no access)."""
+
+
+class Busy(PortalizeError):
+    """Another process holds the lease on this work (a plan being applied, an agency being crawled)."""

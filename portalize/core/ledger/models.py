@@ -104,6 +104,7 @@ class Plan(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    lease: Mapped[str | None] = mapped_column(Text)  # PID@HOST@SINCE of the apply running it (core/leases.py)
 
 
 class PlanEntry(Base):

@@ -11,14 +11,25 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .. import leases
+from ..errors import Busy
 from .agencies import record_event
 from .models import CrawlRun, Page, RawBody, utcnow
 
 def start_crawl_run(session: Session, agency: str) -> int:
-    run = CrawlRun(agency=agency)
+    run = CrawlRun(agency=agency, stats={"lease": leases.mine()})
     session.add(run)
     session.flush()
     return run.id
+
+
+def crawl_in_progress(session: Session, agency: str) -> tuple[int, str] | None:
+    """(run id, lease) of a crawl of this agency still running in a live process, if any."""
+    for run in session.scalars(select(CrawlRun).where(CrawlRun.agency == agency, CrawlRun.status == "running")):
+        lease = (run.stats or {}).get("lease")
+        if lease and leases.held(lease):
+            return run.id, lease
+    return None
 
 
 def take_unfinished_runs(session: Session, agency: str) -> list[tuple[int, str]]:
@@ -32,6 +43,10 @@ def take_unfinished_runs(session: Session, agency: str) -> list[tuple[int, str]]
         if run.status not in ("running", "killed", "limited"):
             break
         if run.status == "running":
+            lease = (run.stats or {}).get("lease")
+            if lease and leases.held(lease):  # not dead: another crawl of this agency is running now
+                raise Busy(f"agency {agency} is being crawled by {leases.describe(lease)} (crawl run {run.id})",
+                           f"wait for it to finish, or stop it, then run `portalize crawl {agency}` again")
             run.status = "killed"
         found.append((run.id, run.status))
     return found
