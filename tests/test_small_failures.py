@@ -136,3 +136,27 @@ def test_a_crawl_already_running_for_the_agency_is_named_and_left_alone(workspac
     ledger.commit()
     run_portalize("crawl", "stnmt", "-s", *origin)
     assert ledger.execute("select count(*) from crawl_runs where status = 'killed'").fetchone() == (1,)
+
+
+@pytest.mark.integration
+def test_a_re_crawl_of_a_site_that_refuses_connections_fails_and_keeps_the_stored_copies(workspace):
+    """The second crawl gets no answer at all: it says so and exits 1 (it used to report the
+    stored copy as "200: 1" and exit 0); the pages stored by the first crawl are kept."""
+    import socket
+
+    from portalize.samples.server import SampleServer
+
+    with SampleServer() as server:
+        origin = [a for h, u in server.origins.items() if h.startswith("stnmt") for a in ("--origin", f"{h}={u}")]
+        run_portalize("crawl", "stnmt", "-s", *origin)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    host = origin[1].split("=", 1)[0]
+    again = run_portalize("crawl", "stnmt", "-s", "--origin", f"{host}=http://127.0.0.1:{closed}", check=False)
+    assert again.returncode == 1
+    assert "agency stnmt: could not crawl http://stnmt.tinhmau.gov.vn/" in again.stderr
+    assert "Connection" in again.stderr and "200: 1" not in again.stdout
+    ledger = sqlite3.connect(workspace / "var" / "portalize.db")
+    assert ledger.execute("select count(*) from pages where agency = 'stnmt' and status = 200 "
+                          "and sha256 is not null").fetchone()[0] >= 10

@@ -107,11 +107,15 @@ def save_page(session: Session, agency: str, run_id: int, item) -> Page:
 
 
 def crawl_summary(session: Session, run_id: int) -> dict:
-    rows = session.execute(select(Page.kind, Page.status, Page.revalidated, func.count())
-                           .where(Page.crawl_run == run_id).group_by(Page.kind, Page.status, Page.revalidated)).all()
+    failed = Page.error.is_not(None)
+    rows = session.execute(select(Page.kind, Page.status, Page.revalidated, failed, func.count())
+                           .where(Page.crawl_run == run_id)
+                           .group_by(Page.kind, Page.status, Page.revalidated, failed)).all()
     by_status, by_kind, unchanged = Counter(), Counter(), 0
-    for kind, status, revalidated, n in rows:
-        by_status[str(status) if status is not None else "no response"] += n
+    for kind, status, revalidated, error, n in rows:
+        # A page whose re-fetch failed keeps its earlier copy and status 200, with the error: it
+        # got no answer now (a 200 answer itself never carries an error).
+        by_status["no response" if status is None or (status == 200 and error) else str(status)] += n
         by_kind[kind] += n
         unchanged += n if revalidated else 0
     return {"pages": sum(by_kind.values()), "by_status": dict(by_status), "by_kind": dict(by_kind),
