@@ -9,10 +9,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
 
-from portalize.core.errors import ArchiveOnly
+from portalize.core import config
+from portalize.core.errors import ArchiveOnly, LostLedger
 from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, utcnow
 from portalize.transform.duplicates import content_fingerprint
@@ -162,7 +163,7 @@ def _planned(session, agency_code: str, portal, url_map: UrlMap):
         yield from [_entry(staged, mapped.get(staged.uid), portal, url_map) for staged in chunk]
 
 
-def make_plan(agency, registry, portal) -> Plan:
+def make_plan(agency, registry, portal, adopt: bool = False) -> Plan:
     """Build and save a plan; earlier pending plans of the agency are superseded. Entries are
     written as they are planned and not kept in memory (an agency may have tens of thousands);
     their order (by action, then title) is set at the end."""
@@ -181,7 +182,15 @@ def make_plan(agency, registry, portal) -> Plan:
         session.flush()
         plan_id, counts, unresolved = plan.id, Counter(), 0
         keys, written = [], []  # keys: (sort key, entry id, fingerprint key)
+        # A ledger that knows nothing of this agency's loads, while the portal holds its items,
+        # was lost, emptied or replaced: an error, unless adopting them is asked for.
+        ledger_knows = session.scalar(select(func.count()).select_from(IdMap).where(IdMap.agency == agency_code)) > 0
+        on_portal = 0
         for e in _planned(session, agency_code, portal, url_map):
+            if not ledger_knows and e.action in ("unchanged", "conflict"):
+                on_portal += 1
+                if not adopt:
+                    continue
             row = PlanEntry(plan_id=plan_id, position=0, uid=e.uid, action=e.action, title=e.title, reason=e.reason,
                             diff=e.diff, expected_hash=e.expected_hash, expected_map_hash=e.expected_map_hash,
                             fields=e.fields, unresolved=e.unresolved)
@@ -193,6 +202,13 @@ def make_plan(agency, registry, portal) -> Plan:
             if len(written) >= _CHUNK:
                 _let_go(session, written, keys)
         _let_go(session, written, keys)
+        if on_portal and not adopt:
+            raise LostLedger(f"The ledger {config.masked(config.ledger_url())} has no record of loading {agency_code}, "
+                             f"but the portal already holds {on_portal} of its items: the ledger was lost, emptied "
+                             "or replaced. Nothing was planned.",
+                             f"restore the ledger from its backup (PORTALIZE_DB), or run `portalize plan {agency_code} "
+                             "--adopt` to take the portal's items into this ledger (the same content is adopted, "
+                             "other content is a conflict and never overwritten)")
         keys.sort()
         if keys:
             session.execute(update(PlanEntry), [{"id": entry_id, "position": position}

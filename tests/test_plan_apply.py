@@ -367,7 +367,13 @@ def test_a_lost_ledger_never_overwrites_the_portal(crawled):
     ledger = ledger_db(crawled)
     ledger.execute("delete from id_map")
     ledger.commit()
-    again = plan_json("xa-hoaxuan")
+    # A ledger with no record of the agency against a loaded portal is an error, not a plan.
+    refused = invoke("plan", "xa-hoaxuan", ok=False)
+    assert refused.exit_code == 1
+    assert "has no record of loading xa-hoaxuan, but the portal already holds 7 of its items" in refused.output
+    assert "portalize plan xa-hoaxuan --adopt" in refused.output
+    assert ledger.execute("select count(*) from plans where agency = 'xa-hoaxuan' and status = 'pending'").fetchone() == (0,)
+    again = json.loads(invoke("plan", "xa-hoaxuan", "--adopt", "--json").output)
     assert again["summary"]["create"] == 0
     assert again["summary"]["conflict"] == 1 and again["summary"]["unchanged"] == 6
     conflict = next(e for e in again["entries"] if e["action"] == "conflict")

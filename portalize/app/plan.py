@@ -37,7 +37,7 @@ def check_quality(agency, report, accept_quality: str | None) -> list[str]:
 
 
 def plan_agency(registry, portal, agency, pass_over_archive_only: bool = True,
-                accept_quality: str | None = None) -> PlanResult:
+                accept_quality: str | None = None, adopt: bool = False) -> PlanResult:
     """One agency's plan, saved in the ledger, with its HTML review page. An archive-only
     agency is never planned: passed over (its result says so and holds no plan), or, when it
     was named on its own, refused with ArchiveOnly. The quality gate comes first."""
@@ -52,7 +52,7 @@ def plan_agency(registry, portal, agency, pass_over_archive_only: bool = True,
             with transaction() as session:
                 agency_store.record_event(session, agency.code, "quality-accepted", reason=accept_quality,
                                           problems=problems)
-    plan = make_plan(agency, registry, portal)
+    plan = make_plan(agency, registry, portal, adopt=adopt)
     with transaction() as session:
         entries = plan_entries(session, plan.id)
         warnings = staged_warnings(session, agency.code)
@@ -63,14 +63,15 @@ def plan_agency(registry, portal, agency, pass_over_archive_only: bool = True,
                                for e in entries])
 
 
-def plan(codes=(), all_: bool = False, accept_quality: str | None = None) -> list[PlanResult]:
+def plan(codes=(), all_: bool = False, accept_quality: str | None = None, adopt: bool = False) -> list[PlanResult]:
     """Save a dry-run plan (create / update / unchanged / skip / conflict) per agency.
-    `accept_quality`: why a field report that crosses the quality gate is accepted."""
+    `accept_quality`: why a field report that crosses the quality gate is accepted; `adopt`:
+    take items the portal already holds into a ledger that lost track of them."""
     registry = context.load()
     portal = context.portal_of(registry)
     selected = context.select(registry, codes, all_)
     return [plan_agency(registry, portal, agency, pass_over_archive_only=all_ or len(selected) > 1,
-                        accept_quality=accept_quality)
+                        accept_quality=accept_quality, adopt=adopt)
             for agency in selected]
 
 

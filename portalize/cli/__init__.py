@@ -302,8 +302,11 @@ def categories(agency, as_json):
 @all_opt
 @click.option("--accept-quality", "accept_quality", metavar="REASON",
               help="Plan even though the field report crosses the quality gate; the reason is recorded.")
+@click.option("--adopt", is_flag=True,
+              help="The ledger lost track of items the portal holds: take them in (same content adopted, "
+                   "other content a conflict, never overwritten).")
 @json_opt
-def plan(agencies, all_, accept_quality, as_json):
+def plan(agencies, all_, accept_quality, adopt, as_json):
     """Save a dry-run plan (create/update/unchanged/skip) with diffs and an HTML review page.
     Refused when the transform's field report crosses the quality gate (few items, titles or
     dates missing, too much in group 'other'), unless --accept-quality gives a reason.
@@ -313,7 +316,7 @@ def plan(agencies, all_, accept_quality, as_json):
         portalize plan stnmt
         portalize plan stnmt --accept-quality "site has no dates; agreed with the unit"
     """
-    results = api.plan(agencies, all_, accept_quality=accept_quality)
+    results = api.plan(agencies, all_, accept_quality=accept_quality, adopt=adopt)
     if as_json:
         show.as_json(results[0] if len(results) == 1 else results)
     else:

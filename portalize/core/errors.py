@@ -99,3 +99,7 @@ class LedgerUnreadable(PortalizeError):
 
 class Busy(PortalizeError):
     """Another process holds the lease on this work (a plan being applied, an agency being crawled)."""
+
+
+class LostLedger(PortalizeError):
+    """The ledger knows nothing of an agency the portal already holds items of."""
