@@ -93,3 +93,32 @@ def test_long_content_types_are_kept_and_agency_texts_are_checked_against_the_co
     assert "code: is 70 characters long; the ledger keeps at most 64" in checked.stdout + checked.stderr
     assert "name: is 349 characters long; the ledger keeps at most 300" in checked.stdout + checked.stderr
     assert "Traceback" not in checked.stdout + checked.stderr
+
+
+def test_the_ledger_password_is_never_shown_or_stored(tmp_path, pg_url, sample_server):
+    """A ledger URL with a password (the test server trusts local connections, so any password
+    works): no command's output, crawl log, plan page, report or ledger row holds it."""
+    import subprocess
+
+    secret = "Mat-khau-9z7Q"
+    url = pg_url.replace("postgres@", f"postgres:{secret}@", 1)
+    assert secret in url
+    env = {**_workspace_env(tmp_path), "PORTALIZE_DB": url}
+    origins = [a for h, u in sample_server.origins.items() if h.startswith("stnmt") for a in ("--origin", f"{h}={u}")]
+    outputs = [run_portalize(*args, env_extra=env) for args in (
+        ("db", "upgrade"), ("db", "status"), ("agencies", "register", "stnmt", *origins), ("links", "register", "stnmt"),
+        ("crawl", "stnmt", "-s", *origins), ("transform", "stnmt", "-s"), ("plan", "stnmt"), ("progress",),
+        ("progress", "--xlsx", str(tmp_path / "tien-do.xlsx")))]
+    plan_id = next(line for line in outputs[6].stdout.splitlines() if line.startswith("Plan ")).split()[1]
+    outputs.append(run_portalize("apply", plan_id, "--yes", "-s", env_extra=env))
+    for result in outputs:
+        assert secret not in result.stdout + result.stderr, result.args
+    assert "***" in outputs[1].stdout  # db status shows the URL, masked
+    written = subprocess.run(["grep", "-rl", secret, str(tmp_path)], capture_output=True, text=True).stdout
+    assert written == "", written  # logs, plan pages, reports, the portal
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        dump = " ".join(str(row) for table in ("agencies", "agency_events", "crawl_runs", "plans", "audit_log")
+                        for row in conn.execute(sa.text(f"select * from {table}")))
+    engine.dispose()
+    assert dump and secret not in dump

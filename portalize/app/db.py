@@ -9,9 +9,9 @@ def upgrade() -> dict:
     """Run the Alembic migrations under a lock; returns the ledger URL and its revision before and after."""
     url = config.ledger_url()
     before, after = db.upgrade_locked(url)
-    return {"ledger": url, "from": before, "to": after}
+    return {"ledger": config.masked(url), "from": before, "to": after}
 
 
 def status() -> dict:
     url = config.ledger_url()
-    return {"ledger": url, "revision": db.current_revision(url), "head": db.head_revision()}
+    return {"ledger": config.masked(url), "revision": db.current_revision(url), "head": db.head_revision()}
