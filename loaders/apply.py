@@ -2,7 +2,7 @@
 so a run that dies part-way is finished by running the same command again, with no duplicates."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
 
 from portalize.core import leases
@@ -12,7 +12,7 @@ from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 
-from .base import fields_hash
+from .base import ItemRef, fields_hash
 
 WRITES = ("create", "update")
 
@@ -123,7 +123,17 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
     subsite = portal.ensure_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
     task = progress.add_task(f"apply plan {plan_id} ({agency.code})", total=len(pending)) if progress else None
     done = {"create": 0, "update": 0}
+    recovered = 0
     for entry_id, uid, action in pending:
+        if action in WRITES:
+            # The intent is recorded before the portal is written: a run killed between the
+            # portal's write and the ledger's finds the write on the portal when resumed and
+            # records it, instead of writing (and counting) it a second time.
+            with transaction() as session:
+                entry = session.get(PlanEntry, entry_id)
+                earlier = (entry.result or {}).get("intent")
+                if not earlier:
+                    entry.result = {"intent": action, "at": utcnow().isoformat()}
         with transaction() as session:
             entry = session.get(PlanEntry, entry_id)
             if action in WRITES:
@@ -131,7 +141,9 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
                 fields = entry.fields  # exactly what was planned and reviewed
                 category = portal.ensure_category(subsite, fields["group"], category_names.get(fields["group"], fields["group"]))
                 try:
-                    ref = portal.upsert_item(subsite, category, uid, fields)
+                    ref = _written_before(portal, uid, fields) if earlier else None
+                    found_written = ref is not None
+                    ref = ref or portal.upsert_item(subsite, category, uid, fields)
                     media = _upload_assets(session, portal, ref.id, agency.code, staged.data)
                 except PortalError:
                     raise
@@ -145,9 +157,11 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
                 mapped.status, mapped.last_loaded_at, mapped.plan_id = "loaded", utcnow(), plan_id
                 session.merge(mapped)
                 session.add(AuditLog(agency=agency.code, plan_id=plan_id, action=action, target=ref.url,
-                                     detail={"uid": uid, "portal_id": ref.id, "media": media}))
+                                     detail={"uid": uid, "portal_id": ref.id, "media": media,
+                                             **({"recovered": True} if found_written else {})}))
                 entry.result = {"portal_id": ref.id, "portal_url": ref.url}
                 done[action] += 1
+                recovered += found_written
             elif action == "unchanged" and session.get(IdMap, uid) is None:
                 _adopt(session, portal, agency.code, plan_id, uid, entry)
             entry.applied_at = utcnow()
@@ -156,5 +170,19 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
     with transaction() as session:
         plan = session.get(Plan, plan_id)
         plan.status, plan.applied_at = "applied", utcnow()
-        agency_store.record_event(session, agency.code, "loaded", plan=plan_id, **done)
-        return {"already_applied": False, **plan.summary, "written": done}
+        # The plan's whole count, over every run that worked on it (a resumed run writes the rest).
+        totals = dict(session.execute(select(PlanEntry.action, func.count()).where(
+            PlanEntry.plan_id == plan_id, PlanEntry.action.in_(WRITES), PlanEntry.applied_at.is_not(None))
+            .group_by(PlanEntry.action)).all())
+        agency_store.record_event(session, agency.code, "loaded", plan=plan_id,
+                                  **{a: totals.get(a, 0) for a in WRITES}, this_run=done, recovered=recovered)
+        return {"already_applied": False, **plan.summary, "written": done, "recovered": recovered}
+
+
+def _written_before(portal, uid: str, fields: dict):
+    """The portal's item for `uid` when it already holds exactly the planned fields (the stopped
+    run wrote it, then died before the ledger recorded it), else None."""
+    found = portal.find_item(uid)
+    if found is not None and fields_hash(found["fields"]) == fields_hash(fields):
+        return ItemRef(found["id"], found["url"])
+    return None

@@ -162,6 +162,45 @@ def test_apply_killed_midway_resumes_without_duplicates(crawled):
     assert ledger.execute("select count(*) from id_map").fetchone() == (7,)
 
 
+class Killed(BaseException):
+    """Stands for SIGKILL at one exact point: no `except Exception` and no ledger commit runs."""
+
+
+class PortalKilledAfterWrite(FailingPortal):
+    """The real SQL portal; the process "dies" right after the Nth item write has landed on the
+    portal, before the ledger records it."""
+
+    def upsert_item(self, *args):
+        self.calls += 1
+        ref = self.real.upsert_item(*args)
+        if self.calls == self.fail_on:
+            raise Killed()
+        return ref
+
+
+def test_a_kill_between_the_portal_write_and_the_ledger_write_is_recorded_once(crawled):
+    invoke("transform", "stnmt", "-s")
+    plan = plan_json("stnmt")
+    registry = load_registry()
+    names = {g.code: g.name for g in registry.profile.groups}
+    with pytest.raises(Killed):
+        apply_plan(plan["plan"], PortalKilledAfterWrite(open_portal(registry.portal), fail_on=3),
+                   registry.agency("stnmt"), names)
+    db, ledger = portal_db(crawled), ledger_db(crawled)
+    assert db.execute("select count(*) from items").fetchone() == (3,)  # the third landed on the portal
+    assert ledger.execute("select count(*) from id_map").fetchone() == (2,)  # the ledger knows two
+    out = invoke("apply", str(plan["plan"]), "-s").output
+    assert "5 created" in out and "1 of them had been written to the portal by the stopped run" in out
+    assert db.execute("select count(*), count(distinct external_key) from items").fetchone() == (7, 7)
+    assert ledger.execute("select count(*) from id_map").fetchone() == (7,)
+    # The bookkeeping matches the portal: one audit record per item, the plan's totals in its event.
+    assert ledger.execute("select count(*), count(distinct target) from audit_log where action = 'create' "
+                          "and plan_id = ?", (plan["plan"],)).fetchone() == (7, 7)
+    detail = json.loads(ledger.execute("select detail from agency_events where event = 'loaded' order by id desc "
+                                       "limit 1").fetchone()[0])
+    assert detail["create"] == 7 and detail["recovered"] == 1 and detail["this_run"]["create"] == 5
+
+
 def test_links_are_registered_once(crawled):
     first = invoke("links", "register", "--all").output
     assert "linked: stnmt -> http://stnmt.tinhmau.gov.vn/web/guest/trang-chu" in first

@@ -90,4 +90,4 @@ def apply(plan_id: int, progress=None, break_lease: bool = False) -> ApplyResult
     return ApplyResult(plan=plan_id, agency=agency.code, already_applied=result["already_applied"],
                        created=written.get("create", 0), updated=written.get("update", 0),
                        unchanged=result.get("unchanged", 0), skipped=result.get("skip", 0),
-                       conflicts=result.get("conflict", 0))
+                       conflicts=result.get("conflict", 0), recovered=result.get("recovered", 0))

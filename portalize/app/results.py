@@ -138,6 +138,7 @@ class ApplyResult(Result):
     unchanged: int = 0
     skipped: int = 0
     conflicts: int = 0
+    recovered: int = 0  # of those created or updated: found already written by a stopped run, recorded now
 
 
 @dataclass

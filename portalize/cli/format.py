@@ -166,6 +166,9 @@ def applied(r) -> None:
     else:
         say(f"applied plan {r.plan} ({r.agency}): {r.created} created, {r.updated} updated, "
             f"{r.unchanged} unchanged, {r.skipped} skipped, {r.conflicts} conflicts kept")
+        if r.recovered:
+            say(f"  {r.recovered} of them had been written to the portal by the stopped run before it could "
+                "record them; recorded now, not written again")
 
 
 def progress(p) -> None:
