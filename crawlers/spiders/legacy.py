@@ -75,6 +75,34 @@ def _refresh_target(content: str) -> str | None:
 FEED_LINKS = ('link[type="application/rss+xml"]::attr(href)', 'link[type="application/atom+xml"]::attr(href)')
 
 
+# Twisted's reasons for a connection that ended without a whole answer, in words.
+_CLOSED_EARLY = {
+    "ResponseDataLossError": "the server closed the connection before sending the whole page "
+                             "(fewer bytes than its Content-Length)",
+    "ConnectionDone": "the server closed the connection without an answer",
+    "ConnectionLost": "the server reset the connection without an answer",
+    "ResponseNeverReceived": "the server closed the connection without an answer",
+}
+
+
+def _plain_reason(failure) -> str:
+    """The failure's reason as a person reads it: Twisted wraps connection errors in lists of
+    failures (`[<Failure ConnectionDone: ...>]`) or gives no text at all."""
+    names = [failure.type.__name__]
+    args = getattr(failure.value, "args", ())
+    wrapped = getattr(failure.value, "reasons", None) or (args[0] if args and isinstance(args[0], list) else [])
+    for inner in wrapped:
+        names.append(getattr(getattr(inner, "type", None), "__name__", ""))
+    text = str(failure.value)
+    for name in reversed(names):
+        if name in _CLOSED_EARLY:
+            return _CLOSED_EARLY[name]
+    for name, reason in _CLOSED_EARLY.items():  # Scrapy's DownloadFailedError holds them only as text
+        if f"error.{name}" in text or f"_newclient.{name}" in text:
+            return reason
+    return text or names[0]
+
+
 def _alternation(patterns) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
@@ -490,7 +518,7 @@ class LegacySiteSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
-        error = f"{failure.type.__name__}: {failure.value}"
+        error = f"{failure.type.__name__}: {_plain_reason(failure)}"
         limit = request.meta.get("download_maxsize")
         if "max size" in str(failure.value) and limit:
             error = (f"file larger than the size cap of {limit:,} bytes (PORTALIZE_MAX_ASSET_BYTES); "

@@ -57,6 +57,20 @@ def _summary(code: str, run_id: int | None) -> CrawlSummary:
         reason=s.get("reason"), log=s.get("log"))
 
 
+def _why_nothing(spider, start: str, reason: str | None) -> str | None:
+    """Why a start page gave nothing, when no request failed: a redirect loop, named hop by hop."""
+    from ..crawlers.urls import canonical_url
+
+    redirects = getattr(spider, "redirects", None) or {}
+    chain, url = [], canonical_url(start)
+    while url in redirects and url not in chain:
+        chain.append(url)
+        url = redirects[url]
+    if chain and url in chain:
+        return "redirects in a loop: " + " → ".join([*chain, url])
+    return reason
+
+
 def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pages: int | None = None,
                overrides: dict | None = None) -> list[CrawlSummary]:
     """Crawl each agency's legacy site. Raises CrawlFailed naming every agency whose site gave
@@ -88,7 +102,8 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
         lines = []
         for s in failures:
             agency = next(a for a in agencies if a.code == s.agency)
-            first = s.errors[0] if s.errors else (agency.base_urls[0], s.reason)
+            first = s.errors[0] if s.errors else (agency.base_urls[0], _why_nothing(crawlers[s.agency].spider,
+                                                                                   agency.base_urls[0], s.reason))
             lines.append(f"agency {s.agency}: could not crawl {first[0]} ({first[1]})")
         lines.append(f"Crawl log: {log_file}")
         raise CrawlFailed("\n".join(lines), "check legacy.base_urls in the agency's mapping file or pass "
