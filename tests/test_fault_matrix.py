@@ -5,6 +5,8 @@ stores the page.
 
 Rows proved elsewhere (same rule, same checks):
 - portal answering 500 mid-apply: test_plan_apply.py::test_apply_killed_midway_resumes_without_duplicates;
+- portal database gone mid-apply (PostgreSQL refusing connections, sessions cut):
+  test_postgres.py::test_the_portal_database_gone_mid_apply_stops_with_a_message_and_the_same_command_resumes;
 - process killed between the portal's write and the ledger's: test_plan_apply.py::
   test_a_kill_between_the_portal_write_and_the_ledger_write_is_recorded_once;
 - disk full while crawling: test_crawl_safety.py::test_a_full_disk_stops_the_crawl_...;

@@ -122,3 +122,65 @@ def test_the_ledger_password_is_never_shown_or_stored(tmp_path, pg_url, sample_s
                         for row in conn.execute(sa.text(f"select * from {table}")))
     engine.dispose()
     assert dump and secret not in dump
+
+
+def test_the_portal_database_gone_mid_apply_stops_with_a_message_and_the_same_command_resumes(
+        crawled, pg_url, monkeypatch):
+    """The portal on PostgreSQL. After three items are written, the portal database stops
+    taking connections and its sessions are cut (a database server going away). apply stops
+    with one message naming the item and the command; with the database back, the same plan
+    finishes: seven items, none twice."""
+    from click.testing import CliRunner
+
+    from portalize.cli import cli
+    from portalize.core.errors import PortalError
+    from portalize.core.registry import load_registry
+    from portalize.loaders.apply import apply_plan
+    from portalize.loaders.registry import open_portal
+
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("drop database if exists portal_gone with (force)"))
+        conn.execute(sa.text("create database portal_gone"))
+    portal_url = pg_url.rsplit("/", 1)[0] + "/portal_gone"
+    monkeypatch.setenv("PORTALIZE_PORTAL_DB", portal_url)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["transform", "stnmt", "-s"]).exit_code == 0
+    planned = runner.invoke(cli, ["plan", "stnmt", "--json"])
+    import json
+    plan_id = json.loads(planned.output)["plan"]
+    registry = load_registry()
+
+    class GoesAway:
+        def __init__(self, real):
+            self.real, self.calls = real, 0
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+        def upsert_item(self, *args):
+            self.calls += 1
+            if self.calls == 4:
+                with admin.connect() as conn:
+                    conn.execute(sa.text("alter database portal_gone allow_connections false"))
+                    conn.execute(sa.text("select pg_terminate_backend(pid) from pg_stat_activity "
+                                         "where datname = 'portal_gone' and pid <> pg_backend_pid()"))
+            return self.real.upsert_item(*args)
+
+    names = {g.code: g.name for g in registry.profile.groups}
+    with pytest.raises(PortalError) as stopped:
+        apply_plan(plan_id, GoesAway(open_portal(registry.portal)), registry.agency("stnmt"), names)
+    assert "3 items of plan" in stopped.value.message and "were written and kept" in stopped.value.message
+    assert f"portalize apply {plan_id}" in stopped.value.hint
+    with admin.connect() as conn:
+        conn.execute(sa.text("alter database portal_gone allow_connections true"))
+    resumed = runner.invoke(cli, ["apply", str(plan_id), "--yes", "-s"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "4 created" in resumed.output
+    engine = sa.create_engine(portal_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*), count(distinct external_key) from items")).one() == (7, 7)
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text("drop database portal_gone with (force)"))
+    admin.dispose()
