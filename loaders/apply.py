@@ -85,6 +85,8 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
         if plan.status == "superseded":
             raise StalePlan(f"Plan {plan_id} for {plan.agency} was superseded by a newer plan.",
                             f"review the newest plan (`portalize plan {plan.agency}`) and apply that one")
+        if plan.lease and leases.held(plan.lease) and not break_lease:  # before anything is read as stale
+            raise _busy(plan_id, plan.agency, plan.lease)
         reasons = _stale_reasons(session, plan, entries)
         if reasons:
             shown = "; ".join(reasons[:5]) + (f"; and {len(reasons) - 5} more" if len(reasons) > 5 else "")
@@ -104,9 +106,7 @@ def _take_lease(plan_id: int, agency: str, seen: str | None, break_lease: bool) 
     """The plan's lease for this process, taken atomically (compare-and-set on the lease seen):
     a live holder is named in a Busy error; a dead one (a killed apply) is taken over."""
     if seen and leases.held(seen) and not break_lease:
-        raise Busy(f"plan {plan_id} ({agency}) is being applied by {leases.describe(seen)}",
-                   f"wait for it to finish, then run `portalize apply {plan_id}` again (if that process is gone, "
-                   f"`portalize apply {plan_id} --break-lease`)")
+        raise _busy(plan_id, agency, seen)
     lease = leases.mine()
     with transaction() as session:
         taken = session.execute(update(Plan).where(Plan.id == plan_id, Plan.lease.is_(None) if seen is None
@@ -114,9 +114,14 @@ def _take_lease(plan_id: int, agency: str, seen: str | None, break_lease: bool) 
                                 .values(lease=lease, status="applying")).rowcount
         holder = None if taken == 1 else session.scalar(select(Plan.lease).where(Plan.id == plan_id))
     if taken != 1:
-        raise Busy(f"plan {plan_id} ({agency}) is being applied by {leases.describe(holder or '')}",
-                   f"wait for it to finish, then run `portalize apply {plan_id}` again")
+        raise _busy(plan_id, agency, holder or "")
     return lease
+
+
+def _busy(plan_id: int, agency: str, lease: str) -> Busy:
+    return Busy(f"plan {plan_id} ({agency}) is being applied by {leases.describe(lease)}",
+                f"wait for it to finish, then run `portalize apply {plan_id}` again (if that process is gone "
+                f"and ran on another machine, `portalize apply {plan_id} --break-lease`)")
 
 
 def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, progress) -> dict:

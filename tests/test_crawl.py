@@ -205,7 +205,6 @@ def test_interrupted_crawl_resumes_without_losing_or_refetching(workspace, sampl
     import os
     import signal
     import subprocess
-    import sys
     import time
 
     from .conftest import PORTALIZE

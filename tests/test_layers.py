@@ -1,6 +1,5 @@
 """The floors of the house hold: the import-linter contracts of pyproject.toml, checked on the
 installed shape of the package (the wheel), and no import cycle between sibling packages."""
-import itertools
 import os
 import subprocess
 import sys

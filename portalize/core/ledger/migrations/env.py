@@ -1,5 +1,4 @@
 from alembic import context
-from sqlalchemy import pool
 
 from portalize.core.ledger.db import make_engine
 from portalize.core.ledger.models import Base
