@@ -47,11 +47,34 @@ class LedgerPipeline:
         if self.stopping:
             return
         self.stopping = True
-        spider.stopped_reason = (f"the ledger's disk is full ({type(exc).__name__}: {exc}); free space where the "
-                                 f"ledger is (PORTALIZE_DB), then run `portalize crawl {spider.agency.code}` to resume")
+        spider.stopped_reason = (f"the ledger's disk is full ({type(exc).__name__}: {exc}); {_space_note(spider.db_url)}"
+                                 f"free space where the ledger is (PORTALIZE_DB), then run "
+                                 f"`portalize crawl {spider.agency.code}` to resume")
         spider.logger.error(spider.stopped_reason)
         from twisted.internet import reactor  # the one Scrapy installed
         reactor.callLater(0, lambda: deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk full")))
+
+
+def _space_note(db_url: str | None) -> str:
+    """Which file, how much room is left, and how much to free: at least as much again as the
+    ledger holds (the rest of the site is rarely larger than what was stored), and never less
+    than 100 MB."""
+    import shutil
+    from pathlib import Path
+
+    from portalize.core.config import masked
+
+    if not db_url or not db_url.startswith("sqlite:///"):
+        return f"ledger {masked(db_url)}; "
+    path = Path(db_url.removeprefix("sqlite:///"))
+    try:
+        held = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))  # with its -wal and -shm
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return f"ledger {path}; "
+    need = max(held, 100 * 1024 * 1024)
+    return (f"ledger {path} holds {held / 2**20:.1f} MB, {free / 2**20:.1f} MB left on its disk; "
+            f"free at least {need / 2**20:.0f} MB: ")
 
 
 def disk_full(exc: BaseException) -> bool:

@@ -257,10 +257,22 @@ def test_a_full_disk_stops_the_crawl_with_a_clear_message_and_keeps_what_was_sto
                                check=False, timeout=240)
         assert result.returncode == 1
         assert "agency so-day: crawl stopped: the ledger's disk is full" in result.stderr
+        assert f"ledger {tiny / 'portalize.db'} holds" in result.stderr and "free at least 100 MB" in result.stderr
         assert "free space where the ledger is" in result.stderr and "portalize crawl so-day" in result.stderr
         assert "Traceback" not in result.stderr
         stored = sqlite3.connect(tiny / "portalize.db").execute("select count(*) from pages").fetchone()[0]
         assert stored > 5
+        # Room made (the filesystem grown), the same command resumes from the stored pages.
+        subprocess.run(["mount", "-o", "remount,size=64m", str(tiny)], check=True)
+        resumed = run_portalize("crawl", "so-day", "-s", "--origin",
+                                f"soday.tinhmau.gov.vn=http://127.0.0.1:{server.server_address[1]}",
+                                "--max-pages", str(stored + 20),
+                                env_extra={"PORTALIZE_MAPPINGS": str(root), "PORTALIZE_DB": db}, check=False,
+                                timeout=240)
+        assert resumed.returncode == 0 and "disk is full" not in resumed.stderr, resumed.stderr
+        ledger = sqlite3.connect(tiny / "portalize.db")
+        after = ledger.execute("select count(*), count(distinct url) from pages").fetchone()
+        assert after[0] == after[1] and after[0] > stored  # more pages, none twice
     finally:
         server.shutdown()
         server.server_close()
