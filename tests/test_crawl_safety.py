@@ -18,7 +18,8 @@ PAGES = {
     "/": (200, '<html><body><nav><a href="/ok">ok</a> <a href="/to-private">p</a> <a href="/to-loopback">l</a> '
                '<a href="/to-elsewhere">e</a> <a href="/moved">m</a> <a href="/refresh">r</a> '
                '<a href="/refresh-metadata">rm</a> <a href="/refresh-here">rh</a> <a href="/to-backslash">b</a> '
-               '<a href="/to-slash-backslash">sb</a> <a href="/to-mapped">m6</a> <a href="/refresh-js">js</a></nav></body></html>'),
+               '<a href="/to-slash-backslash">sb</a> <a href="/to-mapped">m6</a> <a href="/refresh-js">js</a> <a href="/to-internal">i1</a> <a href="/backslash-internal">i2</a> '
+               '<a href="/refresh-internal">i3</a> <a href="/mapped-internal">i4</a></nav></body></html>'),
     "/ok": (200, "<html><body><h1>Được</h1></body></html>"),
     "/moved": (301, "/ok2"),
     "/ok2": (200, "<html><body><h1>Đã chuyển</h1></body></html>"),
@@ -98,7 +99,43 @@ def tricky_site():
     server.server_close()
 
 
-def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, tricky_site):
+@pytest.fixture
+def internal_server():
+    """A server on another loopback address holding a secret: what an SSRF would reach."""
+    hits = []
+
+    class Secret(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            body = "<html><body><h1>BÍ MẬT NỘI BỘ</h1></body></html>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    try:
+        server = ThreadingHTTPServer(("127.0.0.2", 0), Secret)
+    except OSError as exc:
+        pytest.fail(f"cannot listen on 127.0.0.2 ({exc}); Linux routes all of 127.0.0.0/8 to loopback")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, tricky_site, internal_server):
+    port, hits = internal_server
+    PAGES.update({
+        "/to-internal": (302, f"http://127.0.0.2:{port}/bi-mat"),
+        "/backslash-internal": (302, f"http:\\\\127.0.0.2:{port}/bi-mat"),
+        "/mapped-internal": (302, f"http://[::ffff:127.0.0.2]:{port}/bi-mat"),
+        "/refresh-internal": (200, f'<html><head><meta http-equiv="refresh" content="0;url=http://127.0.0.2:{port}/bi-mat">'
+                                   '</head><body>Chuyển</body></html>'),
+    })
     root = tricky_agency(workspace, "/")
     result = run_portalize("crawl", "so-thu", "-s", "--origin", f"sothu.tinhmau.gov.vn={tricky_site}",
                            env_extra={"PORTALIZE_MAPPINGS": str(root)})
@@ -121,6 +158,14 @@ def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, trick
     assert all("169.254" not in u and "127.0.0.2" not in u and "noi-bo" not in u and "bi-mat" not in u
                for (u,) in db.execute("select url from pages"))
     assert "refused: private" in result.stdout  # listed in the crawl summary
+    # A real server holding a secret on 127.0.0.2 was never reached by any of these routes.
+    assert hits == []
+    assert pages["/to-internal"][1].startswith(f"redirect to http://127.0.0.2:{port}/bi-mat refused: private")
+    assert pages["/backslash-internal"][1].startswith(f"redirect to http://127.0.0.2:{port}/bi-mat refused: private")
+    assert pages["/mapped-internal"][1].startswith("redirect to http://[::ffff:127.0.0.2]")
+    assert pages["/refresh-internal"] == (200, None)
+    import zlib
+    assert all("BÍ MẬT".encode() not in zlib.decompress(data) for (data,) in db.execute("select data from raw_bodies"))
     # Nothing on this site is an article: the transform says so and fails, naming what to run.
     transformed = run_portalize("transform", "so-thu", "-s", env_extra={"PORTALIZE_MAPPINGS": str(root)}, check=False)
     assert transformed.returncode == 1
