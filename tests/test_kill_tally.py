@@ -85,6 +85,18 @@ def test_thirty_kills_across_crawl_transform_and_apply_lose_and_duplicate_nothin
     plan_id = planned.stdout.split("Plan ", 1)[1].split()[0]
     applied = lambda: _count(ledger, f"select count(*) from plan_entries where plan_id = {plan_id} "  # noqa: E731
                                      "and applied_at is not null")
+    # Two applies of one plan at once: the second names the first and writes nothing.
+    first = subprocess.Popen([*PORTALIZE, "apply", plan_id, "--yes", "-s"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while first.poll() is None and applied() == 0 and time.time() < deadline:
+        time.sleep(0.02)
+    second = run_portalize("apply", plan_id, "--yes", "-s", env_extra={"PORTALIZE_MAPPINGS": str(root)}, check=False)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert f"plan {plan_id} (so-lon) is being applied by pid {first.pid} on" in second.stderr
+    tally["apply"] += 1
     attempts = 0
     while tally["apply"] < KILLS_PER_STEP and attempts < 40:
         attempts += 1
