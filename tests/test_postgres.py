@@ -168,8 +168,10 @@ def test_the_portal_database_gone_mid_apply_stops_with_a_message_and_the_same_co
             return self.real.upsert_item(*args)
 
     names = {g.code: g.name for g in registry.profile.groups}
+    real = open_portal(registry.portal)
     with pytest.raises(PortalError) as stopped:
-        apply_plan(plan_id, GoesAway(open_portal(registry.portal)), registry.agency("stnmt"), names)
+        apply_plan(plan_id, GoesAway(real), registry.agency("stnmt"), names)
+    real.close()
     assert "3 items of plan" in stopped.value.message and "were written and kept" in stopped.value.message
     assert f"portalize apply {plan_id}" in stopped.value.hint
     with admin.connect() as conn:

@@ -35,6 +35,10 @@ class SqlPortal:
             raise PortalError(f"cannot open the portal database {masked(url)}: {exc.orig}",
                               "check portal.url in mappings/portal.yml or PORTALIZE_PORTAL_DB") from exc
 
+    def close(self) -> None:
+        """Let go of the database connections (a library caller may open many portals)."""
+        self.engine.dispose()
+
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 

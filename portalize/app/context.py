@@ -2,6 +2,8 @@
 and the portal adapter."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from ..core.errors import NoAgencySelected
 from ..core.ledger import agencies as agency_store
 from ..core.ledger.db import transaction
@@ -18,8 +20,16 @@ def load() -> Registry:
         return registry.with_detected(agency_store.detected_platforms(session))
 
 
+@contextmanager
 def portal_of(registry: Registry):
-    return open_portal(registry.portal)
+    """The portal adapter, closed (its connections let go) when the use case is done."""
+    portal = open_portal(registry.portal)
+    try:
+        yield portal
+    finally:
+        close = getattr(portal, "close", None)
+        if close:
+            close()
 
 
 def select(registry: Registry, codes=(), all_: bool = False) -> list:

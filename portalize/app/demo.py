@@ -35,4 +35,9 @@ def demo(show=None, bar=None, live: bool = True) -> DemoResult:
     return DemoResult(plans=[p.plan for p in plans if p.plan is not None],
                       changes=sum(p.summary.get("create", 0) + p.summary.get("update", 0) for p in plans),
                       plan_reviews=str(config.var_dir() / "plans"), ledger=config.masked(config.ledger_url()),
-                      portal=config.masked(context.portal_of(registry).url))
+                      portal=config.masked(_portal_url(registry)))
+
+
+def _portal_url(registry) -> str:
+    with context.portal_of(registry) as portal:
+        return portal.url

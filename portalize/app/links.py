@@ -9,6 +9,6 @@ from .results import LinkResult
 def link(codes=(), all_: bool = False) -> list[LinkResult]:
     """Put (or refresh) one link per agency on the portal; idempotent."""
     registry = context.load()
-    portal = context.portal_of(registry)
-    return [LinkResult(agency=code, url=url, created=created)
-            for code, url, created in register_links(context.select(registry, codes, all_), portal)]
+    with context.portal_of(registry) as portal:
+        return [LinkResult(agency=code, url=url, created=created)
+                for code, url, created in register_links(context.select(registry, codes, all_), portal)]

@@ -68,11 +68,11 @@ def plan(codes=(), all_: bool = False, accept_quality: str | None = None, adopt:
     `accept_quality`: why a field report that crosses the quality gate is accepted; `adopt`:
     take items the portal already holds into a ledger that lost track of them."""
     registry = context.load()
-    portal = context.portal_of(registry)
     selected = context.select(registry, codes, all_)
-    return [plan_agency(registry, portal, agency, pass_over_archive_only=all_ or len(selected) > 1,
-                        accept_quality=accept_quality, adopt=adopt)
-            for agency in selected]
+    with context.portal_of(registry) as portal:
+        return [plan_agency(registry, portal, agency, pass_over_archive_only=all_ or len(selected) > 1,
+                            accept_quality=accept_quality, adopt=adopt)
+                for agency in selected]
 
 
 def apply(plan_id: int, progress=None, break_lease: bool = False) -> ApplyResult:
@@ -85,7 +85,8 @@ def apply(plan_id: int, progress=None, break_lease: bool = False) -> ApplyResult
             raise PlanNotFound(f"There is no plan {plan_id}.", "run `portalize plan AGENCY` to make one")
         agency = registry.agency(row.agency)
     names = {g.code: g.name for g in registry.profile.groups}
-    result = apply_plan(plan_id, context.portal_of(registry), agency, names, progress, break_lease=break_lease)
+    with context.portal_of(registry) as portal:
+        result = apply_plan(plan_id, portal, agency, names, progress, break_lease=break_lease)
     written = result.get("written", {})
     return ApplyResult(plan=plan_id, agency=agency.code, already_applied=result["already_applied"],
                        created=written.get("create", 0), updated=written.get("update", 0),

@@ -56,7 +56,8 @@ def progress(xlsx: str | Path | None = None) -> Progress:
     table as a spreadsheet to hand to leadership."""
     registry = context.load()
     today = today_local(registry.profile.timezone)
-    rows = agency_progress(registry, context.portal_of(registry), today)
+    with context.portal_of(registry) as portal:
+        rows = agency_progress(registry, portal, today)
     result = Progress(today=today, deadline=registry.profile.deadline, profile=registry.profile.title,
                       agencies=rows)
     if xlsx:
