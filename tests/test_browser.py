@@ -69,3 +69,61 @@ def test_no_sanitised_payload_runs_in_chromium(tmp_path):
     dom = run_in_chromium(tmp_path, "sanitised.html", body)
     assert 'data-fired="0"' in dom
     assert dom.count('class="case"') == len(payloads())
+
+
+def test_the_portal_front_shows_the_migrated_subsites_in_chromium(crawled):
+    """`portalize portal serve` after two agencies are applied: the portal's home lists the
+    subsites, a subsite's home shows its content groups and items, an item page its body,
+    pasted and linked pictures and files from the portal itself, and the interim links; all
+    rendered by a real Chromium. A screenshot of an item page is kept (var/portal-item.png)."""
+    import os
+    import re
+    import sys
+    import urllib.request
+
+    from .conftest import ROOT
+
+    runner = CliRunner()
+    for agency in ("stnmt", "sgddt"):
+        assert runner.invoke(cli, ["transform", agency, "-s"]).exit_code == 0
+        plan = json.loads(runner.invoke(cli, ["plan", agency, "--json"]).output)
+        assert runner.invoke(cli, ["apply", str(plan["plan"]), "--yes", "-s"]).exit_code == 0
+    assert runner.invoke(cli, ["links", "register", "--all"]).exit_code == 0
+    server = subprocess.Popen([sys.executable, "-m", "portalize.cli", "portal", "serve", "--port", "0"], cwd=ROOT,
+                              env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        base = re.search(r"http://127\.0\.0\.1:\d+", line)[0]
+        home = chromium("--dump-dom", f"{base}/").stdout
+        assert "Sở Tài nguyên và Môi trường" in home and "Sở Giáo dục và Đào tạo" in home
+        assert "(7 mục)" in home and "Danh sách liên kết tạm thời (6)" in home
+        subsite = chromium("--dump-dom", f"{base}/web/sgddt").stdout
+        assert subsite.count('<section class="group"') >= 2
+        titles = re.findall(r'<a href="(/web/sgddt/-/[^"]+)">([^<]+)</a>', subsite)
+        assert len(titles) == 6
+        item = next(href for href, title in titles if title.startswith("Tổng kết năm học"))
+        page = chromium("--virtual-time-budget=3000", "--dump-dom", f"{base}{item}").stdout
+        assert "<h1>Tổng kết năm học 2023-2024 và triển khai nhiệm vụ năm học mới</h1>" in page
+        picture = re.search(r'<img[^>]+src="(/documents/[^"]+)"', page)[1]
+        with urllib.request.urlopen(f"{base}{picture}") as answer:
+            assert answer.status == 200 and answer.headers["Content-Type"] == "image/png"
+            assert answer.read().startswith(b"\x89PNG")
+        files = re.findall(r'<ul class="files"><li><a href="(/documents/[^"]+)"', page)
+        for href in files:
+            with urllib.request.urlopen(f"{base}{href}") as answer:
+                assert answer.status == 200 and len(answer.read()) > 0
+        links = chromium("--dump-dom", f"{base}/lien-ket").stdout
+        assert links.count("<tr><td>") == 6
+        try:
+            urllib.request.urlopen(f"{base}/web/sgddt/-/khong-co")
+            raise AssertionError("a missing page answered 200")
+        except urllib.error.HTTPError as missing:
+            assert missing.code == 404
+        shot = crawled / "var" / "portal-item.png"
+        result = chromium(f"--screenshot={shot}", "--window-size=1200,900", f"{base}{item}")
+        assert result.returncode == 0 and shot.stat().st_size > 10_000
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+        server.stderr.close()

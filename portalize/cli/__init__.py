@@ -455,6 +455,33 @@ def db_status(as_json):
         show.say(f"ledger {result['ledger']}: revision {result['revision'] or 'empty'} (newest {result['head']})")
 
 
+# -- the embedded portal -------------------------------------------------------------------
+@cli.group()
+def portal():
+    """The embedded portal."""
+
+
+@portal.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8080, show_default=True, help="Port (0: any free port).")
+def portal_serve(host, port):
+    """Serve a read-only web front of the embedded portal until Ctrl-C: its home, each subsite
+    with its content groups, item pages, files and the interim-links list.
+
+    \b
+    Example:
+        portalize portal serve --port 8080
+    """
+    def ready(bound):
+        show.say(f"Portal front at http://{host}:{bound}/ (Ctrl-C to stop)")
+        sys.stdout.flush()
+
+    try:
+        api.serve_portal(host, port, ready)
+    except KeyboardInterrupt:
+        pass
+
+
 # -- samples and demo ----------------------------------------------------------------------
 @cli.command("serve-samples")
 @click.option("--port", type=int, default=8642, show_default=True, help="Port on 127.0.0.1.")

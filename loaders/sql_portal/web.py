@@ -1,0 +1,142 @@
+"""A small read-only web front for the embedded portal (`portalize portal serve`): the portal's
+home with its subsites, each subsite's home with its content groups, item pages, files, and
+the interim-links list. A reviewer sees the migrated subsite as visitors will, and legacy
+URLs redirected to the portal land on real pages.
+
+Paths are the portal's own (`/<subsite path>/-/<slug>`, `/documents/<sha>/<file>`): links in
+bodies that name the portal's public address are served from here."""
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from urllib.parse import quote, unquote
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from .models import Category, Item, Link, Media, PortalBase, Subsite
+
+_ENV = Environment(loader=PackageLoader("portalize.loaders.sql_portal", "templates"), autoescape=select_autoescape())
+_DOCUMENT_LABELS = (("number", "Số ký hiệu"), ("type", "Hình thức văn bản"), ("issuer", "Cơ quan ban hành"),
+                    ("signer", "Người ký"), ("issued", "Ngày ban hành"), ("effective", "Ngày hiệu lực"),
+                    ("expiry", "Ngày hết hiệu lực"), ("status", "Tình trạng hiệu lực"), ("abstract", "Trích yếu"),
+                    ("field", "Lĩnh vực"))
+
+
+def _date(value: str | None) -> str | None:
+    """An ISO time as a Vietnamese reader writes it (dd/mm/yyyy HH:MM)."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return parsed.strftime("%d/%m/%Y %H:%M") if len(value) > 10 else parsed.strftime("%d/%m/%Y")
+
+
+class PortalFront:
+    """The WSGI application. `url`: the portal database; `base_url`: the portal's public
+    address (links to it in bodies become local)."""
+
+    def __init__(self, url: str, base_url: str, name: str):
+        self.engine = create_engine(url)
+        PortalBase.metadata.create_all(self.engine)
+        self.base_url, self.name = base_url.rstrip("/"), name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __call__(self, environ, start_response):
+        path = unquote(environ.get("PATH_INFO") or "/", errors="replace")
+        with Session(self.engine) as session:
+            status, content_type, body = self._route(session, path)
+        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                                ("X-Content-Type-Options", "nosniff")])
+        return [body]
+
+    def _page(self, template: str, status: str = "200 OK", **values) -> tuple[str, str, bytes]:
+        html = _ENV.get_template(template).render(portal_name=self.name, **values)
+        return status, "text/html; charset=utf-8", html.encode("utf-8")
+
+    def _route(self, session: Session, path: str) -> tuple[str, str, bytes]:
+        if path in ("/", ""):
+            return self._home(session)
+        if path.rstrip("/") == "/lien-ket":
+            links = session.scalars(select(Link).order_by(Link.title)).all()
+            return self._page("links.html", links=links)
+        if path.startswith("/documents/"):
+            return self._file(session, path)
+        head, _, slug = path.partition("/-/")
+        subsite = session.scalar(select(Subsite).where(Subsite.path == "/" + head.strip("/")))
+        if subsite is not None and not slug:
+            return self._subsite(session, subsite)
+        if subsite is not None:
+            item = session.scalar(select(Item).where(Item.subsite_id == subsite.id, Item.slug == slug.strip("/")))
+            if item is not None:
+                return self._item(session, subsite, item)
+        return self._page("missing.html", "404 Not Found", path=path)
+
+    def _home(self, session: Session):
+        counts = dict(session.execute(select(Item.subsite_id, func.count()).group_by(Item.subsite_id)).all())
+        subsites = [{"name": s.name, "path": s.path, "count": counts.get(s.id, 0)}
+                    for s in session.scalars(select(Subsite).order_by(Subsite.name))]
+        links = session.scalar(select(func.count()).select_from(Link))
+        return self._page("home.html", subsites=subsites, link_count=links)
+
+    def _href(self, subsite: Subsite, item: Item) -> str:
+        return f"{subsite.path}/-/{quote(item.slug)}"
+
+    def _subsite(self, session: Session, subsite: Subsite):
+        groups = []
+        for category in session.scalars(select(Category).where(Category.subsite_id == subsite.id).order_by(Category.name)):
+            items = session.scalars(select(Item).where(Item.category_id == category.id)).all()
+            rows = sorted(({"title": i.fields.get("title"), "date": _date(i.fields.get("published_at")),
+                            "sort": i.fields.get("published_at") or "", "href": self._href(subsite, i)} for i in items),
+                          key=lambda r: r["sort"], reverse=True)
+            if rows:
+                groups.append({"code": category.group_code, "name": category.name, "entries": rows})
+        return self._page("subsite.html", subsite=subsite, groups=groups)
+
+    def _item(self, session: Session, subsite: Subsite, item: Item):
+        fields = item.fields
+        category = session.get(Category, item.category_id)
+        document = [(label, fields["document"][key]) for key, label in _DOCUMENT_LABELS
+                    if fields.get("document") and fields["document"].get(key)]
+        files = [{"filename": f["filename"], "href": f"/documents/{f['sha256'][:16]}/{quote(f['filename'])}"}
+                 for f in fields.get("attachments") or [] if f.get("sha256")]
+        # Links and pictures that name the portal's public address are served from here.
+        body = (fields.get("body_html") or "").replace(f'"{self.base_url}/', '"/')
+        return self._page("item.html", subsite=subsite, f=fields, category=category.name if category else "",
+                          date=_date(fields.get("published_at")), document=document, files=files, body=body)
+
+    def _file(self, session: Session, path: str):
+        parts = path.split("/", 3)  # "", "documents", sha16, filename
+        if len(parts) == 4:
+            media = session.scalar(select(Media).where(Media.sha256.startswith(parts[2]), Media.filename == parts[3]))
+            if media is not None:
+                kind = media.media_type or mimetypes.guess_type(media.filename)[0] or "application/octet-stream"
+                return "200 OK", kind, bytes(media.data)
+        return self._page("missing.html", "404 Not Found", path=path)
+
+
+def serve(url: str, base_url: str, name: str, host: str = "127.0.0.1", port: int = 8080, ready=None) -> None:
+    """Serve the front until interrupted. `ready(port)` is called once it listens."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    class Threading(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    front = PortalFront(url, base_url, name)
+    with make_server(host, port, front, server_class=Threading, handler_class=Quiet) as server:
+        if ready:
+            ready(server.server_address[1])
+        try:
+            server.serve_forever()
+        finally:
+            front.close()
