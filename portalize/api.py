@@ -22,6 +22,7 @@ from .app.links import link
 from .app.plan import apply, plan
 from .app.portal_front import serve_portal
 from .app.progress import progress
+from .app.redirects import redirects
 from .app.results import (AgencyInfo, AgencyProgress, ApplyResult, ArchiveResult, CategoryCount, CrawlSummary,
                           DemoResult, Detection, FieldCheck, LinkResult, PlanEntryView, PlanResult, Progress,
                           Registration, TransformSummary, Validation)
@@ -35,7 +36,7 @@ from .crawlers.spiders.legacy import parse_origins
 __all__ = [
     "validate", "list_agencies", "register", "link", "crawl", "transform", "plan", "apply", "progress", "archive",
     "detect", "extract", "check_mapping", "categories", "demo", "db_upgrade", "db_status", "serve_samples",
-    "parse_origins", "ledger_problem", "serve_portal", "setting_value", "UsageProblem",
+    "parse_origins", "ledger_problem", "serve_portal", "redirects", "setting_value", "UsageProblem",
     "AgencyInfo", "AgencyProgress", "ApplyResult", "ArchiveResult", "CategoryCount", "CrawlSummary", "DemoResult",
     "Detection", "FieldCheck", "LinkResult", "PlanEntryView", "PlanResult", "Progress", "Registration",
     "TransformSummary", "Validation",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: Chromium (browser tests), PostgreSQL (ledger tests), and
+# Debian packages the tests need: Chromium (browser tests), PostgreSQL (ledger tests), nginx
+# (the exported redirects, loaded into a private nginx on loopback), and
 # WordPress with MariaDB and PHP (a real WordPress as a legacy site: tests/sites/wordpress.py runs
 # private instances of them; no system service is started). Installs only what is missing and
 # writes /etc/wordpress/config-portalize-test.php, which loads each WordPress instance's own
@@ -7,7 +8,7 @@
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-want=(chromium postgresql wordpress wordpress-theme-twentytwentythree wordpress-theme-twentytwentyone wordpress-l10n
+want=(chromium postgresql nginx wordpress wordpress-theme-twentytwentythree wordpress-theme-twentytwentyone wordpress-l10n
       mariadb-server php-cli php-mysql php-mbstring php-xml php-curl php-gd php-intl)
 need=()
 for p in "${want[@]}"; do

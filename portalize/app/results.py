@@ -205,6 +205,16 @@ class ArchiveResult(Result):
 
 
 @dataclass
+class RedirectsResult(Result):
+    agency: str
+    format: str
+    path: str
+    moved: int  # 301 rows (items, their other addresses, files, list pages)
+    gone: int  # 410 rows: not migrated on purpose
+    refused: int  # targets off the portal's host, never exported
+
+
+@dataclass
 class DemoResult(Result):
     plans: list[int]
     changes: int

@@ -455,10 +455,39 @@ def db_status(as_json):
         show.say(f"ledger {result['ledger']}: revision {result['revision'] or 'empty'} (newest {result['head']})")
 
 
+@cli.command()
+@click.argument("agency")
+@click.option("--format", "fmt", type=click.Choice(["nginx", "apache", "csv"]), default="nginx", show_default=True)
+@click.option("--output", "-o", metavar="FILE", help="Where to write (default var/redirects/redirects-AGENCY.*).")
+@json_opt
+def redirects(agency, fmt, output, as_json):
+    """Export the agency's cut-over redirects: legacy URL -> portal URL (301) for every migrated
+    item, its other addresses and files; list pages -> the subsite's home; 410 for what was
+    not migrated on purpose (with the archive's location).
+
+    \b
+    Example:
+        portalize redirects stnmt --format nginx
+    """
+    result = api.redirects(agency, fmt, output)
+    if as_json:
+        show.as_json(result)
+    else:
+        show.say(f"redirects for {result.agency} ({result.format}): {result.moved} moved (301), {result.gone} gone "
+                 f"(410) -> {result.path}")
+        if result.refused:
+            show.warn(f"  {result.refused} target(s) not on the portal's host were left out")
+
+
 # -- the embedded portal -------------------------------------------------------------------
-@cli.group()
+@cli.group(context_settings=CONTEXT)
 def portal():
-    """The embedded portal."""
+    """The embedded portal: a read-only web front to review what was loaded.
+
+    \b
+    Example:
+        portalize portal serve --port 8080
+    """
 
 
 @portal.command("serve")
