@@ -33,8 +33,11 @@ def _clean(parts: list[str]) -> str:
 
 
 # Scrapy's selector parser (recovering, no size limit) without comments and processing
-# instructions: nothing reads them, and trafilatura then works on this same tree.
-_PARSER = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True, remove_comments=True, remove_pis=True)
+# instructions: nothing reads them, and trafilatura then works on this same tree. A new parser
+# per page: one kept for all pages keeps libxml2's dictionary, which interns short texts of
+# every page parsed (350 MB after 4,000 pages).
+_PARSER_OPTIONS = {"recover": True, "encoding": "utf-8", "huge_tree": True, "remove_comments": True,
+                   "remove_pis": True}
 
 
 def parse_page(html: str):
@@ -42,8 +45,9 @@ def parse_page(html: str):
     metadata, classification, legal-document properties, automatic extraction)."""
     # A NUL byte (lxml stops at one) becomes a space: legacy databases pad and separate words with it.
     body = html.strip().replace("\x00", " ").encode("utf-8", "surrogatepass") or b"<html/>"
-    root = etree.fromstring(body, parser=_PARSER)
-    return root if root is not None else etree.fromstring(b"<html/>", parser=_PARSER)
+    parser = lxml.html.HTMLParser(**_PARSER_OPTIONS)
+    root = etree.fromstring(body, parser=parser)
+    return root if root is not None else etree.fromstring(b"<html/>", parser=parser)
 
 
 def _without(element, selectors):

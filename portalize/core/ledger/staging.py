@@ -42,11 +42,14 @@ def counts(session: Session, agency: str) -> dict[str, int]:
 def category_counts(session: Session, agency: str) -> Counter:
     """(legacy category, content group) -> number of ok articles; reads only those two fields."""
     rows = session.scalars(select(StagedArticle.data).where(StagedArticle.agency == agency,
-                                                            StagedArticle.status == "ok"))
+                                                            StagedArticle.status == "ok")
+                           .execution_options(yield_per=200))
     return Counter((data.get("legacy_category") or "", data.get("group")) for data in rows)
 
 
 def staged_items(session: Session, agency: str):
-    """The data of every ok row (items), for reports over fields."""
+    """The data of every ok row (items), for reports over fields: streamed 200 rows at a time
+    (an ORM result is buffered whole by default: 250 MB of bodies at 4,000 articles)."""
     return session.scalars(select(StagedArticle.data).where(StagedArticle.agency == agency,
-                                                            StagedArticle.status == "ok"))
+                                                            StagedArticle.status == "ok")
+                           .execution_options(yield_per=200))
