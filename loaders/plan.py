@@ -113,6 +113,23 @@ def cross_reference_fields(fields: dict, owner: CrossReference) -> dict:
     return {**fields, "body_html": body, "body_markdown": to_markdown(body), "attachments": [], "images": []}
 
 
+class _PortalView:
+    """The portal's items for one chunk of entries, read in two requests when the adapter can
+    (`read_items`, `find_items`), else one by one."""
+
+    def __init__(self, portal, mapped: list[IdMap], unmapped: list[str]):
+        self.portal = portal
+        batch_read, batch_find = getattr(portal, "read_items", None), getattr(portal, "find_items", None)
+        self.read = batch_read([m.portal_id for m in mapped]) if batch_read and mapped else None
+        self.found = batch_find(unmapped) if batch_find and unmapped else None
+
+    def read_item(self, item_id: str):
+        return self.read.get(item_id) if self.read is not None else self.portal.read_item(item_id)
+
+    def find_item(self, key: str):
+        return self.found.get(key) if self.found is not None else self.portal.find_item(key)
+
+
 def _entry(staged: StagedArticle, mapped: IdMap | None, portal, url_map: UrlMap) -> PlannedEntry:
     if staged.status != "ok":
         return PlannedEntry(staged.uid, "skip", staged.data.get("source_url", ""), reason=staged.reason,
@@ -159,8 +176,10 @@ def _planned(session, agency_code: str, portal, url_map: UrlMap):
     uids = session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code,
                                                            StagedArticle.status.not_in(("list", "excluded")))).all()
     for start in range(0, len(uids), _CHUNK):
-        chunk = session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids[start:start + _CHUNK])))
-        yield from [_entry(staged, mapped.get(staged.uid), portal, url_map) for staged in chunk]
+        chunk = session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids[start:start + _CHUNK]))).all()
+        view = _PortalView(portal, [mapped[s.uid] for s in chunk if s.uid in mapped and s.status == "ok"],
+                           [s.uid for s in chunk if s.uid not in mapped and s.status == "ok"])
+        yield from [_entry(staged, mapped.get(staged.uid), view, url_map) for staged in chunk]
 
 
 def make_plan(agency, registry, portal, adopt: bool = False) -> Plan:

@@ -77,14 +77,31 @@ class SqlPortal:
                 s.flush()
             return str(row.id)
 
-    def _as_dict(self, s, item: Item | None) -> dict | None:
+    def _as_dict(self, s, item: Item | None, paths: dict | None = None) -> dict | None:
         if item is None:
             return None
-        return {"id": str(item.id), "key": item.external_key, "url": self._item_url(s, item), "fields": dict(item.fields)}
+        url = f"{self.base_url}{paths[item.subsite_id]}/-/{item.slug}" if paths else self._item_url(s, item)
+        return {"id": str(item.id), "key": item.external_key, "url": url, "fields": dict(item.fields)}
 
     def find_item(self, key: str) -> dict | None:
         with self._session() as s:
             return self._as_dict(s, s.scalar(select(Item).where(Item.external_key == key)))
+
+    def read_items(self, item_ids) -> dict[str, dict]:
+        """Many items by id in one query (planning reads every loaded item)."""
+        with self._session() as s:
+            rows, paths = s.scalars(select(Item).where(Item.id.in_([int(i) for i in item_ids]))).all(), self._paths(s)
+            return {str(item.id): self._as_dict(s, item, paths) for item in rows}
+
+    def find_items(self, keys) -> dict[str, dict]:
+        """Many items by external key in one query."""
+        with self._session() as s:
+            rows, paths = s.scalars(select(Item).where(Item.external_key.in_(list(keys)))).all(), self._paths(s)
+            return {item.external_key: self._as_dict(s, item, paths) for item in rows}
+
+    @staticmethod
+    def _paths(s) -> dict[int, str]:
+        return dict(s.execute(select(Subsite.id, Subsite.path)).all())
 
     def read_item(self, item_id: str) -> dict | None:
         with self._session() as s:
