@@ -6,6 +6,7 @@ import errno
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
+from portalize.core.config import free_bytes, masked, sqlite_file
 from portalize.core.ledger import pages as page_store
 
 from .items import PageItem
@@ -59,19 +60,10 @@ def _space_note(db_url: str | None) -> str:
     """Which file, how much room is left, and how much to free: at least as much again as the
     ledger holds (the rest of the site is rarely larger than what was stored), and never less
     than 100 MB."""
-    import shutil
-    from pathlib import Path
-
-    from portalize.core.config import masked
-
-    if not db_url or not db_url.startswith("sqlite:///"):
+    path, free = sqlite_file(db_url), free_bytes(db_url)
+    if path is None or free is None:
         return f"ledger {masked(db_url)}; "
-    path = Path(db_url.removeprefix("sqlite:///"))
-    try:
-        held = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))  # with its -wal and -shm
-        free = shutil.disk_usage(path.parent).free
-    except OSError:
-        return f"ledger {path}; "
+    held = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))  # with its -wal and -shm
     need = max(held, 100 * 1024 * 1024)
     return (f"ledger {path} holds {held / 2**20:.1f} MB, {free / 2**20:.1f} MB left on its disk; "
             f"free at least {need / 2**20:.0f} MB: ")

@@ -6,11 +6,12 @@ import csv
 import sqlite3
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from .conftest import mappings_with_agency, run_portalize
+from .sites.local import base_url, html_handler, mount_tmpfs, resize_tmpfs, serving, unmount
 
 pytestmark = pytest.mark.integration
 
@@ -92,39 +93,17 @@ def tricky_agency(workspace, start_path: str):
 
 @pytest.fixture
 def tricky_site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as server:
+        yield base_url(server)
 
 
 @pytest.fixture
 def internal_server():
     """A server on another loopback address holding a secret: what an SSRF would reach."""
     hits = []
-
-    class Secret(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            body = "<html><body><h1>BÍ MẬT NỘI BỘ</h1></body></html>".encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    try:
-        server = ThreadingHTTPServer(("127.0.0.2", 0), Secret)
-    except OSError as exc:
-        pytest.fail(f"cannot listen on 127.0.0.2 ({exc}); Linux routes all of 127.0.0.0/8 to loopback")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1], hits
-    server.shutdown()
-    server.server_close()
+    secret = html_handler(lambda path: hits.append(path) or "<html><body><h1>BÍ MẬT NỘI BỘ</h1></body></html>")
+    with serving(secret, host="127.0.0.2") as server:  # Linux routes all of 127.0.0.0/8 to loopback
+        yield server.server_address[1], hits
 
 
 def test_redirects_off_site_or_to_private_addresses_are_refused(workspace, tricky_site, internal_server):
@@ -269,59 +248,44 @@ def test_a_full_disk_stops_the_crawl_with_a_clear_message_and_keeps_what_was_sto
     stored before are kept."""
     import base64
     import os
-    import subprocess
 
     tiny = workspace / "tiny"
-    tiny.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(tiny)], capture_output=True).returncode:
-        pytest.skip("mounting a 3 MB tmpfs needs root (CI runs as root, where this test runs)")
+    mount_tmpfs(tiny, "3m")
 
-    class Pages(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            n = int(self.path.strip("/").split("/")[-1] or 0) if self.path.startswith("/p/") else 0
-            links = "".join(f'<a href="/p/{m}">{m}</a>' for m in range(n * 4 + 1, n * 4 + 5))
-            noise = base64.b64encode(os.urandom(60_000)).decode()
-            body = f"<html><body><h1>Trang {n}</h1>{links}<p>{noise}</p></body></html>".encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def page(path):
+        n = int(path.strip("/").split("/")[-1] or 0) if path.startswith("/p/") else 0
+        links = "".join(f'<a href="/p/{m}">{m}</a>' for m in range(n * 4 + 1, n * 4 + 5))
+        noise = base64.b64encode(os.urandom(60_000)).decode()
+        return f"<html><body><h1>Trang {n}</h1>{links}<p>{noise}</p></body></html>"
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        root = mappings_with_agency(workspace, "so-day", "Sở Đầy", "generic", "http://soday.tinhmau.gov.vn/p/0")
-        db = f"sqlite:///{tiny / 'portalize.db'}"
-        result = run_portalize("crawl", "so-day", "-s", "--origin",
-                               f"soday.tinhmau.gov.vn=http://127.0.0.1:{server.server_address[1]}",
-                               env_extra={"PORTALIZE_MAPPINGS": str(root), "PORTALIZE_DB": db},
-                               check=False, timeout=240)
-        assert result.returncode == 1
-        assert "agency so-day: crawl stopped: the ledger's disk is full" in result.stderr
-        assert f"ledger {tiny / 'portalize.db'} holds" in result.stderr and "free at least 100 MB" in result.stderr
-        assert "free space where the ledger is" in result.stderr and "portalize crawl so-day" in result.stderr
-        assert "Traceback" not in result.stderr
-        stored = sqlite3.connect(tiny / "portalize.db").execute("select count(*) from pages").fetchone()[0]
-        assert stored > 5
-        # Room made (the filesystem grown), the same command resumes from the stored pages.
-        subprocess.run(["mount", "-o", "remount,size=64m", str(tiny)], check=True)
-        resumed = run_portalize("crawl", "so-day", "-s", "--origin",
-                                f"soday.tinhmau.gov.vn=http://127.0.0.1:{server.server_address[1]}",
-                                "--max-pages", str(stored + 20),
-                                env_extra={"PORTALIZE_MAPPINGS": str(root), "PORTALIZE_DB": db}, check=False,
-                                timeout=240)
-        assert resumed.returncode == 0 and "disk is full" not in resumed.stderr, resumed.stderr
-        ledger = sqlite3.connect(tiny / "portalize.db")
-        after = ledger.execute("select count(*), count(distinct url) from pages").fetchone()
-        assert after[0] == after[1] and after[0] > stored  # more pages, none twice
-    finally:
-        server.shutdown()
-        server.server_close()
-        subprocess.run(["umount", "-l", str(tiny)], capture_output=True)
+    with serving(html_handler(page)) as server:
+        try:
+            root = mappings_with_agency(workspace, "so-day", "Sở Đầy", "generic", "http://soday.tinhmau.gov.vn/p/0")
+            db = f"sqlite:///{tiny / 'portalize.db'}"
+            result = run_portalize("crawl", "so-day", "-s", "--origin",
+                                   f"soday.tinhmau.gov.vn=http://127.0.0.1:{server.server_address[1]}",
+                                   env_extra={"PORTALIZE_MAPPINGS": str(root), "PORTALIZE_DB": db},
+                                   check=False, timeout=240)
+            assert result.returncode == 1
+            assert "agency so-day: crawl stopped: the ledger's disk is full" in result.stderr
+            assert f"ledger {tiny / 'portalize.db'} holds" in result.stderr and "free at least 100 MB" in result.stderr
+            assert "free space where the ledger is" in result.stderr and "portalize crawl so-day" in result.stderr
+            assert "Traceback" not in result.stderr
+            stored = sqlite3.connect(tiny / "portalize.db").execute("select count(*) from pages").fetchone()[0]
+            assert stored > 5
+            # Room made (the filesystem grown), the same command resumes from the stored pages.
+            resize_tmpfs(tiny, "64m")
+            resumed = run_portalize("crawl", "so-day", "-s", "--origin",
+                                    f"soday.tinhmau.gov.vn=http://127.0.0.1:{server.server_address[1]}",
+                                    "--max-pages", str(stored + 20),
+                                    env_extra={"PORTALIZE_MAPPINGS": str(root), "PORTALIZE_DB": db}, check=False,
+                                    timeout=240)
+            assert resumed.returncode == 0 and "disk is full" not in resumed.stderr, resumed.stderr
+            ledger = sqlite3.connect(tiny / "portalize.db")
+            after = ledger.execute("select count(*), count(distinct url) from pages").fetchone()
+            assert after[0] == after[1] and after[0] > stored  # more pages, none twice
+        finally:
+            unmount(tiny)
 
 
 def test_a_single_page_fetch_ends_within_its_timeout_against_a_dripping_server():
@@ -346,17 +310,11 @@ def test_a_single_page_fetch_ends_within_its_timeout_against_a_dripping_server()
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(Drip) as server:
         started = time.monotonic()
         with pytest.raises(FetchFailed, match="did not answer in full within 3 s"):
             fetch_page(f"http://127.0.0.1:{server.server_address[1]}/", obey_robots=False, timeout=3)
         assert time.monotonic() - started < 10
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_host_name_that_resolves_to_an_internal_address_is_refused_at_connect_time(workspace, tricky_site):
@@ -428,15 +386,10 @@ def test_a_single_page_fetch_of_a_huge_page_stops_at_the_size_cap_in_bounded_mem
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Huge)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(Huge) as server:
         tracemalloc.start()
         with pytest.raises(FetchFailed, match="larger than DOWNLOAD_MAXSIZE"):
             fetch_page(f"http://127.0.0.1:{server.server_address[1]}/", obey_robots=False)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert peak < 80 * 1024 * 1024, f"peak {peak / 2**20:.0f} MB"
-    finally:
-        server.shutdown()
-        server.server_close()

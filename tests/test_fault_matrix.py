@@ -19,12 +19,12 @@ import socket
 import socketserver
 import sqlite3
 import struct
-import threading
 import time
 
 import pytest
 
 from .conftest import mappings_with_agency, run_portalize
+from .sites.local import base_url, serving
 
 pytestmark = pytest.mark.integration
 
@@ -73,11 +73,8 @@ class Server(socketserver.ThreadingTCPServer):
 
 @pytest.fixture(scope="module")
 def faulty_site():
-    server = Server(("127.0.0.1", 0), Faulty)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(Faulty, server_class=Server) as server:
+        yield base_url(server)
 
 
 ROWS = {

@@ -8,7 +8,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import threading
 import time
 from contextlib import closing
 
@@ -17,6 +16,7 @@ import pytest
 from portalize.samples.generated import HOST, generated_server
 
 from .conftest import PORTALIZE, ROOT, mappings_with_agency, run_portalize
+from .sites.local import base_url, running
 
 pytestmark = pytest.mark.integration
 ITEMS = 1000
@@ -25,11 +25,8 @@ KILLS_PER_STEP = 10
 
 @pytest.fixture
 def generated_site():
-    server = generated_server(ITEMS)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with running(generated_server(ITEMS)) as server:
+        yield base_url(server)
 
 
 def _count(path, query) -> int:

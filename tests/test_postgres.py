@@ -48,35 +48,16 @@ def test_long_content_types_are_kept_and_agency_texts_are_checked_against_the_co
     """A 250-character Content-Type is stored on PostgreSQL (it was varchar(200): the page was
     lost while the crawl said finished); a code over 64 or a name over 300 characters is refused
     by `agencies validate`, naming the limit, instead of a traceback at `register`."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     from .conftest import mappings_with_agency
+    from .sites.local import html_handler, serving
 
     long_type = "text/html; charset=utf-8; profile=" + "a" * 216
-
-    class Site(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            body = "<html><body><h1>Tin tức</h1><p>Nội dung.</p></body></html>".encode()
-            self.send_response(200)
-            self.send_header("Content-Type", long_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    site = html_handler(lambda path: "<html><body><h1>Tin tức</h1><p>Nội dung.</p></body></html>", long_type)
+    with serving(site) as server:
         root = mappings_with_agency(tmp_path, "so-dai", "Sở Dài", "generic", "http://sodai.tinhmau.gov.vn/")
         env = {**_workspace_env(tmp_path), "PORTALIZE_DB": pg_url, "PORTALIZE_MAPPINGS": str(root)}
         run_portalize("crawl", "so-dai", "-s", "--origin", f"sodai.tinhmau.gov.vn=http://127.0.0.1:{server.server_address[1]}",
                       env_extra=env)
-    finally:
-        server.shutdown()
-        server.server_close()
     engine = sa.create_engine(pg_url)
     with engine.connect() as conn:
         stored = conn.execute(sa.text("select content_type from pages where agency = 'so-dai' and status = 200")).scalars().all()

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,15 +22,10 @@ from click.testing import CliRunner
 from portalize.cli import cli
 
 from .conftest import ROOT
+from .sites.local import closed_port
 
 pytestmark = pytest.mark.integration
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(port: int, host: str, target: str) -> tuple[int, str | None]:
@@ -102,7 +96,7 @@ def test_exported_nginx_redirects_land_on_portal_pages(crawled):
 
     tmp = crawled / "nginx"
     tmp.mkdir()
-    port = _free_port()
+    port = closed_port()  # for nginx to listen on
     (tmp / "nginx.conf").write_text(_nginx_conf(tmp, port, maps), encoding="utf-8")
     checked = subprocess.run([NGINX, "-t", "-p", str(tmp), "-c", str(tmp / "nginx.conf")], capture_output=True,
                              text=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
 
 import pytest
 
 from portalize.transform.pipeline import Mapping, RawPage, safe_filename, transform_page
 
 from .conftest import _workspace_env, run_portalize
+from .sites.local import closed_port, mount_tmpfs, unmount
 
 
 def test_a_nul_byte_between_two_words_keeps_them_apart():
@@ -60,9 +60,7 @@ def test_a_full_disk_while_transforming_and_applying_stops_cleanly_and_the_same_
     the space: transform, then apply, stop with one message naming the ledger (or the portal)
     and the disk; nothing finished is lost; with the filler gone, the same commands finish."""
     tiny = tmp_path / "tiny"
-    tiny.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(tiny)], capture_output=True).returncode:
-        pytest.skip("mounting a tmpfs needs root (CI runs as root, where this test runs)")
+    mount_tmpfs(tiny, "8m")
     try:
         env = {**_workspace_env(tmp_path), "PORTALIZE_DB": f"sqlite:///{tiny / 'portalize.db'}",
                "PORTALIZE_PORTAL_DB": f"sqlite:///{tiny / 'portal.db'}"}
@@ -105,7 +103,7 @@ def test_a_full_disk_while_transforming_and_applying_stops_cleanly_and_the_same_
         again = run_portalize("plan", "stnmt", env_extra=env)
         assert " 0 create" in again.stdout and " 0 update" in again.stdout, again.stdout
     finally:
-        subprocess.run(["umount", "-l", str(tiny)], capture_output=True)
+        unmount(tiny)
 
 
 @pytest.mark.integration
@@ -142,16 +140,12 @@ def test_a_crawl_already_running_for_the_agency_is_named_and_left_alone(workspac
 def test_a_re_crawl_of_a_site_that_refuses_connections_fails_and_keeps_the_stored_copies(workspace):
     """The second crawl gets no answer at all: it says so and exits 1 (it used to report the
     stored copy as "200: 1" and exit 0); the pages stored by the first crawl are kept."""
-    import socket
-
     from portalize.samples.server import SampleServer
 
     with SampleServer() as server:
         origin = [a for h, u in server.origins.items() if h.startswith("stnmt") for a in ("--origin", f"{h}={u}")]
         run_portalize("crawl", "stnmt", "-s", *origin)
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = closed_port()
     host = origin[1].split("=", 1)[0]
     again = run_portalize("crawl", "stnmt", "-s", "--origin", f"{host}=http://127.0.0.1:{closed}", check=False)
     assert again.returncode == 1

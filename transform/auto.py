@@ -13,7 +13,6 @@ import lxml.html
 from lxml import etree
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
-from trafilatura.utils import load_html
 
 from .dates import parse_date
 from .taxonomy import fold
@@ -152,17 +151,13 @@ def best_title(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
 _METADATA = ("title", "date", "author", "category", "summary")
 
 
-def auto_extract(html: str, url: str | None = None, known: dict | None = None) -> tuple[dict, dict]:
-    """(values, sources) in the same shape as extract.extract_fields, or ({}, {}). `known`:
-    the fields the page's own metadata already gave. They are not looked for again; when
-    they are all known, trafilatura reads only the body (its metadata pass is an eighth of
-    the time and would go unused)."""
+def auto_extract(page, url: str | None = None, known: dict | None = None) -> tuple[dict, dict]:
+    """(values, sources) in the same shape as extract.extract_fields, or ({}, {}). `page`: the
+    tree of extract.parse_page (trafilatura reads it without changing it). `known`: the fields
+    the page's own metadata already gave. They are not looked for again; when they are all
+    known, trafilatura reads only the body (its metadata pass is an eighth of the time and
+    would go unused)."""
     known = {name: value for name, value in (known or {}).items() if value and name in _METADATA}
-    # One parse, with trafilatura's own parser settings: our lookups read the tree, and
-    # trafilatura works on its own copy of it.
-    page = load_html(html) if isinstance(html, str) else html
-    if page is None:
-        return {}, {}
     body_only = len(known) == len(_METADATA)
     doc = bare_extraction(page, url=url, with_metadata=not body_only, include_comments=False, include_tables=True,
                           include_images=True, include_links=True,

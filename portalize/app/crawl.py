@@ -11,8 +11,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from ..core import config
-from ..core.errors import Busy, CrawlFailed, UsageProblem
-from ..core.leases import describe
+from ..core.errors import CrawlFailed, UsageProblem
 from ..core.ledger import pages as page_store
 from ..core.ledger.db import transaction
 from ..crawlers.spiders.legacy import LegacySiteSpider
@@ -77,10 +76,7 @@ def run_crawls(agencies, origins: dict[str, str], progress: bool = True, max_pag
     no usable page, after all the others have finished (their pages are kept)."""
     with transaction() as session:  # a crawl of the same agency still running: named, never undone
         for agency in agencies:
-            running = page_store.crawl_in_progress(session, agency.code)
-            if running:
-                raise Busy(f"agency {agency.code} is being crawled by {describe(running[1])} (crawl run {running[0]})",
-                           f"wait for it to finish, or stop it, then run `portalize crawl {agency.code}` again")
+            page_store.refuse_if_crawling(session, agency.code)
     log_file = crawl_log_path()
     process = CrawlerProcess(crawl_settings(progress, max_pages, log_file, overrides))
     crawlers = {}

@@ -51,6 +51,24 @@ def resolve_sqlite_url(url: str) -> str:
     return url
 
 
+def sqlite_file(url: str | None) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory ones)."""
+    if not url or not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return None
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def free_bytes(url: str | None) -> int | None:
+    """Room left on the disk that holds a SQLite database (None when unknown)."""
+    import shutil
+
+    path = sqlite_file(url)
+    try:
+        return shutil.disk_usage(path.parent).free if path else None
+    except OSError:
+        return None
+
+
 def masked(url: str | None) -> str | None:
     """A database URL fit to show: its password replaced by ***."""
     if not url:

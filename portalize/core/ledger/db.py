@@ -196,12 +196,5 @@ def ledger_problem(exc: Exception, url: str | None = None):
 
 def _nearly_full(url: str) -> bool:
     """Whether the disk that holds a SQLite ledger has (almost) no space left."""
-    import shutil
-
-    if not url.startswith("sqlite:///"):
-        return False
-    folder = Path(url.removeprefix("sqlite:///")).parent
-    try:
-        return shutil.disk_usage(folder).free < 1024 * 1024
-    except OSError:
-        return False
+    free = config.free_bytes(url)
+    return free is not None and free < 1024 * 1024

@@ -23,13 +23,17 @@ def start_crawl_run(session: Session, agency: str) -> int:
     return run.id
 
 
-def crawl_in_progress(session: Session, agency: str) -> tuple[int, str] | None:
-    """(run id, lease) of a crawl of this agency still running in a live process, if any."""
+def refuse_if_crawling(session: Session, agency: str) -> None:
+    """Raise Busy, naming the process, if a crawl of this agency still runs in a live process."""
     for run in session.scalars(select(CrawlRun).where(CrawlRun.agency == agency, CrawlRun.status == "running")):
-        lease = (run.stats or {}).get("lease")
-        if lease and leases.held(lease):
-            return run.id, lease
-    return None
+        _refuse_if_held(agency, run)
+
+
+def _refuse_if_held(agency: str, run: CrawlRun) -> None:
+    lease = (run.stats or {}).get("lease")
+    if lease and leases.held(lease):
+        raise Busy(f"agency {agency} is being crawled by {leases.describe(lease)} (crawl run {run.id})",
+                   f"wait for it to finish, or stop it, then run `portalize crawl {agency}` again")
 
 
 def take_unfinished_runs(session: Session, agency: str) -> list[tuple[int, str]]:
@@ -43,10 +47,7 @@ def take_unfinished_runs(session: Session, agency: str) -> list[tuple[int, str]]
         if run.status not in ("running", "killed", "limited"):
             break
         if run.status == "running":
-            lease = (run.stats or {}).get("lease")
-            if lease and leases.held(lease):  # not dead: another crawl of this agency is running now
-                raise Busy(f"agency {agency} is being crawled by {leases.describe(lease)} (crawl run {run.id})",
-                           f"wait for it to finish, or stop it, then run `portalize crawl {agency}` again")
+            _refuse_if_held(agency, run)  # not dead: another crawl of this agency is running now
             run.status = "killed"
         found.append((run.id, run.status))
     return found
