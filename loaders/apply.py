@@ -9,12 +9,14 @@ from portalize.core import leases
 from portalize.core.errors import Busy, PlanNotFound, PortalError, StalePlan
 from portalize.core.ledger import agencies as agency_store, pages as page_store
 from portalize.core.ledger.db import transaction
-from portalize.core.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, StagedArticle, utcnow
+from portalize.core.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 
-from .base import ItemRef, fields_hash
+from .base import fields_hash
+from .references import references, resolve, slug_for, written_digest
 
-WRITES = ("create", "update")
+WRITES = ("create", "update", "restore")
+COUNTED = WRITES + ("delete",)
 
 
 def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
@@ -25,12 +27,19 @@ def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
     mapped = {m.uid: m for m in session.execute(select(IdMap.uid, IdMap.portal_hash).where(IdMap.agency == plan.agency))}
     reasons = []
     planned = {e.uid for e in entries}
-    for uid in sorted(set(staged) - planned):
-        reasons.append(f"{uid}: staged after the plan was made")
+    rollback = plan.summary.get("kind") == "rollback"
+    if not plan.summary.get("partial") and not rollback:
+        for uid in sorted(set(staged) - planned):
+            reasons.append(f"{uid}: staged after the plan was made")
     for e in entries:
         if e.applied_at is not None:
             continue
         s = staged.get(e.uid)
+        if rollback or e.action == "delete":  # not made from the staged articles: the id map only
+            m = mapped.get(e.uid)
+            if (m.portal_hash if m else None) != e.expected_map_hash:
+                reasons.append(f"{e.uid}: loaded by another plan since")
+            continue
         if s is None:
             reasons.append(f"{e.uid}: no longer staged")
         elif s.content_hash != e.expected_hash or (s.status == "skipped") != (e.action == "skip"):
@@ -41,36 +50,64 @@ def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
     return reasons
 
 
-def _adopt(session, portal, agency: str, plan_id: int, uid: str, entry) -> None:
+def _adopt(session, portal, subsite, agency: str, plan_id: int, uid: str, entry) -> None:
     """An item already on the portal with exactly the planned content, unknown to this ledger
     (lost or replaced): recorded in the id map, nothing written to the portal."""
-    found = portal.find_item(uid)
-    if found is None or fields_hash(found["fields"]) != fields_hash(entry.fields):
+    digest = fields_hash(entry.fields)
+    slug = slug_for(uid, entry.fields["title"])
+    found = portal.find_items(subsite, {uid: slug}).get(uid) if subsite is not None else None
+    if found is None or found.digest != digest:
         raise StalePlan(f"Item {uid} changed on the portal since the plan was made.",
                         f"run `portalize plan {agency}` to make a new plan, review it, then apply it")
     staged = session.get(StagedArticle, uid)
-    session.merge(IdMap(uid=uid, agency=agency, source_url=staged.data["source_url"], portal_id=found["id"],
-                        portal_url=found["url"], content_hash=staged.content_hash, portal_hash=fields_hash(found["fields"]),
-                        status="loaded", last_loaded_at=utcnow(), plan_id=plan_id))
-    session.add(AuditLog(agency=agency, plan_id=plan_id, action="adopt", target=found["url"],
-                         detail={"uid": uid, "portal_id": found["id"]}))
-    entry.result = {"portal_id": found["id"], "portal_url": found["url"], "adopted": True}
+    session.merge(IdMap(uid=uid, agency=agency, source_url=staged.data["source_url"], portal_id=found.id,
+                        portal_url=found.url, content_hash=staged.content_hash, portal_hash=digest,
+                        portal_revision=found.revision, slug=slug, status="loaded", last_loaded_at=utcnow(),
+                        plan_id=plan_id))
+    session.add(AuditLog(agency=agency, plan_id=plan_id, action="adopt", target=found.url,
+                         detail={"uid": uid, "portal_id": found.id}))
+    entry.result = {"portal_id": found.id, "portal_url": found.url, "adopted": True}
 
 
-def _upload_assets(session, portal, item_id: str, agency: str, article: dict) -> list[str]:
-    urls = []
-    pasted = {image.key: image.data for image in embedded_images(article.get("body_html") or "")}
-    for asset in (article.get("attachments") or []) + (article.get("images") or []):
-        if not asset.get("sha256"):
+def _file_bytes(session, agency: str, article: dict, asset: dict) -> bytes:
+    if asset["url"].startswith(KEY_PREFIX):  # pasted into the body: the bytes are in the article
+        pasted = {image.key: image.data for image in embedded_images(article.get("body_html") or "")}
+        return pasted.get(asset["url"]) or b""
+    page = session.scalar(select(Page).where(Page.agency == agency, Page.url == asset["url"]))
+    return page_store.load_body(session, page.sha256 if page else None)
+
+
+def _put_files(session, portal, subsite: str, agency: str, article: dict, fields: dict) -> dict[str, str]:
+    """Files first: every file the item uses is on the portal before the item is written, once
+    per subsite (the asset map in the ledger), de-duplicated by sha256. sha256 -> portal URL."""
+    wanted = {a["sha256"]: a for a in (fields.get("attachments") or []) + (fields.get("images") or [])
+              if a.get("sha256")}
+    known = dict(session.execute(select(PortalFile.sha256, PortalFile.portal_url).where(
+        PortalFile.subsite == subsite, PortalFile.sha256.in_(list(wanted)))).all()) if wanted else {}
+    for sha256, asset in wanted.items():
+        if sha256 in known:
             continue
-        if asset["url"].startswith(KEY_PREFIX):  # pasted into the body: the bytes are in the article
-            data = pasted.get(asset["url"])
-        else:
-            page = session.scalar(select(Page).where(Page.agency == agency, Page.url == asset["url"]))
-            data = page_store.load_body(session, page.sha256 if page else None)
-        if data:
-            urls.append(portal.upload_asset(item_id, asset["filename"], asset.get("media_type"), data, asset["sha256"]))
-    return urls
+        data = _file_bytes(session, agency, article, asset)
+        if not data:
+            continue  # not downloaded: the body keeps the legacy address, reported by the plan
+        media_type = next((a.get("media_type") for a in (article.get("attachments") or []) + (article.get("images") or [])
+                           if a.get("sha256") == sha256), None)
+        url = portal.put_file(subsite, asset["filename"], media_type, data, sha256)
+        session.add(PortalFile(sha256=sha256, subsite=subsite, portal=portal.name, filename=asset["filename"],
+                               legacy_url=asset["url"], portal_url=url))
+        session.flush()
+        known[sha256] = url
+    return known
+
+
+def _item_addresses(session, uids) -> tuple[dict[str, str], dict[str, str]]:
+    """(uid -> portal URL of what is loaded, uid -> legacy URL as the stand-in until it is)."""
+    if not uids:
+        return {}, {}
+    loaded = dict(session.execute(select(IdMap.uid, IdMap.portal_url).where(IdMap.uid.in_(list(uids)))).all())
+    legacy = dict(session.execute(select(StagedArticle.uid, StagedArticle.data["source_url"].as_string())
+                                  .where(StagedArticle.uid.in_(list(uids)))).all())
+    return loaded, legacy
 
 
 def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None, break_lease: bool = False) -> dict:
@@ -127,67 +164,126 @@ def _busy(plan_id: int, agency: str, lease: str) -> Busy:
 def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, progress) -> dict:
     subsite = portal.ensure_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
     task = progress.add_task(f"apply plan {plan_id} ({agency.code})", total=len(pending)) if progress else None
-    done = {"create": 0, "update": 0}
+    done = {a: 0 for a in COUNTED}
     recovered = 0
+    waiting = []  # entries written while an item of this plan they link to was not on the portal yet
+    in_plan = {f"item:{uid}" for _, uid, action in pending if action in WRITES}
     for entry_id, uid, action in pending:
         if action in WRITES:
-            # The intent is recorded before the portal is written: a run killed between the
-            # portal's write and the ledger's finds the write on the portal when resumed and
-            # records it, instead of writing (and counting) it a second time.
+            wrote = _write_entry(plan_id, entry_id, uid, action, portal, subsite, agency, category_names, done)
+            recovered += wrote["recovered"]
+            if in_plan.intersection(wrote["missing"]):
+                waiting.append((entry_id, uid))
+        elif action == "delete":
+            _delete_entry(plan_id, entry_id, uid, portal, subsite, agency, done)
+        elif action == "unchanged":
             with transaction() as session:
                 entry = session.get(PlanEntry, entry_id)
-                earlier = (entry.result or {}).get("intent")
-                if not earlier:
-                    entry.result = {"intent": action, "at": utcnow().isoformat()}
-        with transaction() as session:
-            entry = session.get(PlanEntry, entry_id)
-            if action in WRITES:
-                staged = session.get(StagedArticle, uid)
-                fields = entry.fields  # exactly what was planned and reviewed
-                category = portal.ensure_category(subsite, fields["group"], category_names.get(fields["group"], fields["group"]))
-                try:
-                    ref = _written_before(portal, uid, fields) if earlier else None
-                    found_written = ref is not None
-                    ref = ref or portal.upsert_item(subsite, category, uid, fields)
-                    media = _upload_assets(session, portal, ref.id, agency.code, staged.data)
-                except PortalError:
-                    raise
-                except Exception as exc:
-                    raise PortalError(f"the portal refused {staged.data['source_url']} ({type(exc).__name__}: {exc}); "
-                                      f"{sum(done.values())} items of plan {plan_id} were written and kept",
-                                      f"run `portalize apply {plan_id}` again to continue") from exc
-                mapped = session.get(IdMap, uid) or IdMap(uid=uid, agency=agency.code)
-                mapped.source_url, mapped.portal_id, mapped.portal_url = staged.data["source_url"], ref.id, ref.url
-                mapped.content_hash, mapped.portal_hash = staged.content_hash, fields_hash(fields)
-                mapped.status, mapped.last_loaded_at, mapped.plan_id = "loaded", utcnow(), plan_id
-                session.merge(mapped)
-                session.add(AuditLog(agency=agency.code, plan_id=plan_id, action=action, target=ref.url,
-                                     detail={"uid": uid, "portal_id": ref.id, "media": media,
-                                             **({"recovered": True} if found_written else {})}))
-                entry.result = {"portal_id": ref.id, "portal_url": ref.url}
-                done[action] += 1
-                recovered += found_written
-            elif action == "unchanged" and session.get(IdMap, uid) is None:
-                _adopt(session, portal, agency.code, plan_id, uid, entry)
-            entry.applied_at = utcnow()
+                if session.get(IdMap, uid) is None:
+                    _adopt(session, portal, subsite, agency.code, plan_id, uid, entry)
+                entry.applied_at = utcnow()
+        else:
+            with transaction() as session:
+                session.get(PlanEntry, entry_id).applied_at = utcnow()
         if progress:
             progress.advance(task)
+    # Items linking to items created later in this run: written again, their links resolved now.
+    for entry_id, uid in waiting:
+        _write_entry(plan_id, entry_id, uid, "update", portal, subsite, agency, category_names, None)
     with transaction() as session:
         plan = session.get(Plan, plan_id)
         plan.status, plan.applied_at = "applied", utcnow()
         # The plan's whole count, over every run that worked on it (a resumed run writes the rest).
         totals = dict(session.execute(select(PlanEntry.action, func.count()).where(
-            PlanEntry.plan_id == plan_id, PlanEntry.action.in_(WRITES), PlanEntry.applied_at.is_not(None))
+            PlanEntry.plan_id == plan_id, PlanEntry.action.in_(COUNTED), PlanEntry.applied_at.is_not(None))
             .group_by(PlanEntry.action)).all())
-        agency_store.record_event(session, agency.code, "loaded", plan=plan_id,
-                                  **{a: totals.get(a, 0) for a in WRITES}, this_run=done, recovered=recovered)
+        event = "rolled-back" if plan.summary.get("kind") == "rollback" else "loaded"
+        agency_store.record_event(session, agency.code, event, plan=plan_id,
+                                  **{a: totals.get(a, 0) for a in COUNTED}, this_run=done, recovered=recovered)
         return {"already_applied": False, **plan.summary, "written": done, "recovered": recovered}
 
 
-def _written_before(portal, uid: str, fields: dict):
-    """The portal's item for `uid` when it already holds exactly the planned fields (the stopped
-    run wrote it, then died before the ledger recorded it), else None."""
-    found = portal.find_item(uid)
-    if found is not None and fields_hash(found["fields"]) == fields_hash(fields):
-        return ItemRef(found["id"], found["url"])
-    return None
+def _write_entry(plan_id, entry_id, uid, action, portal, subsite, agency, category_names, done) -> dict:
+    """One planned write: files first, references resolved, the item written, the id map and the
+    audit log updated. The intent (with the slug) is recorded before the portal is written, so a
+    run killed between the portal's write and the ledger's finds the item when resumed and
+    records it, instead of writing (and counting) it a second time."""
+    with transaction() as session:
+        entry = session.get(PlanEntry, entry_id)
+        fields = entry.fields  # exactly what was planned and reviewed
+        slug = slug_for(uid, fields["title"])
+        earlier = (entry.result or {}).get("intent")
+        restores = (entry.result or {}).get("restores_plan")  # a rollback's restore: the plan it goes back to
+        if not earlier and done is not None:
+            entry.result = {**(entry.result or {}), "intent": action, "slug": slug, "at": utcnow().isoformat()}
+    digest = fields_hash(fields)
+    with transaction() as session:
+        entry = session.get(PlanEntry, entry_id)
+        staged = session.get(StagedArticle, uid)
+        mapped = session.get(IdMap, uid)
+        try:
+            files = _put_files(session, portal, subsite, agency.code, staged.data, fields)
+            item_uids, _ = references(fields)
+            loaded, legacy = _item_addresses(session, item_uids)
+            resolved, missing = resolve(fields, loaded, files, fallback=legacy)
+            category = portal.ensure_category(subsite, fields["group"], category_names.get(fields["group"], fields["group"]))
+            found = None
+            if earlier or mapped is None:
+                found = portal.find_items(subsite, {uid: (mapped.slug if mapped and mapped.slug else slug)}).get(uid)
+            if found is not None and found.digest == written_digest(digest, missing) and done is not None:
+                ref, was_there = found, True
+            else:
+                item_id = (mapped.portal_id if mapped is not None and action in ("update", "restore")
+                           else (found.id if found else None))
+                ref = portal.write_item(subsite, category, uid, slug, resolved, written_digest(digest, missing),
+                                        item_id=item_id)
+                was_there = False
+        except PortalError:
+            raise
+        except Exception as exc:
+            written = sum(done.values()) if done else 0
+            raise PortalError(f"the portal refused {staged.data['source_url']} ({type(exc).__name__}: {exc}); "
+                              f"{written} items of plan {plan_id} were written and kept",
+                              f"run `portalize apply {plan_id}` again to continue") from exc
+        mapped = mapped or IdMap(uid=uid, agency=agency.code)
+        mapped.source_url, mapped.portal_id, mapped.portal_url = staged.data["source_url"], ref.id, ref.url
+        mapped.content_hash, mapped.portal_hash = staged.content_hash, written_digest(digest, missing)
+        mapped.portal_revision, mapped.slug = ref.revision, slug
+        # A restore points the id map back at the plan whose fields it wrote (the next plan's diff).
+        mapped.status, mapped.last_loaded_at, mapped.plan_id = "loaded", utcnow(), restores or plan_id
+        session.merge(mapped)
+        if done is None:  # the second write of an item whose links are resolved now
+            session.add(AuditLog(agency=agency.code, plan_id=plan_id, action="resolve-links", target=ref.url,
+                                 detail={"uid": uid, "portal_id": ref.id, "unresolved": missing}))
+            return {"recovered": False, "missing": missing}
+        session.add(AuditLog(agency=agency.code, plan_id=plan_id, action=action, target=ref.url,
+                             detail={"uid": uid, "portal_id": ref.id, "revision": ref.revision, "files": sorted(files),
+                                     "unresolved": missing, **({"recovered": True} if was_there else {})}))
+        entry.result = {"portal_id": ref.id, "portal_url": ref.url, "revision": ref.revision,
+                        **({"unresolved": missing} if missing else {})}
+        entry.applied_at = utcnow()
+        done[action] += 1
+        return {"recovered": was_there, "missing": missing}
+
+
+def _delete_entry(plan_id, entry_id, uid, portal, subsite, agency, done) -> None:
+    """Remove a loaded item (gone from the source with --sync, or created by a rolled-back
+    plan); the id map forgets it, the audit log keeps what it was."""
+    with transaction() as session:
+        entry = session.get(PlanEntry, entry_id)
+        mapped = session.get(IdMap, uid)
+        if mapped is not None:
+            try:
+                portal.delete_item(subsite, mapped.portal_id)
+            except PortalError:
+                raise
+            except Exception as exc:
+                raise PortalError(f"the portal refused to delete {mapped.portal_url} ({type(exc).__name__}: {exc})",
+                                  f"run `portalize apply {plan_id}` again to continue") from exc
+            session.add(AuditLog(agency=agency.code, plan_id=plan_id, action="delete", target=mapped.portal_url,
+                                 detail={"uid": uid, "portal_id": mapped.portal_id, "source_url": mapped.source_url,
+                                         "portal_hash": mapped.portal_hash}))
+            session.delete(mapped)
+            done["delete"] += 1
+        entry.result = {"deleted": mapped is not None}
+        entry.applied_at = utcnow()

@@ -1,14 +1,32 @@
-"""The portal interface every adapter implements, and the item fields it receives."""
+"""The portal contract every adapter implements, the item fields it receives, and the
+references plans hold in place of portal addresses that are only known after apply."""
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
 # The fields of a canonical article that a portal item carries (and that plans diff).
 ITEM_FIELDS = ("title", "summary", "body_html", "body_markdown", "published_at", "kind", "group",
                "author", "source_name", "source_url", "attachments", "images", "document")
+
+# What an adapter may declare it can do (`capabilities`); apply and plan adapt to it.
+CAPABILITIES = (
+    "upsert_by_key",  # the portal finds an item by our external key: no intent record needed
+    "subsites",       # one subsite per unit (else everything lands in one site)
+    "media",          # files go to the portal's own media store
+    "menus",          # interim links are kept by the portal (a menu or a links page)
+    "redirects",      # the portal can hold redirects itself
+    "revision",       # each item carries a revision marker (edited on the portal = marker changed)
+)
+
+# "Known after apply": a plan's bodies link to {{item:UID}} and {{asset:SHA256}}; apply puts
+# in the portal's addresses once the targets exist.
+ITEM_REF = "{{item:%s}}"
+ASSET_REF = "{{asset:%s}}"
+REFERENCE = re.compile(r"\{\{(item|asset):([A-Za-z0-9_.:-]+)\}\}")
 
 
 def item_fields(article: dict) -> dict:
@@ -23,9 +41,18 @@ def fields_hash(fields: dict) -> str:
 
 
 @dataclass(frozen=True)
-class ItemRef:
+class Remote:
+    """An item as the portal holds it. `revision` is the portal's own marker (WordPress's
+    modified_gmt, a version, an ETag); `digest` is the hash of the planned fields the item was
+    written from, when the portal can still vouch for it (None once it was edited there)."""
     id: str
     url: str
+    revision: str
+    key: str | None = None
+    digest: str | None = None
+
+
+ItemRef = Remote  # what a write returns
 
 
 @dataclass(frozen=True)
@@ -37,20 +64,27 @@ class LinkRef:
 
 class Portal(Protocol):
     name: str
+    capabilities: frozenset
 
     # Subsites are keyed by their target (path or host), so several legacy sites merged into
-    # one successor unit land in the same subsite.
+    # one successor unit land in the same subsite. Returns the adapter's handle for it.
     def ensure_subsite(self, key: str, name: str, path: str) -> str: ...
+    # Read only (plans): the handle, or None when the subsite does not exist yet. A portal that
+    # cannot create subsites raises PortalError naming how to create it.
+    def find_subsite(self, key: str, name: str, path: str) -> str | None: ...
     def ensure_category(self, subsite: str, group: str, name: str) -> str: ...
-    def find_item(self, key: str) -> dict | None: ...
-    def read_item(self, item_id: str) -> dict | None: ...
-    # Optional, for planning at scale: many items in one request (else one by one).
-    # def read_items(self, item_ids) -> dict[str, dict]: ...
-    # def find_items(self, keys) -> dict[str, dict]: ...
-    def upsert_item(self, subsite: str, category: str, key: str, fields: dict) -> ItemRef: ...
-    def item_url(self, subsite_path: str, key: str, title: str) -> str: ...
-    def asset_url(self, sha256: str, filename: str) -> str: ...
-    def delete_item(self, item_id: str) -> None: ...
-    def upload_asset(self, item_id: str, filename: str, media_type: str | None, data: bytes, sha256: str) -> str: ...
+    # Batch reads: one request for many items (planning never asks one by one).
+    def read_items(self, subsite: str, item_ids: list[str]) -> dict[str, Remote]: ...
+    # Items by external key; `wanted` maps each key to the slug it was (or will be) written with,
+    # for portals that can only find by slug.
+    def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]: ...
+    # Create (item_id None) or update. `digest` is kept with the item when the portal can.
+    def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
+                   item_id: str | None = None) -> Remote: ...
+    def delete_item(self, subsite: str, item_id: str) -> None: ...
+    # A file, de-duplicated by sha256 on the portal's side when it can; returns its public URL.
+    def put_file(self, subsite: str, filename: str, media_type: str | None, data: bytes, sha256: str) -> str: ...
     def register_link(self, key: str, title: str, url: str, group: str) -> LinkRef: ...
+    def remove_link(self, key: str) -> bool: ...
     def links(self) -> list[dict]: ...
+    def close(self) -> None: ...

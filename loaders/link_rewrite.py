@@ -1,5 +1,6 @@
 """Rewriting links when a plan is built, like Drupal's migrate lookup: links and images that
-point at legacy pages or files of any migrated agency get their portal addresses; links to
+point at legacy pages or files of any migrated agency become references ({{item:UID}},
+{{asset:SHA256}}) that apply resolves to portal addresses once the targets exist; links to
 legacy pages that are not migrated are listed, never silently kept."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from portalize.transform.urls import canonical_url
 
 @dataclass
 class UrlMap:
-    """Legacy URL -> portal URL, for pages (id map or predicted) and files."""
+    """Legacy URL -> reference, for pages ({{item:UID}}) and files ({{asset:SHA256}})."""
     pages: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     legacy_hosts: set[str] = field(default_factory=set)
@@ -61,6 +62,6 @@ def rewrite_fields(fields: dict, url_map: UrlMap) -> tuple[dict, list[str]]:
     for kind in ("attachments", "images"):
         assets = []
         for asset in fields.get(kind) or []:
-            assets.append({**asset, "portal_url": url_map.files.get(asset["url"])})
+            assets.append({**asset, "portal_url": url_map.files.get(asset["url"])})  # a reference
         fields = {**fields, kind: assets}
     return fields, unresolved

@@ -1,7 +1,9 @@
 """plan: compare staged articles with the id map and the portal, and save what apply would do.
 
 Actions: create, update (with field diffs), unchanged, skip (with the transform's reason),
-conflict (the portal item was edited after loading; never overwritten silently)."""
+conflict (the portal item was edited after loading; never overwritten silently, unless forced),
+delete (loaded earlier, gone from the source: only with `sync`), and in rollback plans
+(loaders/rollback.py) restore and delete."""
 from __future__ import annotations
 
 import hashlib
@@ -19,11 +21,13 @@ from portalize.core.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, 
 from portalize.transform.duplicates import content_fingerprint
 from portalize.transform.markdown import to_markdown
 
-from .base import fields_hash, item_fields
+from .base import ASSET_REF, ITEM_REF, Remote, fields_hash, item_fields
 from .diff import field_diff
 from .link_rewrite import UrlMap, rewrite_fields
+from .references import references, slug_for, waiting_links
 
-ACTIONS = ("create", "update", "unchanged", "skip", "conflict")
+ACTIONS = ("create", "update", "restore", "delete", "unchanged", "skip", "conflict")
+WRITES = ("create", "update", "restore")
 
 
 @dataclass
@@ -45,27 +49,25 @@ def fingerprint(keys) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def build_url_map(session, registry, portal) -> UrlMap:
-    """Every legacy page and file of every migrating agency -> its portal address: from the id
-    map for what is loaded, predicted by the portal for what a plan will create."""
+def build_url_map(session, registry) -> UrlMap:
+    """Every legacy page and file of every migrating agency -> its reference ({{item:UID}},
+    {{asset:SHA256}}), resolved to portal addresses by apply once the targets exist."""
     url_map = UrlMap()
     for agency in registry.agencies.values():
         for host in agency.hosts:
             url_map.legacy_hosts.add(host)
             url_map.drop_params[host] = tuple(agency.platform.discovery.get("drop_params") or ())
-    for row in session.scalars(select(IdMap)):
-        url_map.pages[row.source_url] = row.portal_url
     same_content: dict[str, list] = {}
     for staged in _staged_addresses(session):
         agency = registry.agencies.get(staged.agency)
         if agency is None or agency.disposition != "migrate":
             continue
-        target = url_map.pages.get(staged.source_url) or portal.item_url(agency.subsite_path, staged.uid, staged.title)
+        target = ITEM_REF % staged.uid
         for url in [staged.source_url, *(staged.aliases or [])]:
             url_map.pages.setdefault(url, target)
         for asset in (staged.attachments or []) + (staged.images or []):
             if asset.get("sha256"):
-                url_map.files[asset["url"]] = portal.asset_url(asset["sha256"], asset["filename"])
+                url_map.files[asset["url"]] = ASSET_REF % asset["sha256"]
         key = staged.fingerprint or _fingerprint_of(session, staged.uid)
         same_content.setdefault(key, []).append((staged.published_at or "9999", agency.code, staged.uid,
                                                  target, agency.name))
@@ -114,23 +116,48 @@ def cross_reference_fields(fields: dict, owner: CrossReference) -> dict:
 
 
 class _PortalView:
-    """The portal's items for one chunk of entries, read in two requests when the adapter can
-    (`read_items`, `find_items`), else one by one."""
+    """What the portal and the ledger hold for one chunk of entries, read in a few requests:
+    the loaded items' revisions, the unknown keys looked up, the fields last written."""
 
-    def __init__(self, portal, mapped: list[IdMap], unmapped: list[str]):
-        self.portal = portal
-        batch_read, batch_find = getattr(portal, "read_items", None), getattr(portal, "find_items", None)
-        self.read = batch_read([m.portal_id for m in mapped]) if batch_read and mapped else None
-        self.found = batch_find(unmapped) if batch_find and unmapped else None
+    def __init__(self, session, portal, subsite, chunk: list[StagedArticle], mapped: dict[str, IdMap]):
+        ok = [s for s in chunk if s.status == "ok"] if subsite is not None else []
+        known = [mapped[s.uid] for s in ok if s.uid in mapped]
+        unknown = {s.uid: slug_for(s.uid, s.data.get("title") or "") for s in ok if s.uid not in mapped}
+        self.read = portal.read_items(subsite, [m.portal_id for m in known]) if known else {}
+        self.found = portal.find_items(subsite, unknown) if unknown else {}
+        wanted = [(m.plan_id, m.uid) for m in known if m.plan_id]
+        self.written: dict[str, dict] = {}
+        if wanted:
+            rows = session.execute(select(PlanEntry.uid, PlanEntry.fields).where(
+                PlanEntry.plan_id.in_({p for p, _ in wanted}), PlanEntry.uid.in_([u for _, u in wanted]),
+                PlanEntry.action.in_(("create", "update"))))
+            for uid, fields in rows:
+                self.written[uid] = fields
+        self.session = session
 
-    def read_item(self, item_id: str):
-        return self.read.get(item_id) if self.read is not None else self.portal.read_item(item_id)
-
-    def find_item(self, key: str):
-        return self.found.get(key) if self.found is not None else self.portal.find_item(key)
+    def loaded(self, uids) -> set[str]:
+        """Which of these items (of any agency) are on the portal now."""
+        return set(self.session.scalars(select(IdMap.uid).where(IdMap.uid.in_(list(uids))))) if uids else set()
 
 
-def _entry(staged: StagedArticle, mapped: IdMap | None, portal, url_map: UrlMap) -> PlannedEntry:
+def _edited(current: Remote, mapped: IdMap) -> bool:
+    """Edited on the portal since we wrote it: its revision marker moved (or, for items loaded
+    before markers were kept, the portal no longer vouches for what we wrote)."""
+    if mapped.portal_revision:
+        return current.revision != mapped.portal_revision
+    return current.digest is None or current.digest != mapped.portal_hash
+
+
+def _entry(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map: UrlMap,
+           force: frozenset = frozenset()) -> PlannedEntry:
+    entry = _decide(staged, mapped, view, url_map)
+    if entry.action == "conflict" and staged.uid in force:
+        entry.action = "update"
+        entry.reason = f"forced over the portal's version (--force): {entry.reason}"
+    return entry
+
+
+def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map: UrlMap) -> PlannedEntry:
     if staged.status != "ok":
         return PlannedEntry(staged.uid, "skip", staged.data.get("source_url", ""), reason=staged.reason,
                             expected_hash=staged.content_hash)
@@ -144,48 +171,77 @@ def _entry(staged: StagedArticle, mapped: IdMap | None, portal, url_map: UrlMap)
     if mapped is None:
         # The ledger does not know this item. The portal may still hold it (a lost or replaced
         # ledger): never create it twice, never overwrite what is there.
-        existing = portal.find_item(staged.uid)
+        existing = view.found.get(staged.uid)
         if existing is not None:
-            if fields_hash(existing["fields"]) == new_hash:
-                return PlannedEntry(action="unchanged", reason=f"already on the portal ({existing['url']}) but not in "
+            if existing.digest == new_hash:
+                return PlannedEntry(action="unchanged", reason=f"already on the portal ({existing.url}) but not in "
                                     "this ledger: taken into the ledger's id map when applied", **base)
-            return PlannedEntry(action="conflict", reason=f"already on the portal ({existing['url']}) with other "
+            return PlannedEntry(action="conflict", reason=f"already on the portal ({existing.url}) with other "
                                 "content, but not in this ledger (was the ledger lost or replaced?); not overwritten",
-                                diff=field_diff(existing["fields"], fields), **base)
+                                diff=field_diff(None, fields), **base)
         reason = f"same content as {owner.uid} ({owner.agency_name}): loaded as a cross-reference" if owner else None
         return PlannedEntry(action="create", diff=field_diff(None, fields), reason=reason, **base)
-    current = portal.read_item(mapped.portal_id)
+    current = view.read.get(mapped.portal_id)
     if current is None:
         return PlannedEntry(action="create", reason="the item loaded earlier is gone from the portal; it will be created again",
                             diff=field_diff(None, fields), **base)
-    if fields_hash(current["fields"]) != mapped.portal_hash:
-        return PlannedEntry(action="conflict", reason=f"edited on the portal after loading ({current['url']}); not overwritten",
-                            diff=field_diff(current["fields"], fields), **base)
+    before = view.written.get(staged.uid)
+    if _edited(current, mapped):
+        return PlannedEntry(action="conflict", reason=f"edited on the portal after loading ({current.url}: revision "
+                            f"{mapped.portal_revision or '?'} then, {current.revision} now); not overwritten",
+                            diff=field_diff(before, fields), **base)
     if new_hash == mapped.portal_hash:
         return PlannedEntry(action="unchanged", **base)
-    return PlannedEntry(action="update", diff=field_diff(current["fields"], fields), **base)
+    reason = None
+    waiting = waiting_links(mapped.portal_hash, new_hash)
+    if waiting is not None:
+        # Written with links to items that were not on the portal yet: rewritten once one is.
+        targets = references(fields)[0]
+        still = len(targets - view.loaded(targets))
+        if still >= waiting:
+            return PlannedEntry(action="unchanged", reason=f"links to {still} item(s) not loaded yet; they are "
+                                "resolved by the first plan after those are loaded", **base)
+        reason = f"{waiting - still} link(s) to items that are on the portal now are resolved"
+    return PlannedEntry(action="update", diff=field_diff(before, fields), reason=reason, **base)
 
 
 _CHUNK = 200  # staged articles read, and plan entries written then let go, at a time
 
 
-def _planned(session, agency_code: str, portal, url_map: UrlMap):
-    """Each staged article of the agency as a planned entry, a chunk of rows at a time."""
+def _planned(session, agency, portal, url_map: UrlMap, only=None, force=frozenset(), sync: bool = False):
+    """Each staged article of the agency as a planned entry, a chunk of rows at a time; with
+    `sync`, a delete for each loaded item whose article is gone from the source."""
+    agency_code = agency.code
+    # Read only: a plan writes nothing to the portal (None: no subsite yet, so nothing on it).
+    subsite = portal.find_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
     mapped = {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.agency == agency_code))}
     # List pages (how items were found) and excluded pages (not content) are never planned.
     uids = session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code,
                                                            StagedArticle.status.not_in(("list", "excluded")))).all()
+    if only is not None:
+        uids = [u for u in uids if u in only]
     for start in range(0, len(uids), _CHUNK):
         chunk = session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids[start:start + _CHUNK]))).all()
-        view = _PortalView(portal, [mapped[s.uid] for s in chunk if s.uid in mapped and s.status == "ok"],
-                           [s.uid for s in chunk if s.uid not in mapped and s.status == "ok"])
-        yield from [_entry(staged, mapped.get(staged.uid), view, url_map) for staged in chunk]
+        view = _PortalView(session, portal, subsite, chunk, mapped)
+        yield from [_entry(staged, mapped.get(staged.uid), view, url_map, force) for staged in chunk]
+    if sync:
+        present = set(session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code,
+                                                                      StagedArticle.status == "ok")))
+        for uid, row in sorted(mapped.items()):
+            if uid not in present and (only is None or uid in only):
+                yield PlannedEntry(uid, "delete", row.source_url, expected_map_hash=row.portal_hash,
+                                   reason=f"gone from the legacy site since it was loaded; {row.portal_url} is removed")
 
 
-def make_plan(agency, registry, portal, adopt: bool = False) -> Plan:
+def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: int | None = None,
+              sync: bool = False, force=()) -> Plan:
     """Build and save a plan; earlier pending plans of the agency are superseded. Entries are
     written as they are planned and not kept in memory (an agency may have tens of thousands);
-    their order (by action, then title) is set at the end."""
+    their order (by action, then title) is set at the end.
+
+    A partial plan: `only` (these uids), `limit` (at most N writes; the rest waits for the next
+    plan). `sync`: also delete loaded items gone from the source. `force`: these uids' conflicts
+    become updates that overwrite the portal's version."""
     agency_code, disposition = agency.code, agency.disposition
     if disposition == "archive-only":
         raise ArchiveOnly(f"Agency {agency_code} is archive-only: its legacy site is crawled and kept, "
@@ -193,7 +249,7 @@ def make_plan(agency, registry, portal, adopt: bool = False) -> Plan:
                           f"change disposition in mappings/agencies/{agency_code}.yml to migrate if it should be")
     order = {a: i for i, a in enumerate(ACTIONS)}
     with transaction() as session:
-        url_map = build_url_map(session, registry, portal)
+        url_map = build_url_map(session, registry)
         session.execute(update(Plan).where(Plan.agency == agency_code, Plan.status == "pending")
                         .values(status="superseded"))
         plan = Plan(agency=agency_code, fingerprint="", created_at=utcnow(), summary={})
@@ -204,8 +260,14 @@ def make_plan(agency, registry, portal, adopt: bool = False) -> Plan:
         # A ledger that knows nothing of this agency's loads, while the portal holds its items,
         # was lost, emptied or replaced: an error, unless adopting them is asked for.
         ledger_knows = session.scalar(select(func.count()).select_from(IdMap).where(IdMap.agency == agency_code)) > 0
-        on_portal = 0
-        for e in _planned(session, agency_code, portal, url_map):
+        on_portal, writes, held_back = 0, 0, 0
+        only = set(only) if only else None
+        for e in _planned(session, agency, portal, url_map, only, frozenset(force), sync):
+            if limit is not None and e.action in WRITES + ("delete",):
+                if writes >= limit:
+                    held_back += 1
+                    continue
+                writes += 1
             if not ledger_knows and e.action in ("unchanged", "conflict"):
                 on_portal += 1
                 if not adopt:
@@ -235,6 +297,8 @@ def make_plan(agency, registry, portal, adopt: bool = False) -> Plan:
         plan = session.get(Plan, plan_id)
         plan.fingerprint = fingerprint(key for _, _, key in keys)
         plan.summary = {a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name, "unresolved_links": unresolved}
+        if only is not None or held_back:
+            plan.summary |= {"partial": True, "held_back": held_back}
         from portalize.core.ledger.agencies import record_event
         record_event(session, agency_code, "planned", plan=plan.id, **plan.summary)
     return plan

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sqlalchemy import select
 
-from portalize.core.ledger.models import IdMap, Page, StagedArticle
+from portalize.core.ledger.models import IdMap, Page, PortalFile, StagedArticle
 from portalize.core.report_files import safe_cell
 from portalize.transform.embedded import KEY_PREFIX
 
@@ -40,6 +40,7 @@ def redirects_of(session, agency, portal_base: str, archive: str | None) -> tupl
     for mapped in session.scalars(select(IdMap).where(IdMap.agency == agency.code, IdMap.status == "loaded")):
         rows[mapped.source_url] = Redirect(mapped.source_url, 301, mapped.portal_url, "migrated")
     loaded = {r.legacy: r.target for r in rows.values()}
+    uploaded = dict(session.execute(select(PortalFile.sha256, PortalFile.portal_url)).all())  # the asset map
     home = f"{portal_base.rstrip('/')}/{agency.subsite_path.strip('/')}"
     for staged in session.scalars(select(StagedArticle).where(StagedArticle.agency == agency.code)):
         data = staged.data or {}
@@ -49,8 +50,8 @@ def redirects_of(session, agency, portal_base: str, archive: str | None) -> tupl
             for alias in data.get("aliases") or []:  # the same article under other URLs
                 rows.setdefault(alias, Redirect(alias, 301, target, "migrated (another address of it)"))
             for asset in (data.get("attachments") or []) + (data.get("images") or []):
-                if asset.get("sha256") and not asset["url"].startswith(KEY_PREFIX):
-                    rows.setdefault(asset["url"], Redirect(asset["url"], 301, _asset_url(portal_base, asset), "file"))
+                if uploaded.get(asset.get("sha256")) and not asset["url"].startswith(KEY_PREFIX):
+                    rows.setdefault(asset["url"], Redirect(asset["url"], 301, uploaded[asset["sha256"]], "file"))
         elif staged.status == "list":
             page_url = session.scalar(select(Page.url).where(Page.id == staged.page_id)) or source
             rows.setdefault(page_url, Redirect(page_url, 301, home, "a list page: the subsite's home"))
@@ -63,10 +64,6 @@ def redirects_of(session, agency, portal_base: str, archive: str | None) -> tupl
     kept = [r for r in rows.values() if r.target is None or (urlsplit(r.target).hostname or "").lower() == portal_host]
     refused = [r for r in rows.values() if r not in kept]
     return sorted(kept, key=lambda r: r.legacy), refused
-
-
-def _asset_url(portal_base: str, asset: dict) -> str:
-    return f"{portal_base.rstrip('/')}/documents/{asset['sha256'][:16]}/{asset['filename']}"
 
 
 def render(rows: list[Redirect], fmt: str, agency: str) -> str:

@@ -121,3 +121,18 @@ def wheel_site(wheel, tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("site") / "site-packages"
     zipfile.ZipFile(wheel).extractall(site)
     return site
+
+
+@pytest.fixture(scope="session")
+def wordpress_network(tmp_path_factory):
+    """A real WordPress multisite network (Debian's packages) on loopback, as the portal."""
+    from .sites.wordpress_network import WordPressNetwork
+    network = WordPressNetwork(tmp_path_factory.mktemp("wp-network")).start()
+    yield network
+    network.stop()
+
+
+def wordpress_portal_config(network, **extra) -> dict:
+    """portal.yml's `portal:` for the network; the application password in a mode-600 file."""
+    return {"adapter": "wordpress", "url": network.origin, "user": "quantri",
+            "password_file": str(network.root / "app-password"), **extra}

@@ -46,7 +46,7 @@ def ledger_db(ws):
 def test_plan_apply_and_idempotence(crawled):
     invoke("transform", "--all", "-s")
     plan = plan_json("stnmt")
-    assert plan["summary"] == {"create": 7, "update": 0, "unchanged": 0, "skip": 0, "conflict": 0, "portal": "sql",
+    assert plan["summary"] == {"create": 7, "update": 0, "restore": 0, "delete": 0, "unchanged": 0, "skip": 0, "conflict": 0, "portal": "sql",
                                "unresolved_links": 1}
     titles = {e["title"] for e in plan["entries"]}
     assert "Quyết định ban hành bảng giá đất giai đoạn 2020-2024" in titles
@@ -137,11 +137,11 @@ class FailingPortal:
     def __getattr__(self, name):
         return getattr(self.real, name)
 
-    def upsert_item(self, *args):
+    def write_item(self, *args, **kwargs):
         self.calls += 1
         if self.calls == self.fail_on:
             raise PortalError("portal answered HTTP 500", "try again")
-        return self.real.upsert_item(*args)
+        return self.real.write_item(*args, **kwargs)
 
 
 def test_apply_killed_midway_resumes_without_duplicates(crawled):
@@ -170,9 +170,9 @@ class PortalKilledAfterWrite(FailingPortal):
     """The real SQL portal; the process "dies" right after the Nth item write has landed on the
     portal, before the ledger records it."""
 
-    def upsert_item(self, *args):
+    def write_item(self, *args, **kwargs):
         self.calls += 1
-        ref = self.real.upsert_item(*args)
+        ref = self.real.write_item(*args, **kwargs)
         if self.calls == self.fail_on:
             raise Killed()
         return ref
@@ -284,6 +284,14 @@ def test_links_and_images_point_at_the_portal_after_apply(crawled):
     assert unresolved == ["http://stnmt.tinhmau.gov.vn/web/guest/lien-he"]
     invoke("apply", str(plan["plan"]), "-s")
     invoke("apply", str(plan_json("xa-hoaxuan")["plan"]), "-s")
+    # The link to the commune's item was {{item:UID}} in the plan; known only once that item was
+    # loaded ("known after apply"): the next plan of stnmt updates that one item, and says why.
+    again = plan_json("stnmt")
+    assert again["summary"]["update"] == 1 and again["summary"]["unchanged"] == 6
+    resolved = next(e for e in again["entries"] if e["action"] == "update")
+    assert resolved["reason"] == "1 link(s) to items that are on the portal now are resolved"
+    invoke("apply", str(again["plan"]), "-s")
+    assert plan_json("stnmt")["summary"]["unchanged"] == 7
     db = portal_db(crawled)
     urls = dict(db.execute("select json_extract(fields, '$.source_url'), i.slug from items i").fetchall())
     portal_url = {row[0]: row[1] for row in ledger.execute("select source_url, portal_url from id_map")}
@@ -335,8 +343,14 @@ def test_an_article_reposted_by_two_units_is_loaded_once(crawled, staged_before_
         return json.loads(fields)["body_html"]
     body = planned_body(copy["uid"])
     assert "Nội dung này đã được Sở Khoa học và Công nghệ đăng trên cổng" in body
-    assert "/web/skhcn/" in body and "31,5 điểm" not in body  # a link to the original, not a second copy
+    # A link to the original (a reference, resolved at apply), not a second copy.
+    assert f'href="{{{{item:{original["uid"]}}}}}"' in body and "31,5 điểm" not in body
     assert "31,5 điểm" in planned_body(original["uid"])
+    invoke("apply", str(plan_json("skhcn")["plan"]), "-s")
+    invoke("apply", str(plan_json("xtdt")["plan"]), "-s")
+    loaded = portal_db(crawled).execute("select json_extract(fields, '$.body_html') from items where external_key = ?",
+                                        (copy["uid"],)).fetchone()[0]
+    assert re.search(r'href="https://tinhmau.gov.vn/web/skhcn/-/cong-bo-chi-so-[^"]+"', loaded)
 
 
 def test_transform_report_lists_every_warning_and_flags_a_compromised_site(crawled):

@@ -66,7 +66,7 @@ def test_an_item_edited_on_the_portal_is_a_conflict_not_overwritten(setup):
     _stage(_article("a1", "Tin một"))
     apply_plan(make_plan(agency, registry, portal).id, portal, agency, names)
     item = next(iter(portal.items.values()))
-    item["fields"]["title"] = "Biên tập viên cổng đã sửa"
+    portal.edit(item["id"], title="Biên tập viên cổng đã sửa")  # its revision marker moves
     _stage(_article("a1", "Tin một (nguồn sửa)"))
     plan = make_plan(agency, registry, portal)
     assert _actions(plan) == {"conflict": 1}

@@ -139,14 +139,14 @@ def test_the_portal_database_gone_mid_apply_stops_with_a_message_and_the_same_co
         def __getattr__(self, name):
             return getattr(self.real, name)
 
-        def upsert_item(self, *args):
+        def write_item(self, *args, **kwargs):
             self.calls += 1
             if self.calls == 4:
                 with admin.connect() as conn:
                     conn.execute(sa.text("alter database portal_gone allow_connections false"))
                     conn.execute(sa.text("select pg_terminate_backend(pid) from pg_stat_activity "
                                          "where datname = 'portal_gone' and pid <> pg_backend_pid()"))
-            return self.real.upsert_item(*args)
+            return self.real.write_item(*args, **kwargs)
 
     names = {g.code: g.name for g in registry.profile.groups}
     real = open_portal(registry.portal)

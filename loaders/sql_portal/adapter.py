@@ -1,4 +1,8 @@
-"""`sql` adapter: the embedded portal, a content store in its own SQLAlchemy database."""
+"""`sql` adapter: the embedded portal, a content store in its own SQLAlchemy database.
+
+It has every capability: upsert by external key, subsites, media (de-duplicated by sha256),
+interim links (a links list) and a revision marker (the hash of the stored fields, an ETag:
+any edit made on the portal changes it)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,18 +13,16 @@ from sqlalchemy.orm import Session
 
 from portalize.core.config import masked
 from portalize.core.errors import PortalError
-from portalize.transform.taxonomy import fold
 
-from ..base import ItemRef, LinkRef
+from ..base import LinkRef, Remote, fields_hash
 from .models import Category, Item, Link, Media, PortalBase, Subsite, utcnow
 
-
-def slugify(text: str) -> str:
-    return "-".join(fold(text).split())[:120] or "bai-viet"
+WRITTEN = "_written"  # kept in an item's fields: the digest it was written from and the fields' hash then
 
 
 class SqlPortal:
     name = "sql"
+    capabilities = frozenset({"upsert_by_key", "subsites", "media", "menus", "revision"})
 
     def __init__(self, url: str, base_url: str = "https://portal.example"):
         self.url = url
@@ -42,22 +44,14 @@ class SqlPortal:
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
-    def _item_url(self, session, item: Item) -> str:
-        subsite = session.get(Subsite, item.subsite_id)
-        return f"{self.base_url}{subsite.path}/-/{item.slug}"
-
-    def item_url(self, subsite_path: str, key: str, title: str) -> str:
-        """The address an item will have, known before it is created (links are rewritten to
-        it when the plan is built). The slug is fixed at creation: later title edits keep it."""
-        return f"{self.base_url}/{subsite_path.strip('/')}/-/{self._slug(key, title)}"
-
-    @staticmethod
-    def _slug(key: str, title: str) -> str:
-        return f"{slugify(title)[:90]}-{key.rsplit('-', 1)[-1]}"
-
-    def asset_url(self, sha256: str, filename: str) -> str:
-        """The address of an uploaded file, from its content: known before upload."""
+    def file_url(self, sha256: str, filename: str) -> str:
         return f"{self.base_url}/documents/{sha256[:16]}/{filename}"
+
+    # -- subsites and categories -------------------------------------------------------------
+    def find_subsite(self, key: str, name: str, path: str) -> str | None:
+        with self._session() as s:
+            row = s.scalar(select(Subsite.id).where(Subsite.code == key))
+            return None if row is None else str(row)
 
     def ensure_subsite(self, key: str, name: str, path: str) -> str:
         with self._session() as s, s.begin():
@@ -77,65 +71,61 @@ class SqlPortal:
                 s.flush()
             return str(row.id)
 
-    def _as_dict(self, s, item: Item | None, paths: dict | None = None) -> dict | None:
-        if item is None:
-            return None
-        url = f"{self.base_url}{paths[item.subsite_id]}/-/{item.slug}" if paths else self._item_url(s, item)
-        return {"id": str(item.id), "key": item.external_key, "url": url, "fields": dict(item.fields)}
-
-    def find_item(self, key: str) -> dict | None:
-        with self._session() as s:
-            return self._as_dict(s, s.scalar(select(Item).where(Item.external_key == key)))
-
-    def read_items(self, item_ids) -> dict[str, dict]:
-        """Many items by id in one query (planning reads every loaded item)."""
-        with self._session() as s:
-            rows, paths = s.scalars(select(Item).where(Item.id.in_([int(i) for i in item_ids]))).all(), self._paths(s)
-            return {str(item.id): self._as_dict(s, item, paths) for item in rows}
-
-    def find_items(self, keys) -> dict[str, dict]:
-        """Many items by external key in one query."""
-        with self._session() as s:
-            rows, paths = s.scalars(select(Item).where(Item.external_key.in_(list(keys)))).all(), self._paths(s)
-            return {item.external_key: self._as_dict(s, item, paths) for item in rows}
+    # -- items -------------------------------------------------------------------------------
+    def _remote(self, item: Item, paths: dict[int, str]) -> Remote:
+        stored = dict(item.fields)
+        written = stored.pop(WRITTEN, None) or {}
+        revision = fields_hash(stored)
+        return Remote(id=str(item.id), url=f"{self.base_url}{paths[item.subsite_id]}/-/{item.slug}",
+                      revision=revision, key=item.external_key,
+                      digest=written.get("digest") if written.get("hash") == revision else None)
 
     @staticmethod
     def _paths(s) -> dict[int, str]:
         return dict(s.execute(select(Subsite.id, Subsite.path)).all())
 
-    def read_item(self, item_id: str) -> dict | None:
+    def read_items(self, subsite: str, item_ids) -> dict[str, Remote]:
+        """Many items by id in one query (planning reads every loaded item)."""
         with self._session() as s:
-            return self._as_dict(s, s.get(Item, int(item_id)))
+            rows, paths = s.scalars(select(Item).where(Item.id.in_([int(i) for i in item_ids]))).all(), self._paths(s)
+            return {str(item.id): self._remote(item, paths) for item in rows}
 
-    def upsert_item(self, subsite: str, category: str, key: str, fields: dict) -> ItemRef:
+    def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]:
+        """Many items by external key in one query (the slugs are not needed here)."""
+        with self._session() as s:
+            rows, paths = s.scalars(select(Item).where(Item.external_key.in_(list(wanted)))).all(), self._paths(s)
+            return {item.external_key: self._remote(item, paths) for item in rows}
+
+    def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
+                   item_id: str | None = None) -> Remote:
         """Create or update the item with this external key: re-running never duplicates."""
+        stored = {**fields, WRITTEN: {"digest": digest, "hash": fields_hash(fields)}}
         with self._session() as s, s.begin():
             item = s.scalar(select(Item).where(Item.external_key == key))
             if item is None:
-                item = Item(external_key=key, subsite_id=int(subsite), category_id=int(category),
-                            slug=self._slug(key, fields["title"]), fields=fields)
+                item = Item(external_key=key, subsite_id=int(subsite), category_id=int(category), slug=slug,
+                            fields=stored)
                 s.add(item)
             else:
-                item.category_id, item.fields, item.updated_at = int(category), fields, utcnow()
+                item.category_id, item.slug, item.fields, item.updated_at = int(category), slug, stored, utcnow()
             s.flush()
-            return ItemRef(str(item.id), self._item_url(s, item))
+            return self._remote(item, self._paths(s))
 
-    def delete_item(self, item_id: str) -> None:
+    def delete_item(self, subsite: str, item_id: str) -> None:
         with self._session() as s, s.begin():
             item = s.get(Item, int(item_id))
             if item is not None:
                 s.delete(item)
 
-    def upload_asset(self, item_id: str, filename: str, media_type: str | None, data: bytes, sha256: str) -> str:
+    def put_file(self, subsite: str, filename: str, media_type: str | None, data: bytes, sha256: str) -> str:
         with self._session() as s, s.begin():
             row = s.scalar(select(Media).where(Media.sha256 == sha256, Media.filename == filename))
             if row is None:
-                row = Media(item_id=int(item_id), filename=filename, media_type=media_type, sha256=sha256,
-                            size=len(data), data=data)
-                s.add(row)
-                s.flush()
-            return self.asset_url(sha256, filename)
+                s.add(Media(item_id=None, filename=filename, media_type=media_type, sha256=sha256, size=len(data),
+                            data=data))
+            return self.file_url(sha256, filename)
 
+    # -- interim links -----------------------------------------------------------------------
     def register_link(self, key: str, title: str, url: str, group: str) -> LinkRef:
         with self._session() as s, s.begin():
             row = s.scalar(select(Link).where(Link.key == key))
@@ -147,6 +137,13 @@ class SqlPortal:
                 row.title, row.url, row.group_code = title, url, group
             s.flush()
             return LinkRef(str(row.id), url, created)
+
+    def remove_link(self, key: str) -> bool:
+        with self._session() as s, s.begin():
+            row = s.scalar(select(Link).where(Link.key == key))
+            if row is not None:
+                s.delete(row)
+            return row is not None
 
     def links(self) -> list[dict]:
         with self._session() as s:

@@ -15,13 +15,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from ..render import DOCUMENT_LABELS
 from .models import Category, Item, Link, Media, PortalBase, Subsite
 
 _ENV = Environment(loader=PackageLoader("portalize.loaders.sql_portal", "templates"), autoescape=select_autoescape())
-_DOCUMENT_LABELS = (("number", "Số ký hiệu"), ("type", "Hình thức văn bản"), ("issuer", "Cơ quan ban hành"),
-                    ("signer", "Người ký"), ("issued", "Ngày ban hành"), ("effective", "Ngày hiệu lực"),
-                    ("expiry", "Ngày hết hiệu lực"), ("status", "Tình trạng hiệu lực"), ("abstract", "Trích yếu"),
-                    ("field", "Lĩnh vực"))
+_DOCUMENT_LABELS = DOCUMENT_LABELS
 
 
 def _date(value: str | None) -> str | None:

@@ -31,8 +31,12 @@ def demo(show=None, bar=None, live: bool = True) -> DemoResult:
     step("transform", "5. Transform", transform(all_=True, progress=bar))
     plans = step("plan", "6. Plan (dry run)", plan(all_=True))
     step("apply", "7. Apply", [apply(p.plan, bar) for p in plans if p.plan is not None])
-    step("progress", "8. Progress", progress_of())
-    return DemoResult(plans=[p.plan for p in plans if p.plan is not None],
+    # Links between units are {{item:UID}} references, known only once their targets are loaded:
+    # the units written before their targets get a second, small plan that resolves them.
+    again = [p for p in plan(all_=True) if p.plan is not None and p.summary.get("update")]
+    step("apply", "8. Links between units, resolved after apply", [apply(p.plan, bar) for p in again])
+    step("progress", "9. Progress", progress_of())
+    return DemoResult(plans=[p.plan for p in plans + again if p.plan is not None],
                       changes=sum(p.summary.get("create", 0) + p.summary.get("update", 0) for p in plans),
                       plan_reviews=str(config.var_dir() / "plans"), ledger=config.masked(config.ledger_url()),
                       portal=config.masked(_portal_url(registry)))

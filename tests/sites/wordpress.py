@@ -239,8 +239,8 @@ class WordPressSite:
         elif path.exists():
             path.unlink()
 
-    def _start_web(self) -> None:
-        self.port = free_port()
+    def _start_web(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         env = {**os.environ, "PHP_CLI_SERVER_WORKERS": "4", "PORTALIZE_WP_SETTINGS": str(self.root / "settings.php")}
         with open(self.root / "php-server.log", "ab") as log:
             self._web = subprocess.Popen(

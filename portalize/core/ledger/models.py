@@ -114,12 +114,12 @@ class PlanEntry(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
     position: Mapped[int] = mapped_column(Integer)
     uid: Mapped[str] = mapped_column(String(80))
-    action: Mapped[str] = mapped_column(String(20))  # create|update|unchanged|skip|conflict
+    action: Mapped[str] = mapped_column(String(20))  # create|update|restore|delete|unchanged|skip|conflict
     title: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str | None] = mapped_column(Text)
     diff: Mapped[list] = mapped_column(JSON, default=list)
     expected_hash: Mapped[str | None] = mapped_column(String(64))  # staged content hash planned
-    expected_map_hash: Mapped[str | None] = mapped_column(String(64))  # id-map hash when planned
+    expected_map_hash: Mapped[str | None] = mapped_column(String(80))  # id-map hash when planned
     fields: Mapped[dict | None] = mapped_column(JSON)  # exactly what apply writes (links rewritten)
     unresolved: Mapped[list | None] = mapped_column(JSON)  # legacy links with no portal address
     applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -135,10 +135,26 @@ class IdMap(Base):
     portal_id: Mapped[str] = mapped_column(String(80))
     portal_url: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
-    portal_hash: Mapped[str] = mapped_column(String(64))  # hash of the item as written, to spot edits on the portal
+    portal_hash: Mapped[str] = mapped_column(String(80))  # hash of the planned fields the item was written from
+    # The portal's revision marker when we wrote it (modified_gmt, a version): edited there = changed.
+    portal_revision: Mapped[str | None] = mapped_column(Text)
+    slug: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="loaded")
     last_loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+
+
+class PortalFile(Base):
+    """The asset map: a file (by sha256) on the portal, for each subsite it was put in. Files
+    are uploaded before the items that use them, once per subsite, whatever their legacy URLs."""
+    __tablename__ = "portal_files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subsite: Mapped[str] = mapped_column(String(300), primary_key=True)
+    portal: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(Text)
+    legacy_url: Mapped[str] = mapped_column(Text)
+    portal_url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class AuditLog(Base):

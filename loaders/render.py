@@ -1,0 +1,33 @@
+"""One HTML body for portals that keep a single body per item: the migrated body, the legal
+document's fields as a table, the files not already linked from the body, the author. Pure."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+
+DOCUMENT_LABELS = (("number", "Số ký hiệu"), ("type", "Hình thức văn bản"), ("issuer", "Cơ quan ban hành"),
+                   ("signer", "Người ký"), ("issued", "Ngày ban hành"), ("effective", "Ngày hiệu lực"),
+                   ("expiry", "Ngày hết hiệu lực"), ("status", "Tình trạng hiệu lực"), ("abstract", "Trích yếu"),
+                   ("field", "Lĩnh vực"))
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("portalize.loaders", "templates"),
+                              autoescape=True, keep_trailing_newline=False)
+
+
+def document_rows(fields: dict) -> list[tuple[str, str]]:
+    document = fields.get("document") or {}
+    return [(label, document[key]) for key, label in DOCUMENT_LABELS if document.get(key)]
+
+
+def unlinked_files(fields: dict) -> list[dict]:
+    body = fields.get("body_html") or ""
+    return [a for a in fields.get("attachments") or [] if (a.get("portal_url") or a["url"]) not in body]
+
+
+def post_content(fields: dict) -> str:
+    return environment().get_template("post_content.html").render(
+        f=fields, document=document_rows(fields), files=unlinked_files(fields)).strip()

@@ -1,0 +1,241 @@
+"""`wordpress` adapter: each unit is a site of a WordPress multisite network (subdirectory
+install), written through the REST API with an application password.
+
+- Items become posts of the unit's site, in a category per content group; a legal document's
+  fields become a table in the post, its files are linked below it.
+- Files go to the site's media library, named by their original file name.
+- Interim links go to one page of the network's main site, "Liên kết trang thông tin điện tử
+  các đơn vị" (slug `lien-ket-don-vi`), one list item per unit.
+- WordPress has no upsert by external key: each post's slug ends with the end of its uid and
+  its body ends with a marker comment (`<!-- portalize:item UID DIGEST CHECK -->`) that says
+  which planned fields it was written from; apply records its intent before each create, so a
+  killed apply finds the post by its slug instead of creating it twice. The marker's CHECK is
+  a hash of the title and body as written: a post edited in wp-admin no longer vouches for it.
+- The revision marker is the post's `modified_gmt`.
+- A missing site is not created (WordPress's REST API has no route for sites): the error says
+  how to create it in Network Admin or with WP-CLI.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import re
+from urllib.parse import quote
+
+from portalize.core.errors import MappingError, PortalError
+
+from ..base import LinkRef, Remote
+from ..credentials import secret
+from ..http import PortalHttp
+from ..render import post_content
+
+LINKS_PAGE = "lien-ket-don-vi"
+LINKS_TITLE = "Liên kết trang thông tin điện tử các đơn vị"
+MARKER = re.compile(r"\n?<!-- portalize:item (\S+) (\S+) (\S+) -->\s*$")
+_FIELDS = "id,link,slug,modified_gmt,status"
+
+
+def _check(title: str, content: str) -> str:
+    return hashlib.sha256(f"{title}\n{content}".encode()).hexdigest()[:16]
+
+
+def site_slug(path: str) -> str:
+    """A unit's site in a subdirectory network: the last segment of its target path
+    (`/web/sgddt` -> `sgddt`), which Network Admin accepts as a Site Address."""
+    return [p for p in path.strip("/").split("/") if p][-1].lower()
+
+
+class WordPressPortal:
+    name = "wordpress"
+    capabilities = frozenset({"subsites", "media", "menus", "revision"})
+
+    def __init__(self, config: dict):
+        if not config.get("url"):
+            raise MappingError(["mappings/portal.yml:portal.url: the WordPress network's address is needed"])
+        self.url = config["url"].rstrip("/")
+        user = config.get("user")
+        if not user:
+            raise MappingError(["mappings/portal.yml:portal.user: the WordPress user that publishes is needed"])
+        token = base64.b64encode(f"{user}:{secret(config)}".encode()).decode()
+        self.http = PortalHttp(self.url, {"Authorization": f"Basic {token}", "Accept": "application/json"},
+                               timeout=float(config.get("timeout", 60)), retries=int(config.get("retries", 4)),
+                               rate_limit=config.get("rate_limit"), pool=int(config.get("concurrency", 4)))
+        self._categories: dict[tuple[str, str], str] = {}
+        self._sites: dict[str, str] = {}
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- sites -------------------------------------------------------------------------------
+    def find_subsite(self, key: str, name: str, path: str) -> str:
+        if key in self._sites:
+            return self._sites[key]
+        slug = site_slug(path)
+        site = f"{self.url}/{slug}"
+        answer = self.http.request("GET", f"{site}/wp-json/", ok=(200, 404))
+        home = None
+        if answer.status == 200:
+            try:
+                home = (answer.json() or {}).get("home", "").rstrip("/")
+            except ValueError:
+                home = None
+        if home != site:
+            raise PortalError(
+                f"The WordPress network at {self.url}/ has no site /{slug}/ for {name}.",
+                f"create it in Network Admin → Sites → Add New (Site Address: {slug}, Site Title: {name}), or with "
+                f"WP-CLI: `wp site create --slug={slug} --title=\"{name}\"`; then run the same command again")
+        self._sites[key] = site
+        return site
+
+    ensure_subsite = find_subsite
+
+    def ensure_category(self, subsite: str, group: str, name: str) -> str:
+        cached = self._categories.get((subsite, group))
+        if cached:
+            return cached
+        found = self.http.request("GET", f"{subsite}/wp-json/wp/v2/categories?slug={quote(group)}&_fields=id").json()
+        if found:
+            category = str(found[0]["id"])
+        else:
+            category = str(self.http.request("POST", f"{subsite}/wp-json/wp/v2/categories",
+                                             json_body={"name": name, "slug": group}, creates=True).json()["id"])
+        self._categories[(subsite, group)] = category
+        return category
+
+    # -- items -------------------------------------------------------------------------------
+    def _remote(self, post: dict) -> Remote:
+        key = digest = None
+        raw = (post.get("content") or {}).get("raw")
+        if raw is not None:
+            found = MARKER.search(raw)
+            if found:
+                key = found.group(1)
+                title = (post.get("title") or {}).get("raw", "")
+                if _check(title, raw[:found.start()]) == found.group(3):
+                    digest = found.group(2)
+        return Remote(id=str(post["id"]), url=post["link"], revision=post["modified_gmt"], key=key, digest=digest)
+
+    def _posts(self, subsite: str, query: str, fields: str) -> list[dict]:
+        return self.http.request("GET", f"{subsite}/wp-json/wp/v2/posts?{query}&status=any&context=edit"
+                                        f"&per_page=100&_fields={fields}").json()
+
+    def read_items(self, subsite: str, item_ids) -> dict[str, Remote]:
+        """100 posts per request, revisions only (nothing of the body is read back)."""
+        ids, out = list(item_ids), {}
+        for start in range(0, len(ids), 100):
+            chunk = ",".join(ids[start:start + 100])
+            for post in self._posts(subsite, f"include={chunk}", _FIELDS):
+                out[str(post["id"])] = self._remote(post)
+        return out
+
+    def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]:
+        """By slug, 50 per request; a post counts as the item only when its marker names the key."""
+        by_slug = {slug: key for key, slug in wanted.items()}
+        slugs, out = list(by_slug), {}
+        for start in range(0, len(slugs), 50):
+            query = "&".join(f"slug[]={quote(s)}" for s in slugs[start:start + 50])
+            for post in self._posts(subsite, query, _FIELDS + ",title,content"):
+                remote = self._remote(post)
+                if remote.key and remote.key == by_slug.get(post["slug"]):
+                    out[remote.key] = remote
+        return out
+
+    def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
+                   item_id: str | None = None) -> Remote:
+        content = post_content(fields)
+        # Titles and summaries are plain text; WordPress takes HTML there (and does not filter it
+        # for a super admin), so they are escaped: markup in a legacy title stays inert.
+        title = html.escape(fields.get("title") or "", quote=False)
+        payload = {"title": title, "content": f"{content}\n<!-- portalize:item {key} {digest} "
+                                                 f"{_check(title, content)} -->",
+                   "excerpt": html.escape(fields.get("summary") or "", quote=False), "status": "publish", "slug": slug,
+                   "categories": [int(category)]}
+        published = _gmt(fields.get("published_at"))
+        if published:
+            payload["date_gmt"] = published
+        path = f"{subsite}/wp-json/wp/v2/posts" + (f"/{item_id}" if item_id else "")
+        post = self.http.request("POST", f"{path}?context=edit&_fields={_FIELDS}", json_body=payload,
+                                 creates=item_id is None).json()
+        if post.get("slug") != slug:
+            raise PortalError(f"WordPress gave the post for {key} the slug {post.get('slug')!r}, not {slug!r} "
+                              "(another post or page of the site holds that slug)",
+                              f"rename or delete the other post in wp-admin of {subsite}/, then run apply again")
+        return self._remote(post)
+
+    def delete_item(self, subsite: str, item_id: str) -> None:
+        self.http.request("DELETE", f"{subsite}/wp-json/wp/v2/posts/{item_id}?force=true", ok=(200, 404, 410))
+
+    def put_file(self, subsite: str, filename: str, media_type: str | None, data: bytes, sha256: str) -> str:
+        """Into the site's media library, once per content: a file whose sha256 is already
+        there (its slug says so) is not uploaded again."""
+        slug = f"tep-{sha256[:24]}"
+        found = self.http.request("GET", f"{subsite}/wp-json/wp/v2/media?slug={slug}&_fields=id,source_url").json()
+        if found:
+            return found[0]["source_url"]
+        # WordPress reads the raw UTF-8 name from filename= (not filename*=).
+        disposition = f'attachment; filename="{filename.replace(chr(34), "")}"'.encode().decode("latin-1")
+        media = self.http.request("POST", f"{subsite}/wp-json/wp/v2/media?_fields=id,source_url", body=data,
+                                  headers={"Content-Type": media_type or "application/octet-stream",
+                                           "Content-Disposition": disposition}, creates=True).json()
+        self.http.request("POST", f"{subsite}/wp-json/wp/v2/media/{media['id']}?_fields=id",
+                          json_body={"slug": slug, "title": filename, "description": f"sha256:{sha256}"})
+        return media["source_url"]
+
+    # -- interim links: one page of the main site --------------------------------------------
+    def _links_page(self) -> dict | None:
+        pages = self.http.request("GET", f"{self.url}/wp-json/wp/v2/pages?slug={LINKS_PAGE}&status=any&context=edit"
+                                         "&_fields=id,content").json()
+        return pages[0] if pages else None
+
+    def links(self) -> list[dict]:
+        page = self._links_page()
+        return _parse_links(page["content"]["raw"]) if page else []
+
+    def _save_links(self, page: dict | None, links: list[dict]) -> None:
+        body = "\n".join(f'<li data-portalize-link="{html.escape(l["key"])}" data-group="{html.escape(l["group"])}">'
+                         f'<a href="{html.escape(l["url"])}">{html.escape(l["title"])}</a></li>' for l in links)
+        payload = {"title": LINKS_TITLE, "slug": LINKS_PAGE, "status": "publish",
+                   "content": f'<ul class="portalize-links">\n{body}\n</ul>'}
+        path = f"{self.url}/wp-json/wp/v2/pages" + (f"/{page['id']}" if page else "")
+        self.http.request("POST", f"{path}?_fields=id", json_body=payload, creates=page is None)
+
+    def register_link(self, key: str, title: str, url: str, group: str) -> LinkRef:
+        page = self._links_page()
+        links = _parse_links(page["content"]["raw"]) if page else []
+        created = not any(l["key"] == key for l in links)
+        links = [l for l in links if l["key"] != key] + [{"key": key, "title": title, "url": url, "group": group}]
+        self._save_links(page, links)
+        return LinkRef(key, url, created)
+
+    def remove_link(self, key: str) -> bool:
+        page = self._links_page()
+        links = _parse_links(page["content"]["raw"]) if page else []
+        kept = [l for l in links if l["key"] != key]
+        if len(kept) != len(links):
+            self._save_links(page, kept)
+        return len(kept) != len(links)
+
+
+_LINK = re.compile(r'<li data-portalize-link="([^"]*)" data-group="([^"]*)"><a href="([^"]*)">(.*?)</a></li>')
+
+
+def _parse_links(content: str) -> list[dict]:
+    return [{"key": html.unescape(k), "group": html.unescape(g), "url": html.unescape(u), "title": html.unescape(t)}
+            for k, g, u, t in _LINK.findall(content)]
+
+
+def _gmt(value: str | None) -> str | None:
+    """An ISO date with its offset, as WordPress's date_gmt (UTC, no offset)."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))  # Vietnam, no daylight saving
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
