@@ -119,6 +119,9 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             return {"already_applied": True, **plan.summary}
         entries = list(session.scalars(select(PlanEntry).options(defer(PlanEntry.fields), defer(PlanEntry.diff))
                                        .where(PlanEntry.plan_id == plan_id).order_by(PlanEntry.position)))
+        if plan.status == "rolled-back":
+            raise StalePlan(f"Plan {plan_id} for {plan.agency} was rolled back (plan {plan.summary.get('rolled_back_by')}).",
+                            f"run `portalize plan {plan.agency}` to make a new plan, review it, then apply it")
         if plan.status == "superseded":
             raise StalePlan(f"Plan {plan_id} for {plan.agency} was superseded by a newer plan.",
                             f"review the newest plan (`portalize plan {plan.agency}`) and apply that one")
@@ -198,6 +201,9 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
             PlanEntry.plan_id == plan_id, PlanEntry.action.in_(COUNTED), PlanEntry.applied_at.is_not(None))
             .group_by(PlanEntry.action)).all())
         event = "rolled-back" if plan.summary.get("kind") == "rollback" else "loaded"
+        if event == "rolled-back" and not plan.summary.get("conflict"):  # items kept: a forced rollback may follow
+            target = session.get(Plan, plan.summary["rolls_back"])
+            target.status, target.summary = "rolled-back", {**target.summary, "rolled_back_by": plan_id}
         agency_store.record_event(session, agency.code, event, plan=plan_id,
                                   **{a: totals.get(a, 0) for a in COUNTED}, this_run=done, recovered=recovered)
         return {"already_applied": False, **plan.summary, "written": done, "recovered": recovered}
@@ -238,10 +244,12 @@ def _write_entry(plan_id, entry_id, uid, action, portal, subsite, agency, catego
                 ref = portal.write_item(subsite, category, uid, slug, resolved, written_digest(digest, missing),
                                         item_id=item_id)
                 was_there = False
-        except PortalError:
-            raise
         except Exception as exc:
             written = sum(done.values()) if done else 0
+            if isinstance(exc, PortalError):  # the adapter's own message, with where apply stood
+                raise PortalError(f"{exc.message}; while writing {staged.data['source_url']}: {written} items of plan "
+                                  f"{plan_id} were written and kept",
+                                  f"{exc.hint}; then run `portalize apply {plan_id}` to continue") from exc
             raise PortalError(f"the portal refused {staged.data['source_url']} ({type(exc).__name__}: {exc}); "
                               f"{written} items of plan {plan_id} were written and kept",
                               f"run `portalize apply {plan_id}` again to continue") from exc

@@ -51,8 +51,13 @@ class RateLimit:
 
 class PortalHttp:
     def __init__(self, base_url: str, headers: dict, *, timeout: float = 60, retries: int = 4,
-                 backoff: float = 0.5, rate_limit: float | None = None, pool: int = 4, sleep=time.sleep):
+                 backoff: float = 0.5, rate_limit: float | None = None, pool: int = 4, sleep=time.sleep,
+                 connect_to: str | None = None):
         self.base_url = base_url.rstrip("/")
+        # `connect_to` (http://ADDRESS:PORT): the portal's host reached at another address, its
+        # own Host header kept (a portal behind a proxy, or before its DNS name exists).
+        self.connect_to = connect_to.rstrip("/") if connect_to else None
+        self.base_origin = "/".join(self.base_url.split("/")[:3])
         self.headers = headers  # the Authorization header is here: never printed
         self.pool = urllib3.PoolManager(maxsize=pool, block=True, retries=False,
                                         timeout=urllib3.Timeout(connect=min(timeout, 15), read=timeout))
@@ -66,7 +71,12 @@ class PortalHttp:
     def request(self, method: str, path: str, *, json_body=None, body: bytes | None = None,
                 headers: dict | None = None, creates: bool = False, ok=(200, 201)) -> Answer:
         url = self.url(path)
-        all_headers = {**self.headers, **(headers or {})}
+        # A header value that is not Latin-1 (a Vietnamese file name) goes out as raw UTF-8 bytes.
+        all_headers = {k: _wire(v) for k, v in {**self.headers, **(headers or {})}.items()}
+        target = url
+        if self.connect_to and url.startswith(self.base_origin + "/"):
+            target = self.connect_to + url[len(self.base_origin):]
+            all_headers["Host"] = self.base_origin.split("//", 1)[1]
         if json_body is not None:
             body = json.dumps(json_body, ensure_ascii=False).encode()
             all_headers["Content-Type"] = "application/json; charset=utf-8"
@@ -75,7 +85,7 @@ class PortalHttp:
             self.limit.wait()
             self.stats["requests"] += 1
             try:
-                raw = self.pool.request(method, url, body=body, headers=all_headers, redirect=False)
+                raw = self.pool.request(method, target, body=body, headers=all_headers, redirect=False)
                 answer = Answer(raw.status, dict(raw.headers), raw.data)
             except urllib3.exceptions.HTTPError as exc:
                 if creates or attempt >= self.retries:
@@ -107,6 +117,14 @@ class PortalHttp:
 
     def close(self) -> None:
         self.pool.clear()
+
+
+def _wire(value: str) -> str:
+    try:
+        value.encode("latin-1")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8").decode("latin-1")
 
 
 def _reason(answer: Answer) -> str:

@@ -24,7 +24,8 @@ from portalize.transform.markdown import to_markdown
 from .base import ASSET_REF, ITEM_REF, Remote, fields_hash, item_fields
 from .diff import field_diff
 from .link_rewrite import UrlMap, rewrite_fields
-from .references import references, slug_for, waiting_links
+from .references import references, resolve, slug_for, waiting_links
+from .render import document_rows
 
 ACTIONS = ("create", "update", "restore", "delete", "unchanged", "skip", "conflict")
 WRITES = ("create", "update", "restore")
@@ -323,3 +324,22 @@ def staged_warnings(session, agency_code: str) -> dict[str, list[str]]:
     rows = session.execute(select(StagedArticle.uid, StagedArticle.data["warnings"])
                            .where(StagedArticle.agency == agency_code, StagedArticle.status == "ok"))
     return {uid: warnings for uid, warnings in rows if warnings}
+
+
+def plan_previews(session, plan_id: int) -> dict[str, dict]:
+    """uid -> what each write of the plan puts on the portal, for the review page: its fields
+    with references shown as the addresses known now (the portal's for loaded items, else the
+    legacy page or file), the legal document's fields, its files."""
+    rows = session.execute(select(PlanEntry.uid, PlanEntry.fields).where(
+        PlanEntry.plan_id == plan_id, PlanEntry.action.in_(WRITES + ("conflict",)), PlanEntry.fields.is_not(None)))
+    previews = {}
+    for uid, fields in rows:
+        targets = references(fields)[0]
+        loaded = dict(session.execute(select(IdMap.uid, IdMap.portal_url).where(IdMap.uid.in_(list(targets))))
+                      .all()) if targets else {}
+        legacy = dict(session.execute(select(StagedArticle.uid, StagedArticle.data["source_url"].as_string())
+                                      .where(StagedArticle.uid.in_(list(targets)))).all()) if targets else {}
+        shown, _ = resolve(fields, loaded, {}, fallback=legacy)
+        previews[uid] = {**shown, "document_rows": document_rows(fields),
+                         "files": (fields.get("attachments") or []) + (fields.get("images") or [])}
+    return previews

@@ -21,7 +21,7 @@ def _target_plan(session, agency: str, plan_id: int | None) -> Plan:
         plan = session.get(Plan, plan_id)
         if plan is None or plan.agency != agency:
             raise PlanNotFound(f"There is no plan {plan_id} of {agency}.",
-                               f"`portalize plans {agency}` lists its plans")
+                               f"`portalize rollback {agency}` rolls back its last applied plan")
     else:
         plan = session.scalar(select(Plan).where(Plan.agency == agency, Plan.status == "applied")
                               .order_by(Plan.id.desc()).limit(1))
@@ -30,7 +30,9 @@ def _target_plan(session, agency: str, plan_id: int | None) -> Plan:
                                                      Plan.id < plan.id).order_by(Plan.id.desc()).limit(1))
         if plan is None:
             raise PlanNotFound(f"No plan of {agency} was applied: there is nothing to roll back.",
-                               f"`portalize status {agency}` shows what was done")
+                               "`portalize progress` shows what was done")
+    if plan.status == "rolled-back":
+        raise UsageProblem(f"Plan {plan.id} of {agency} was already rolled back (plan {plan.summary.get('rolled_back_by')}).")
     if plan.status not in ("applied", "applying"):
         raise UsageProblem(f"Plan {plan.id} of {agency} was never applied ({plan.status}): nothing to roll back.")
     return plan

@@ -18,8 +18,8 @@ from .app.crawl import crawl, setting_value
 from .app.db import status as db_status, upgrade as db_upgrade
 from .app.demo import demo
 from .app.inspect import categories, check_mapping, detect, extract
-from .app.links import link
-from .app.plan import apply, plan
+from .app.links import link, switch as switch_links, unlink
+from .app.plan import apply, plan, rollback, show_plan
 from .app.portal_front import serve_portal
 from .app.progress import progress
 from .app.redirects import redirects
@@ -34,7 +34,8 @@ from .core.ledger.db import ledger_problem
 from .crawlers.spiders.legacy import parse_origins
 
 __all__ = [
-    "validate", "list_agencies", "register", "link", "crawl", "transform", "plan", "apply", "progress", "archive",
+    "validate", "list_agencies", "register", "link", "switch_links", "unlink", "crawl", "transform", "plan",
+    "show_plan", "apply", "rollback", "progress", "archive",
     "detect", "extract", "check_mapping", "categories", "demo", "db_upgrade", "db_status", "serve_samples",
     "parse_origins", "ledger_problem", "serve_portal", "redirects", "setting_value", "UsageProblem",
     "AgencyInfo", "AgencyProgress", "ApplyResult", "ArchiveResult", "CategoryCount", "CrawlSummary", "DemoResult",

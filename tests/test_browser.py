@@ -23,9 +23,20 @@ def chromium(*args, timeout=90):
                               capture_output=True, text=True, timeout=timeout)
 
 
+def artifact(name: str):
+    """Where a screenshot is kept after the run (var/artifacts/ of the checkout, as CI leaves it)."""
+    from .conftest import ROOT
+    folder = ROOT / "var" / "artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
 def test_plan_review_page_renders_in_chromium(crawled):
+    """Everything a create will write is on the page (body, document fields, files, author,
+    summary, group), beside a link to the legacy page; the filters by action, content group and
+    warning work in a real Chromium (set from the address, as a reviewer's link would)."""
     runner = CliRunner()
-    assert runner.invoke(cli, ["transform", "stnmt", "-s"]).exit_code == 0
+    assert runner.invoke(cli, ["transform", "stnmt", "xa-hoaxuan", "-s"]).exit_code == 0
     plan = json.loads(runner.invoke(cli, ["plan", "stnmt", "--json"]).output)
     page = crawled / "var" / "plans" / f"plan-{plan['plan']}-stnmt.html"
     result = chromium("--dump-dom", page.as_uri())
@@ -35,8 +46,26 @@ def test_plan_review_page_renders_in_chromium(crawled):
     assert dom.count('class="entry"') == 7
     assert dom.count('data-action="create" data-uid=') == 7
     assert "Quyết định ban hành bảng giá đất giai đoạn 2020-2024" in dom
-    shot = crawled / "plan.png"
-    result = chromium(f"--screenshot={shot}", "--window-size=1200,900", page.as_uri())
+    assert 'id="shown" aria-live="polite">Hiển thị 7 / 7 mục' in dom
+    assert dom.count('class="preview"') == 7 and dom.count('class="legacy"') == 7
+    assert "Thông tin văn bản" in dom and "Số ký hiệu" in dom  # the decision's document fields
+    assert 'class="files"' in dom and ".pdf" in dom
+    # Filters: a group, then an action with no entries, from the address.
+    legal = chromium("--dump-dom", page.as_uri() + "#group=legal-docs").stdout
+    rows = [row.split(">")[0] for row in legal.split('<tr class="entry"')[1:]]
+    visible = [row for row in rows if " hidden" not in row]
+    in_group = dom.count('data-group="legal-docs"')
+    assert 0 < in_group < 7 and len(visible) == in_group
+    assert all('data-group="legal-docs"' in row for row in visible)
+    assert f"Hiển thị {in_group} / 7 mục" in legal
+    assert "Hiển thị 0 / 7 mục" in chromium("--dump-dom", page.as_uri() + "#action=conflict").stdout
+    # xa-hoaxuan has a compromised page: filtered by warning.
+    commune = json.loads(runner.invoke(cli, ["plan", "xa-hoaxuan", "--json"]).output)
+    commune_page = crawled / "var" / "plans" / f"plan-{commune['plan']}-xa-hoaxuan.html"
+    warned = chromium("--dump-dom", commune_page.as_uri() + "#warning=yes").stdout
+    assert "Cần kiểm tra khi chuyển đổi" in warned and "Hiển thị 3 / 7 mục" in warned
+    shot = artifact("plan-review.png")
+    result = chromium(f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri())
     assert result.returncode == 0 and shot.stat().st_size > 10_000
 
 
@@ -71,7 +100,7 @@ def test_no_sanitised_payload_runs_in_chromium(tmp_path):
     assert dom.count('class="case"') == len(payloads())
 
 
-def test_the_portal_front_shows_the_migrated_subsites_in_chromium(crawled):
+def test_the_portal_front_shows_the_migrated_subsites_in_chromium(crawled, sample_server):
     """`portalize portal serve` after two agencies are applied: the portal's home lists the
     subsites, a subsite's home shows its content groups and items, an item page its body,
     pasted and linked pictures and files from the portal itself, and the interim links; all
@@ -88,7 +117,8 @@ def test_the_portal_front_shows_the_migrated_subsites_in_chromium(crawled):
         assert runner.invoke(cli, ["transform", agency, "-s"]).exit_code == 0
         plan = json.loads(runner.invoke(cli, ["plan", agency, "--json"]).output)
         assert runner.invoke(cli, ["apply", str(plan["plan"]), "--yes", "-s"]).exit_code == 0
-    assert runner.invoke(cli, ["links", "register", "--all"]).exit_code == 0
+    origins = [a for h, u in sample_server.origins.items() for a in ("--origin", f"{h}={u}")]
+    assert runner.invoke(cli, ["links", "register", "--all", *origins]).exit_code == 0
     server = subprocess.Popen([sys.executable, "-m", "portalize.cli", "portal", "serve", "--port", "0"], cwd=ROOT,
                               env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -119,7 +149,7 @@ def test_the_portal_front_shows_the_migrated_subsites_in_chromium(crawled):
             raise AssertionError("a missing page answered 200")
         except urllib.error.HTTPError as missing:
             assert missing.code == 404
-        shot = crawled / "var" / "portal-item.png"
+        shot = artifact("portal-item.png")
         result = chromium(f"--screenshot={shot}", "--window-size=1200,900", f"{base}{item}")
         assert result.returncode == 0 and shot.stat().st_size > 10_000
     finally:

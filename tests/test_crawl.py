@@ -198,7 +198,8 @@ def test_recrawl_asks_conditionally_and_replans_only_what_changed(crawled, sampl
     plan = json.loads(runner.invoke(cli, ["plan", "stnmt", "--json"]).output)
     assert plan["summary"]["update"] == 1 and plan["summary"]["unchanged"] == 6
     [update] = [e for e in plan["entries"] if e["action"] == "update"]
-    assert {"field": "title", "old": original, "new": original + " (cập nhật)"} in update["diff"]
+    assert {"field": "title", "old": original, "new": original + " (cập nhật)",
+            "words": [["=", original], ["+", " (cập nhật)"]]} in update["diff"]  # the change seen where it is
 
 
 def test_interrupted_crawl_resumes_without_losing_or_refetching(workspace, sample_server):

@@ -201,7 +201,13 @@ def test_a_kill_between_the_portal_write_and_the_ledger_write_is_recorded_once(c
     assert detail["create"] == 7 and detail["recovered"] == 1 and detail["this_run"]["create"] == 5
 
 
-def test_links_are_registered_once(crawled):
+@pytest.fixture
+def legacy_online(sample_server, monkeypatch):
+    """The sample legacy sites answer under their own host names (PORTALIZE_ORIGINS)."""
+    monkeypatch.setenv("PORTALIZE_ORIGINS", ",".join(f"{h}={u}" for h, u in sample_server.origins.items()))
+
+
+def test_links_are_registered_once(crawled, legacy_online):
     first = invoke("links", "register", "--all").output
     assert "linked: stnmt -> http://stnmt.tinhmau.gov.vn/web/guest/trang-chu" in first
     second = invoke("links", "register", "--all").output
@@ -217,7 +223,29 @@ def test_links_are_registered_once(crawled):
     assert ledger_db(crawled).execute("select count(*) from agency_events where event='linked'").fetchone() == (6,)
 
 
-def test_progress_states_and_deadlines(crawled, monkeypatch):
+def test_a_dead_legacy_site_gets_no_link_and_links_follow_the_migration(crawled, sample_server, monkeypatch):
+    """First the link to the legacy site (only if it answers), then switched to the subsite once
+    content is loaded, then removed; each change audited."""
+    monkeypatch.setenv("PORTALIZE_ORIGINS", "stnmt.tinhmau.gov.vn=http://127.0.0.1:9")  # nothing listens there
+    dead = invoke("links", "register", "stnmt", ok=False)
+    assert dead.exit_code == 1 and "No link was put on the portal for a legacy site that does not answer: stnmt" in dead.output
+    assert "portalize links register CODE --force" in dead.output
+    assert portal_db(crawled).execute("select count(*) from links").fetchone() == (0,)
+    assert "linked: stnmt" in invoke("links", "register", "stnmt", "--force").output  # asked for: linked anyway
+    early = invoke("links", "switch", "stnmt", ok=False)
+    assert early.exit_code == 1 and "stnmt has nothing loaded on the portal yet" in early.output
+    invoke("transform", "stnmt", "-s")
+    invoke("apply", str(plan_json("stnmt")["plan"]), "-s")
+    assert "link switched: stnmt -> https://tinhmau.gov.vn/web/stnmt" in invoke("links", "switch", "stnmt").output
+    db = portal_db(crawled)
+    assert db.execute("select url from links where key = 'stnmt'").fetchone() == ("https://tinhmau.gov.vn/web/stnmt",)
+    assert "link removed: stnmt" in invoke("links", "remove", "stnmt").output
+    assert db.execute("select count(*) from links").fetchone() == (0,)
+    audit = ledger_db(crawled).execute("select action, target from audit_log where action like 'link%' order by id").fetchall()
+    assert [a for a, _ in audit] == ["link", "link-switch", "link-remove"]
+
+
+def test_progress_states_and_deadlines(crawled, legacy_online, monkeypatch):
     monkeypatch.setenv("PORTALIZE_TODAY", "2026-11-28")
     rows = {r["code"]: r for r in json.loads(invoke("progress", "--json").output)}
     assert rows["stnmt"]["state"] == "crawled" and rows["stnmt"]["pages"] == 17  # the dead menu link too

@@ -99,3 +99,99 @@ def test_a_portal_failure_keeps_what_was_written_and_the_rerun_finishes(setup):
     result = apply_plan(plan.id, portal, agency, names)
     assert sorted(i["key"] for i in portal.items.values()) == ["a1", "a2"]
     assert result["written"]["create"] == 2 - len(written_before)  # nothing written twice
+
+
+def _all_actions(plan) -> dict:
+    return {k: v for k, v in plan.summary.items()
+            if k in ("create", "update", "restore", "delete", "unchanged", "skip", "conflict") and v}
+
+
+def test_partial_plans_by_limit_and_by_uid(setup):
+    registry, agency, portal, names = setup
+    _stage(*[_article(f"a{i}", f"Tin số {i}") for i in range(1, 6)])
+    first = make_plan(agency, registry, portal, limit=2)
+    assert _all_actions(first) == {"create": 2} and first.summary["partial"] and first.summary["held_back"] == 3
+    apply_plan(first.id, portal, agency, names)  # a partial plan is not stale for what it left out
+    assert len(portal.items) == 2
+    only = make_plan(agency, registry, portal, only=["a5"])
+    assert _all_actions(only) == {"create": 1}
+    apply_plan(only.id, portal, agency, names)
+    rest = make_plan(agency, registry, portal)
+    assert _all_actions(rest) == {"create": 2, "unchanged": 3}
+
+
+def test_sync_deletes_items_gone_from_the_source_only_when_asked(setup):
+    registry, agency, portal, names = setup
+    _stage(_article("a1", "Tin một"), _article("a2", "Tin hai"))
+    apply_plan(make_plan(agency, registry, portal).id, portal, agency, names)
+    _stage(_article("a1", "Tin một"))  # a2 is gone from the legacy site
+    assert _all_actions(make_plan(agency, registry, portal)) == {"unchanged": 1}
+    synced = make_plan(agency, registry, portal, sync=True)
+    assert _all_actions(synced) == {"unchanged": 1, "delete": 1}
+    result = apply_plan(synced.id, portal, agency, names)
+    assert result["written"]["delete"] == 1 and [i["key"] for i in portal.items.values()] == ["a1"]
+    assert _all_actions(make_plan(agency, registry, portal, sync=True)) == {"unchanged": 1}
+
+
+def test_force_overwrites_a_conflict_named_by_uid(setup):
+    registry, agency, portal, names = setup
+    _stage(_article("a1", "Tin một"))
+    apply_plan(make_plan(agency, registry, portal).id, portal, agency, names)
+    item = next(iter(portal.items.values()))
+    portal.edit(item["id"], title="Biên tập viên cổng đã sửa")
+    assert _all_actions(make_plan(agency, registry, portal)) == {"conflict": 1}
+    forced = make_plan(agency, registry, portal, force=["a1"])
+    assert _all_actions(forced) == {"update": 1}
+    apply_plan(forced.id, portal, agency, names)
+    assert portal.items[item["id"]]["fields"]["title"] == "Tin một"
+
+
+def test_a_rollback_deletes_what_the_plan_created_and_restores_what_it_updated(setup):
+    from portalize.loaders.rollback import make_rollback
+    registry, agency, portal, names = setup
+    _stage(_article("a1", "Tin một"))
+    first = make_plan(agency, registry, portal)
+    apply_plan(first.id, portal, agency, names)
+    _stage(_article("a1", "Tin một (sửa)"), _article("a2", "Tin hai"))
+    batch = make_plan(agency, registry, portal)
+    assert _all_actions(batch) == {"update": 1, "create": 1}
+    # Stopped part-way: the create landed, the portal refused the update.
+    portal.fail_on = {"a1"}
+    with pytest.raises(PortalError):
+        apply_plan(batch.id, portal, agency, names)
+    portal.fail_on = set()
+    undo = make_rollback(agency, portal, batch.id)
+    assert undo.summary["kind"] == "rollback" and _all_actions(undo) == {"delete": 1}
+    assert sorted(i["key"] for i in portal.items.values()) == ["a1", "a2"]  # a plan writes nothing
+    result = apply_plan(undo.id, portal, agency, names)
+    assert result["written"]["delete"] == 1
+    assert [(i["key"], i["fields"]["title"]) for i in portal.items.values()] == [("a1", "Tin một")]  # kept
+    with pytest.raises(StalePlan) as rolled:  # a rolled-back plan is not resumed
+        apply_plan(batch.id, portal, agency, names)
+    assert "was rolled back" in rolled.value.message
+    # A new batch, applied whole, then rolled back: the created item goes, the updated one is restored.
+    again = make_plan(agency, registry, portal)
+    assert _all_actions(again) == {"update": 1, "create": 1}
+    apply_plan(again.id, portal, agency, names)
+    assert sorted(i["key"] for i in portal.items.values()) == ["a1", "a2"]
+    undo = make_rollback(agency, portal)
+    assert _all_actions(undo) == {"restore": 1, "delete": 1}
+    apply_plan(undo.id, portal, agency, names)
+    assert [(i["key"], i["fields"]["title"]) for i in portal.items.values()] == [("a1", "Tin một")]
+    # What the source says now is planned again from there.
+    assert _all_actions(make_plan(agency, registry, portal)) == {"update": 1, "create": 1}
+
+
+def test_a_rollback_keeps_an_item_edited_on_the_portal_since(setup):
+    from portalize.loaders.rollback import make_rollback
+    registry, agency, portal, names = setup
+    _stage(_article("a1", "Tin một"))
+    plan = make_plan(agency, registry, portal)
+    apply_plan(plan.id, portal, agency, names)
+    item = next(iter(portal.items.values()))
+    portal.edit(item["id"], title="Biên tập viên cổng đã sửa")
+    undo = make_rollback(agency, portal, plan.id)
+    assert _all_actions(undo) == {"conflict": 1}
+    apply_plan(undo.id, portal, agency, names)
+    assert portal.items[item["id"]]["fields"]["title"] == "Biên tập viên cổng đã sửa"
+    assert _all_actions(make_rollback(agency, portal, plan.id, force=["a1"])) == {"delete": 1}

@@ -87,7 +87,7 @@ def test_the_ledger_password_is_never_shown_or_stored(tmp_path, pg_url, sample_s
     env = {**_workspace_env(tmp_path), "PORTALIZE_DB": url}
     origins = [a for h, u in sample_server.origins.items() if h.startswith("stnmt") for a in ("--origin", f"{h}={u}")]
     outputs = [run_portalize(*args, env_extra=env) for args in (
-        ("db", "upgrade"), ("db", "status"), ("agencies", "register", "stnmt", *origins), ("links", "register", "stnmt"),
+        ("db", "upgrade"), ("db", "status"), ("agencies", "register", "stnmt", *origins), ("links", "register", "stnmt", *origins),
         ("crawl", "stnmt", "-s", *origins), ("transform", "stnmt", "-s"), ("plan", "stnmt"), ("progress",),
         ("progress", "--xlsx", str(tmp_path / "tien-do.xlsx")))]
     plan_id = next(line for line in outputs[6].stdout.splitlines() if line.startswith("Plan ")).split()[1]

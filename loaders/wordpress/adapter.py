@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import html
-import re
 from urllib.parse import quote
 
 from portalize.core.errors import MappingError, PortalError
@@ -29,16 +27,11 @@ from portalize.core.errors import MappingError, PortalError
 from ..base import LinkRef, Remote
 from ..credentials import secret
 from ..http import PortalHttp
+from ..links_page import LINKS_SLUG, LINKS_TITLE, links_html, parse_links, with_link
+from ..marker import marked, read_marker
 from ..render import post_content
 
-LINKS_PAGE = "lien-ket-don-vi"
-LINKS_TITLE = "Liên kết trang thông tin điện tử các đơn vị"
-MARKER = re.compile(r"\n?<!-- portalize:item (\S+) (\S+) (\S+) -->\s*$")
 _FIELDS = "id,link,slug,modified_gmt,status"
-
-
-def _check(title: str, content: str) -> str:
-    return hashlib.sha256(f"{title}\n{content}".encode()).hexdigest()[:16]
 
 
 def site_slug(path: str) -> str:
@@ -61,7 +54,8 @@ class WordPressPortal:
         token = base64.b64encode(f"{user}:{secret(config)}".encode()).decode()
         self.http = PortalHttp(self.url, {"Authorization": f"Basic {token}", "Accept": "application/json"},
                                timeout=float(config.get("timeout", 60)), retries=int(config.get("retries", 4)),
-                               rate_limit=config.get("rate_limit"), pool=int(config.get("concurrency", 4)))
+                               rate_limit=config.get("rate_limit"), pool=int(config.get("concurrency", 4)),
+                               backoff=float(config.get("backoff", 0.5)), connect_to=config.get("connect_to"))
         self._categories: dict[tuple[str, str], str] = {}
         self._sites: dict[str, str] = {}
 
@@ -106,15 +100,7 @@ class WordPressPortal:
 
     # -- items -------------------------------------------------------------------------------
     def _remote(self, post: dict) -> Remote:
-        key = digest = None
-        raw = (post.get("content") or {}).get("raw")
-        if raw is not None:
-            found = MARKER.search(raw)
-            if found:
-                key = found.group(1)
-                title = (post.get("title") or {}).get("raw", "")
-                if _check(title, raw[:found.start()]) == found.group(3):
-                    digest = found.group(2)
+        key, digest = read_marker((post.get("title") or {}).get("raw"), (post.get("content") or {}).get("raw"))
         return Remote(id=str(post["id"]), url=post["link"], revision=post["modified_gmt"], key=key, digest=digest)
 
     def _posts(self, subsite: str, query: str, fields: str) -> list[dict]:
@@ -148,11 +134,10 @@ class WordPressPortal:
         # Titles and summaries are plain text; WordPress takes HTML there (and does not filter it
         # for a super admin), so they are escaped: markup in a legacy title stays inert.
         title = html.escape(fields.get("title") or "", quote=False)
-        payload = {"title": title, "content": f"{content}\n<!-- portalize:item {key} {digest} "
-                                                 f"{_check(title, content)} -->",
+        payload = {"title": title, "content": marked(key, digest, title, content),
                    "excerpt": html.escape(fields.get("summary") or "", quote=False), "status": "publish", "slug": slug,
                    "categories": [int(category)]}
-        published = _gmt(fields.get("published_at"))
+        published = gmt(fields.get("published_at"))
         if published:
             payload["date_gmt"] = published
         path = f"{subsite}/wp-json/wp/v2/posts" + (f"/{item_id}" if item_id else "")
@@ -185,48 +170,35 @@ class WordPressPortal:
 
     # -- interim links: one page of the main site --------------------------------------------
     def _links_page(self) -> dict | None:
-        pages = self.http.request("GET", f"{self.url}/wp-json/wp/v2/pages?slug={LINKS_PAGE}&status=any&context=edit"
+        pages = self.http.request("GET", f"{self.url}/wp-json/wp/v2/pages?slug={LINKS_SLUG}&status=any&context=edit"
                                          "&_fields=id,content").json()
         return pages[0] if pages else None
 
     def links(self) -> list[dict]:
         page = self._links_page()
-        return _parse_links(page["content"]["raw"]) if page else []
+        return parse_links(page["content"]["raw"]) if page else []
 
     def _save_links(self, page: dict | None, links: list[dict]) -> None:
-        body = "\n".join(f'<li data-portalize-link="{html.escape(l["key"])}" data-group="{html.escape(l["group"])}">'
-                         f'<a href="{html.escape(l["url"])}">{html.escape(l["title"])}</a></li>' for l in links)
-        payload = {"title": LINKS_TITLE, "slug": LINKS_PAGE, "status": "publish",
-                   "content": f'<ul class="portalize-links">\n{body}\n</ul>'}
+        payload = {"title": LINKS_TITLE, "slug": LINKS_SLUG, "status": "publish", "content": links_html(links)}
         path = f"{self.url}/wp-json/wp/v2/pages" + (f"/{page['id']}" if page else "")
         self.http.request("POST", f"{path}?_fields=id", json_body=payload, creates=page is None)
 
     def register_link(self, key: str, title: str, url: str, group: str) -> LinkRef:
         page = self._links_page()
-        links = _parse_links(page["content"]["raw"]) if page else []
-        created = not any(l["key"] == key for l in links)
-        links = [l for l in links if l["key"] != key] + [{"key": key, "title": title, "url": url, "group": group}]
+        links, created = with_link(parse_links(page["content"]["raw"]) if page else [], key, title, url, group)
         self._save_links(page, links)
         return LinkRef(key, url, created)
 
     def remove_link(self, key: str) -> bool:
         page = self._links_page()
-        links = _parse_links(page["content"]["raw"]) if page else []
-        kept = [l for l in links if l["key"] != key]
+        links = parse_links(page["content"]["raw"]) if page else []
+        kept = [link for link in links if link["key"] != key]
         if len(kept) != len(links):
             self._save_links(page, kept)
         return len(kept) != len(links)
 
 
-_LINK = re.compile(r'<li data-portalize-link="([^"]*)" data-group="([^"]*)"><a href="([^"]*)">(.*?)</a></li>')
-
-
-def _parse_links(content: str) -> list[dict]:
-    return [{"key": html.unescape(k), "group": html.unescape(g), "url": html.unescape(u), "title": html.unescape(t)}
-            for k, g, u, t in _LINK.findall(content)]
-
-
-def _gmt(value: str | None) -> str | None:
+def gmt(value: str | None) -> str | None:
     """An ISO date with its offset, as WordPress's date_gmt (UTC, no offset)."""
     if not value:
         return None
@@ -237,5 +209,3 @@ def _gmt(value: str | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))  # Vietnam, no daylight saving
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-
-

@@ -25,7 +25,7 @@ def demo(show=None, bar=None, live: bool = True) -> DemoResult:
     with SampleServer() as server:
         step("samples", "1. Sample legacy sites", {host: server.url for host in server.origins})
         step("register", "2. Register agencies", register(all_=True, origins=server.origins))
-        step("link", "3. Interim links on the portal", link(all_=True))
+        step("link", "3. Interim links on the portal", link(all_=True, origins=server.origins))
         registry = context.load()
         step("crawl", "4. Crawl", run_crawls(list(registry.agencies.values()), server.origins, progress=live))
     step("transform", "5. Transform", transform(all_=True, progress=bar))

@@ -7,7 +7,8 @@ from ..core.errors import PlanNotFound, QualityGateFailed
 from ..core.ledger import agencies as agency_store, plans as plan_store, staging
 from ..core.ledger.db import transaction
 from ..loaders.apply import apply_plan
-from ..loaders.plan import make_plan, plan_entries, staged_warnings
+from ..loaders.plan import make_plan, plan_entries, plan_previews, staged_warnings
+from ..loaders.rollback import make_rollback
 from . import context
 from .reports import write_plan_html
 from .results import ApplyResult, PlanEntryView, PlanResult
@@ -37,7 +38,7 @@ def check_quality(agency, report, accept_quality: str | None) -> list[str]:
 
 
 def plan_agency(registry, portal, agency, pass_over_archive_only: bool = True,
-                accept_quality: str | None = None, adopt: bool = False) -> PlanResult:
+                accept_quality: str | None = None, adopt: bool = False, **partial) -> PlanResult:
     """One agency's plan, saved in the ledger, with its HTML review page. An archive-only
     agency is never planned: passed over (its result says so and holds no plan), or, when it
     was named on its own, refused with ArchiveOnly. The quality gate comes first."""
@@ -52,27 +53,60 @@ def plan_agency(registry, portal, agency, pass_over_archive_only: bool = True,
             with transaction() as session:
                 agency_store.record_event(session, agency.code, "quality-accepted", reason=accept_quality,
                                           problems=problems)
-    plan = make_plan(agency, registry, portal, adopt=adopt)
+    plan = make_plan(agency, registry, portal, adopt=adopt, **partial)
+    return _result(plan, agency, registry, portal.name, report, accept_quality)
+
+
+def _result(plan, agency, registry, portal_name: str, report=None, accept_quality=None) -> PlanResult:
+    """The saved plan with its HTML review page (written again from the ledger)."""
     with transaction() as session:
         entries = plan_entries(session, plan.id)
         warnings = staged_warnings(session, agency.code)
-    html = write_plan_html(plan, entries, agency, registry, portal.name, warnings, report, accept_quality)
+        previews = plan_previews(session, plan.id)
+    html = write_plan_html(plan, entries, agency, registry, portal_name, warnings, report, accept_quality, previews)
     return PlanResult(plan=plan.id, agency=agency.code, summary=dict(plan.summary), html=str(html),
-                      quality=report.to_dict(), accepted_quality=accept_quality,
+                      quality=report.to_dict() if report else {}, accepted_quality=accept_quality,
                       entries=[PlanEntryView(uid=e.uid, action=e.action, title=e.title, reason=e.reason, diff=e.diff)
                                for e in entries])
 
 
-def plan(codes=(), all_: bool = False, accept_quality: str | None = None, adopt: bool = False) -> list[PlanResult]:
-    """Save a dry-run plan (create / update / unchanged / skip / conflict) per agency.
-    `accept_quality`: why a field report that crosses the quality gate is accepted; `adopt`:
-    take items the portal already holds into a ledger that lost track of them."""
+def plan(codes=(), all_: bool = False, accept_quality: str | None = None, adopt: bool = False,
+         only=(), limit: int | None = None, sync: bool = False, force=()) -> list[PlanResult]:
+    """Save a dry-run plan (create / update / unchanged / skip / conflict, and delete with
+    `sync`) per agency. `accept_quality`: why a field report that crosses the quality gate is
+    accepted; `adopt`: take items the portal already holds into a ledger that lost track of
+    them; `only` (uids) and `limit` (at most N writes) make a partial plan; `force` (uids):
+    their conflicts become updates over the portal's version."""
     registry = context.load()
     selected = context.select(registry, codes, all_)
     with context.portal_of(registry) as portal:
         return [plan_agency(registry, portal, agency, pass_over_archive_only=all_ or len(selected) > 1,
-                            accept_quality=accept_quality, adopt=adopt)
+                            accept_quality=accept_quality, adopt=adopt, only=tuple(only) or None, limit=limit,
+                            sync=sync, force=tuple(force))
                 for agency in selected]
+
+
+def show_plan(plan_id: int) -> PlanResult:
+    """A saved plan, every entry with its whole diff (for `plan show`)."""
+    with transaction() as session:
+        row = plan_store.get(session, plan_id)
+        if row is None:
+            raise PlanNotFound(f"There is no plan {plan_id}.", "run `portalize plan AGENCY` to make one")
+        entries = plan_entries(session, plan_id)
+        return PlanResult(plan=row.id, agency=row.agency, summary=dict(row.summary), html=None,
+                          status=row.status,
+                          entries=[PlanEntryView(uid=e.uid, action=e.action, title=e.title, reason=e.reason,
+                                                 diff=e.diff) for e in entries])
+
+
+def rollback(code: str, plan_id: int | None = None, force=()) -> PlanResult:
+    """Plan the undoing of an applied plan (default: the agency's last): review it, then
+    `portalize apply` it like any plan."""
+    registry = context.load()
+    agency = registry.agency(code)
+    with context.portal_of(registry) as portal:
+        made = make_rollback(agency, portal, plan_id, force=force)
+        return _result(made, agency, registry, portal.name)
 
 
 def apply(plan_id: int, progress=None, break_lease: bool = False) -> ApplyResult:
@@ -91,4 +125,5 @@ def apply(plan_id: int, progress=None, break_lease: bool = False) -> ApplyResult
     return ApplyResult(plan=plan_id, agency=agency.code, already_applied=result["already_applied"],
                        created=written.get("create", 0), updated=written.get("update", 0),
                        unchanged=result.get("unchanged", 0), skipped=result.get("skip", 0),
-                       conflicts=result.get("conflict", 0), recovered=result.get("recovered", 0))
+                       conflicts=result.get("conflict", 0), recovered=result.get("recovered", 0),
+                       restored=written.get("restore", 0), deleted=written.get("delete", 0))

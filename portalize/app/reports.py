@@ -9,12 +9,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..core import config
 
-ACTION_NAMES = {"create": "Tạo mới", "update": "Cập nhật", "unchanged": "Không đổi", "skip": "Bỏ qua",
-                "conflict": "Xung đột"}
-ACTION_LABELS = [("create", "tạo mới / create"), ("update", "cập nhật / update"), ("unchanged", "không đổi / unchanged"),
+ACTION_NAMES = {"create": "Tạo mới", "update": "Cập nhật", "restore": "Khôi phục", "delete": "Xóa",
+                "unchanged": "Không đổi", "skip": "Bỏ qua", "conflict": "Xung đột"}
+ACTION_LABELS = [("create", "tạo mới / create"), ("update", "cập nhật / update"), ("restore", "khôi phục / restore"),
+                 ("delete", "xóa / delete"), ("unchanged", "không đổi / unchanged"),
                  ("skip", "bỏ qua / skip"), ("conflict", "xung đột / conflict")]
 PLAN_STATUS_NAMES = {"pending": "chờ áp dụng", "applying": "đang áp dụng", "applied": "đã áp dụng",
-                     "superseded": "đã được thay bằng kế hoạch mới"}
+                     "superseded": "đã được thay bằng kế hoạch mới", "rolled-back": "đã hoàn tác"}
 LEVEL_NAMES = {"department": "Sở, ban, ngành", "district": "Cấp huyện", "commune": "Cấp xã", "other": "Khác"}
 STATE_NAMES = {"registered": "đã đăng ký", "linked": "đã gắn liên kết", "crawled": "đã thu thập",
                "loaded": "đã chuyển lên cổng", "archived": "đã lưu trữ", "unregistered": "chưa đăng ký"}
@@ -27,7 +28,7 @@ FIELD_NAMES = {"title": "Tiêu đề", "date": "Ngày đăng", "category": "Chuy
 
 
 def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings: dict | None = None,
-                    quality=None, accepted_quality: str | None = None) -> Path:
+                    quality=None, accepted_quality: str | None = None, previews: dict | None = None) -> Path:
     """The plan as a self-contained HTML page for review; `warnings` (uid -> the transform's
     warnings) are shown on the entries that write something."""
     out = config.var_dir() / "plans"
@@ -39,7 +40,8 @@ def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings:
         action_names=ACTION_NAMES, status_names=PLAN_STATUS_NAMES, created=created, portal_name=portal_name,
         warnings=warnings or {}, quality=quality.to_dict() if quality else None, field_names=FIELD_NAMES,
         accepted_quality=accepted_quality, quality_problems=quality.problems(agency.quality) if quality else [],
-        profile_title=registry.profile.title, deadline=registry.profile.deadline.strftime("%d/%m/%Y"))
+        profile_title=registry.profile.title, deadline=registry.profile.deadline.strftime("%d/%m/%Y"),
+        previews=previews or {}, group_names={g.code: g.name for g in registry.profile.groups})
     path.write_text(html, encoding="utf-8")
     return path
 

@@ -126,6 +126,7 @@ class PlanResult(Result):
     archive_only: bool = False
     quality: dict = field(default_factory=dict)  # the field report the gate checked
     accepted_quality: str | None = None  # the reason a person gave for accepting it
+    status: str | None = None  # pending, applying, applied, superseded (plan show)
 
 
 @dataclass
@@ -139,6 +140,8 @@ class ApplyResult(Result):
     skipped: int = 0
     conflicts: int = 0
     recovered: int = 0  # of those created or updated: found already written by a stopped run, recorded now
+    restored: int = 0  # rollback: items given back the fields an earlier plan wrote
+    deleted: int = 0  # items removed (gone from the source with --sync, or created by a rolled-back plan)
 
 
 @dataclass

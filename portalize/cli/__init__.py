@@ -162,15 +162,47 @@ def links():
 @links.command("register")
 @agencies_arg
 @all_opt
+@origin_opt
+@click.option("--force", is_flag=True, help="Link a legacy site even though it does not answer.")
 @json_opt
-def links_register(agencies, all_, as_json):
-    """Put a link to each agency's legacy site on the portal (idempotent).
+def links_register(agencies, all_, origins, force, as_json):
+    """Put a link to each agency's legacy site on the portal, after checking that the site
+    answers (idempotent).
 
     \b
     Example:
         portalize links register stnmt
     """
-    _output(api.link(agencies, all_), as_json, show.links)
+    _output(api.link(agencies, all_, origins=_origins(origins), force=force), as_json, show.links)
+
+
+@links.command("switch")
+@agencies_arg
+@all_opt
+@click.option("--force", is_flag=True, help="Switch although nothing of the unit is loaded yet.")
+@json_opt
+def links_switch(agencies, all_, force, as_json):
+    """Point each agency's link at its subsite on the portal, once its content is loaded.
+
+    \b
+    Example:
+        portalize links switch stnmt
+    """
+    _output(api.switch_links(agencies, all_, force=force), as_json, show.switched)
+
+
+@links.command("remove")
+@agencies_arg
+@all_opt
+@json_opt
+def links_remove(agencies, all_, as_json):
+    """Take each agency's link off the portal (a unit merged away, or only archived).
+
+    \b
+    Example:
+        portalize links remove xa-cu
+    """
+    _output(api.unlink(agencies, all_), as_json, show.unlinked)
 
 
 # -- crawl / transform ---------------------------------------------------------------------
@@ -296,8 +328,32 @@ def categories(agency, as_json):
     _output(rows, as_json, lambda r: show.category_counts(r, agency))
 
 
-# -- plan / apply --------------------------------------------------------------------------
-@cli.command()
+# -- plan / apply / rollback --------------------------------------------------------------
+class PlanGroup(click.Group):
+    """`portalize plan AGENCY...` makes plans (the `make` subcommand); `portalize plan show
+    PLAN` prints one in full."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["make", *args]
+        elif not args:
+            args = ["make"]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=PlanGroup, context_settings=CONTEXT)
+def plan():
+    """Dry runs: `portalize plan AGENCY...` saves a plan with an HTML review page;
+    `portalize plan show PLAN` prints a saved plan in full.
+
+    \b
+    Example:
+        portalize plan stnmt
+        portalize plan show 3
+    """
+
+
+@plan.command("make")
 @agencies_arg
 @all_opt
 @click.option("--accept-quality", "accept_quality", metavar="REASON",
@@ -305,23 +361,63 @@ def categories(agency, as_json):
 @click.option("--adopt", is_flag=True,
               help="The ledger lost track of items the portal holds: take them in (same content adopted, "
                    "other content a conflict, never overwritten).")
+@click.option("--only", "only", multiple=True, metavar="UID", help="Plan only these items (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most N writes; the rest wait for the next plan.")
+@click.option("--sync", is_flag=True, help="Also delete loaded items whose pages are gone from the legacy site.")
+@click.option("--force", "force", multiple=True, metavar="UID",
+              help="Overwrite the portal's version of this conflicting item (repeatable).")
 @json_opt
-def plan(agencies, all_, accept_quality, adopt, as_json):
-    """Save a dry-run plan (create/update/unchanged/skip) with diffs and an HTML review page.
-    Refused when the transform's field report crosses the quality gate (few items, titles or
-    dates missing, too much in group 'other'), unless --accept-quality gives a reason.
+def plan_make(agencies, all_, accept_quality, adopt, only, limit, sync, force, as_json):
+    """Save a dry-run plan (create/update/unchanged/skip/conflict, delete with --sync) with diffs
+    and an HTML review page. Refused when the transform's field report crosses the quality gate
+    (few items, titles or dates missing, too much in group 'other'), unless --accept-quality
+    gives a reason.
 
     \b
     Example:
         portalize plan stnmt
+        portalize plan stnmt --limit 50
         portalize plan stnmt --accept-quality "site has no dates; agreed with the unit"
     """
-    results = api.plan(agencies, all_, accept_quality=accept_quality, adopt=adopt)
+    results = api.plan(agencies, all_, accept_quality=accept_quality, adopt=adopt, only=only, limit=limit,
+                       sync=sync, force=force)
     if as_json:
         show.as_json(results[0] if len(results) == 1 else results)
     else:
         for result in results:
             show.plan(result)
+
+
+@plan.command("show")
+@click.argument("plan_id", type=int)
+@json_opt
+def plan_show(plan_id, as_json):
+    """Print a saved plan in full: every entry, every changed field, text word by word.
+
+    \b
+    Example:
+        portalize plan show 3
+    """
+    _output(api.show_plan(plan_id), as_json, show.plan_in_full)
+
+
+@cli.command()
+@click.argument("agency")
+@click.option("--plan", "plan_id", type=int, help="The applied plan to undo (default: the agency's last).")
+@click.option("--force", "force", multiple=True, metavar="UID",
+              help="Roll back this item although it was edited on the portal since (repeatable).")
+@json_opt
+def rollback(agency, plan_id, force, as_json):
+    """Plan the undoing of an applied plan: what it created is deleted, what it updated gets back
+    the fields written before; items that existed before it are kept. Review the plan, then
+    `portalize apply` it.
+
+    \b
+    Example:
+        portalize rollback stnmt
+        portalize apply 9
+    """
+    _output(api.rollback(agency, plan_id, force=force), as_json, show.plan)
 
 
 @cli.command()

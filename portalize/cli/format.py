@@ -8,6 +8,7 @@ import sys
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from ..app.reports import PROGRESS_HEADERS, days_phrase, progress_cells
@@ -60,6 +61,16 @@ def registrations(rows) -> None:
 def links(rows) -> None:
     for r in rows:
         say(f"{'linked' if r.created else 'already linked'}: {r.agency} -> {r.url}")
+
+
+def switched(rows) -> None:
+    for r in rows:
+        say(f"link switched: {r.agency} -> {r.url}")
+
+
+def unlinked(rows) -> None:
+    for r in rows:
+        say(f"link removed: {r.agency} ({r.url})" if r.url else f"no link to remove: {r.agency}")
 
 
 def crawls(results) -> None:
@@ -134,9 +145,13 @@ def plan(p, max_diffs: int = 3) -> None:
         say(f"{p.agency} is archive-only: crawled and kept, not planned.")
         return
     s = p.summary
-    console.print(f"[bold]Plan {p.plan}[/] for {p.agency}: "
-                  f"[green]{s['create']} create[/], [yellow]{s['update']} update[/], {s['unchanged']} unchanged, "
+    kind = f" (rolls back plan {s['rolls_back']})" if s.get("kind") == "rollback" else ""
+    extra = "".join(f", {s[a]} {a}" for a in ("restore", "delete") if s.get(a))
+    console.print(f"[bold]Plan {p.plan}[/]{kind} for {p.agency}: "
+                  f"[green]{s['create']} create[/], [yellow]{s['update']} update[/]{extra}, {s['unchanged']} unchanged, "
                   f"{s['skip']} skip, [red]{s['conflict']} conflict[/]")
+    if s.get("partial"):
+        say(f"  a partial plan: {s.get('held_back', 0)} more change(s) wait for the next plan")
     if s.get("unresolved_links"):
         say(f"  {s['unresolved_links']} link(s) to legacy pages that are not migrated are kept as they are; "
             "they are listed in the HTML review")
@@ -160,11 +175,35 @@ def plan(p, max_diffs: int = 3) -> None:
     say(f"  Review: {p.html}")
 
 
+def plan_in_full(p) -> None:
+    """Every entry of a saved plan, every changed field in full, text fields word by word."""
+    s = p.summary
+    counts = ", ".join(f"{s[a]} {a}" for a in ("create", "update", "restore", "delete", "unchanged", "skip", "conflict")
+                       if s.get(a))
+    console.print(f"[bold]Plan {p.plan}[/] for {p.agency} ({p.status}): {counts or 'nothing to do'}")
+    for e in p.entries:
+        if e.action == "unchanged" and not e.reason:
+            continue
+        console.print(f"[bold]{e.action}[/] {escape(e.title)}  [dim]{e.uid}[/]")
+        if e.reason:
+            console.print(f"    {escape(e.reason)}")
+        for change in e.diff:
+            if change.get("words"):
+                marked = "".join(escape(text) if op == "=" else
+                                 f"[red strike]{escape(text)}[/]" if op == "-" else f"[green underline]{escape(text)}[/]"
+                                 for op, text in change["words"])
+                console.print(f"    {change['field']}: {marked}", soft_wrap=True)
+            elif change["old"] != change["new"]:
+                console.print(f"    {change['field']}: [red]{escape(change['old'])}[/] → [green]{escape(change['new'])}[/]",
+                              soft_wrap=True)
+
+
 def applied(r) -> None:
     if r.already_applied:
         say(f"Plan {r.plan} ({r.agency}) was already applied; nothing to do.")
     else:
-        say(f"applied plan {r.plan} ({r.agency}): {r.created} created, {r.updated} updated, "
+        extra = "".join(f", {n} {what}" for n, what in ((r.restored, "restored"), (r.deleted, "deleted")) if n)
+        say(f"applied plan {r.plan} ({r.agency}): {r.created} created, {r.updated} updated{extra}, "
             f"{r.unchanged} unchanged, {r.skipped} skipped, {r.conflicts} conflicts kept")
         if r.recovered:
             say(f"  {r.recovered} of them had been written to the portal by the stopped run before it could "

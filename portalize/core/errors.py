@@ -103,3 +103,8 @@ class Busy(PortalizeError):
 
 class LostLedger(PortalizeError):
     """The ledger knows nothing of an agency the portal already holds items of."""
+
+
+class DeadSite(PortalizeError):
+    """A legacy site that does not answer gets no interim link; a unit with nothing loaded
+    keeps its link to the legacy site."""

@@ -100,7 +100,7 @@ class Plan(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|applying|applied|superseded
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|applying|applied|superseded|rolled-back
     fingerprint: Mapped[str] = mapped_column(String(64))
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
