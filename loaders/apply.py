@@ -164,35 +164,63 @@ def _busy(plan_id: int, agency: str, lease: str) -> Busy:
                 f"and ran on another machine, `portalize apply {plan_id} --break-lease`)")
 
 
+_BATCH = 100  # entries recorded per ledger transaction when the portal upserts by key
+
+
 def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, progress) -> dict:
+    """Write the pending entries. A portal that upserts by external key is written a batch of
+    entries per ledger transaction (a run killed inside a batch writes the same items again on
+    resume: found by key, recorded once). Any other portal gets an intent record before each
+    write, in its own transaction."""
     subsite = portal.ensure_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
     task = progress.add_task(f"apply plan {plan_id} ({agency.code})", total=len(pending)) if progress else None
     done = {a: 0 for a in COUNTED}
     recovered = 0
     waiting = []  # entries written while an item of this plan they link to was not on the portal yet
     in_plan = {f"item:{uid}" for _, uid, action in pending if action in WRITES}
-    for entry_id, uid, action in pending:
-        if action in WRITES:
-            wrote = _write_entry(plan_id, entry_id, uid, action, portal, subsite, agency, category_names, done)
-            recovered += wrote["recovered"]
-            if in_plan.intersection(wrote["missing"]):
-                waiting.append((entry_id, uid))
-        elif action == "delete":
-            _delete_entry(plan_id, entry_id, uid, portal, subsite, agency, done)
-        elif action == "unchanged":
-            with transaction() as session:
-                entry = session.get(PlanEntry, entry_id)
-                if session.get(IdMap, uid) is None:
-                    _adopt(session, portal, subsite, agency.code, plan_id, uid, entry)
-                entry.applied_at = utcnow()
-        else:
-            with transaction() as session:
-                session.get(PlanEntry, entry_id).applied_at = utcnow()
+    batched = "upsert_by_key" in getattr(portal, "capabilities", ())
+    step = _BATCH if batched else 1
+    for start in range(0, len(pending), step):
+        part = pending[start:start + step]
+        writes = [(entry_id, uid, action) for entry_id, uid, action in part if action in WRITES]
+        if writes and not batched:
+            _record_intents(writes)
+        with transaction() as session:
+            # One query each for the batch's entries, articles and id-map rows (then in the session).
+            entries = {e.id: e for e in session.scalars(select(PlanEntry).where(PlanEntry.id.in_([i for i, _, _ in part])))}
+            uids = [uid for _, uid, _ in part]
+            rows = {"staged": {a.uid: a for a in session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids)))},
+                    "mapped": {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.uid.in_(uids)))}}
+            creates = {uid: entries[entry_id] for entry_id, uid, action in writes if action == "create"}
+            found = _found_on_portal(portal, subsite, creates) if batched and creates else None
+            failure = None
+            for entry_id, uid, action in part:
+                entry = entries[entry_id]
+                try:
+                    if action in WRITES:
+                        wrote = _write_entry(session, plan_id, entry, uid, action, portal, subsite, agency,
+                                             category_names, done, found, rows)
+                        recovered += wrote["recovered"]
+                        if in_plan.intersection(wrote["missing"]):
+                            waiting.append((entry_id, uid))
+                    elif action == "delete":
+                        _delete_entry(session, plan_id, entry, uid, portal, subsite, agency, done)
+                    else:
+                        if action == "unchanged" and session.get(IdMap, uid) is None:
+                            _adopt(session, portal, subsite, agency.code, plan_id, uid, entry)
+                        entry.applied_at = utcnow()
+                except (PortalError, StalePlan) as exc:  # what landed before it is recorded, then it is raised
+                    failure = exc
+                    break
+        if failure is not None:
+            raise failure
         if progress:
-            progress.advance(task)
+            progress.advance(task, len(part))
     # Items linking to items created later in this run: written again, their links resolved now.
     for entry_id, uid in waiting:
-        _write_entry(plan_id, entry_id, uid, "update", portal, subsite, agency, category_names, None)
+        with transaction() as session:
+            _write_entry(session, plan_id, session.get(PlanEntry, entry_id), uid, "update", portal, subsite, agency,
+                         category_names, None, None)
     with transaction() as session:
         plan = session.get(Plan, plan_id)
         plan.status, plan.applied_at = "applied", utcnow()
@@ -209,89 +237,106 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
         return {"already_applied": False, **plan.summary, "written": done, "recovered": recovered}
 
 
-def _write_entry(plan_id, entry_id, uid, action, portal, subsite, agency, category_names, done) -> dict:
+def _record_intents(writes) -> None:
+    """Before the portal is written: the intent and the slug, in their own transaction. A run
+    killed between the portal's write and the ledger's finds the item when resumed and records
+    it, instead of writing (and counting) it a second time."""
+    with transaction() as session:
+        for entry_id, uid, action in writes:
+            entry = session.get(PlanEntry, entry_id)
+            if not (entry.result or {}).get("intent"):
+                entry.result = {**(entry.result or {}), "intent": action, "at": utcnow().isoformat(),
+                                "slug": slug_for(uid, entry.fields["title"])}
+
+
+def _found_on_portal(portal, subsite, entries: dict) -> dict:
+    """The portal's items for these uids (uid -> plan entry), in one request: what a killed run
+    already wrote."""
+    return portal.find_items(subsite, {uid: slug_for(uid, entry.fields["title"]) for uid, entry in entries.items()})
+
+
+def _write_entry(session, plan_id, entry, uid, action, portal, subsite, agency, category_names, done, found,
+                 rows=None) -> dict:
     """One planned write: files first, references resolved, the item written, the id map and the
-    audit log updated. The intent (with the slug) is recorded before the portal is written, so a
-    run killed between the portal's write and the ledger's finds the item when resumed and
-    records it, instead of writing (and counting) it a second time."""
-    with transaction() as session:
-        entry = session.get(PlanEntry, entry_id)
-        fields = entry.fields  # exactly what was planned and reviewed
-        slug = slug_for(uid, fields["title"])
-        earlier = (entry.result or {}).get("intent")
-        restores = (entry.result or {}).get("restores_plan")  # a rollback's restore: the plan it goes back to
-        if not earlier and done is not None:
-            entry.result = {**(entry.result or {}), "intent": action, "slug": slug, "at": utcnow().isoformat()}
+    audit log updated. `done` None: the second write of an item whose links are resolved now.
+    `found`: the portal's items by key, read beforehand for a batch (None: looked up here when
+    an intent was recorded or the item is not mapped). `rows`: the batch's articles and id-map
+    rows, read beforehand."""
+    fields = entry.fields  # exactly what was planned and reviewed
+    slug = slug_for(uid, fields["title"])
+    earlier = (entry.result or {}).get("intent")
+    restores = (entry.result or {}).get("restores_plan")  # a rollback's restore: the plan it goes back to
     digest = fields_hash(fields)
-    with transaction() as session:
-        entry = session.get(PlanEntry, entry_id)
-        staged = session.get(StagedArticle, uid)
-        mapped = session.get(IdMap, uid)
-        try:
-            files = _put_files(session, portal, subsite, agency.code, staged.data, fields)
-            item_uids, _ = references(fields)
-            loaded, legacy = _item_addresses(session, item_uids)
-            resolved, missing = resolve(fields, loaded, files, fallback=legacy)
-            category = portal.ensure_category(subsite, fields["group"], category_names.get(fields["group"], fields["group"]))
-            found = None
-            if earlier or mapped is None:
-                found = portal.find_items(subsite, {uid: (mapped.slug if mapped and mapped.slug else slug)}).get(uid)
-            if found is not None and found.digest == written_digest(digest, missing) and done is not None:
-                ref, was_there = found, True
-            else:
-                item_id = (mapped.portal_id if mapped is not None and action in ("update", "restore")
-                           else (found.id if found else None))
-                ref = portal.write_item(subsite, category, uid, slug, resolved, written_digest(digest, missing),
-                                        item_id=item_id)
-                was_there = False
-        except Exception as exc:
-            written = sum(done.values()) if done else 0
-            if isinstance(exc, PortalError):  # the adapter's own message, with where apply stood
-                raise PortalError(f"{exc.message}; while writing {staged.data['source_url']}: {written} items of plan "
-                                  f"{plan_id} were written and kept",
-                                  f"{exc.hint}; then run `portalize apply {plan_id}` to continue") from exc
-            raise PortalError(f"the portal refused {staged.data['source_url']} ({type(exc).__name__}: {exc}); "
-                              f"{written} items of plan {plan_id} were written and kept",
-                              f"run `portalize apply {plan_id}` again to continue") from exc
-        mapped = mapped or IdMap(uid=uid, agency=agency.code)
-        mapped.source_url, mapped.portal_id, mapped.portal_url = staged.data["source_url"], ref.id, ref.url
-        mapped.content_hash, mapped.portal_hash = staged.content_hash, written_digest(digest, missing)
-        mapped.portal_revision, mapped.slug = ref.revision, slug
-        # A restore points the id map back at the plan whose fields it wrote (the next plan's diff).
-        mapped.status, mapped.last_loaded_at, mapped.plan_id = "loaded", utcnow(), restores or plan_id
-        session.merge(mapped)
-        if done is None:  # the second write of an item whose links are resolved now
-            session.add(AuditLog(agency=agency.code, plan_id=plan_id, action="resolve-links", target=ref.url,
-                                 detail={"uid": uid, "portal_id": ref.id, "unresolved": missing}))
-            return {"recovered": False, "missing": missing}
-        session.add(AuditLog(agency=agency.code, plan_id=plan_id, action=action, target=ref.url,
-                             detail={"uid": uid, "portal_id": ref.id, "revision": ref.revision, "files": sorted(files),
-                                     "unresolved": missing, **({"recovered": True} if was_there else {})}))
-        entry.result = {"portal_id": ref.id, "portal_url": ref.url, "revision": ref.revision,
-                        **({"unresolved": missing} if missing else {})}
-        entry.applied_at = utcnow()
-        done[action] += 1
-        return {"recovered": was_there, "missing": missing}
+    staged = rows["staged"][uid] if rows else session.get(StagedArticle, uid)
+    mapped = rows["mapped"].get(uid) if rows else session.get(IdMap, uid)
+    try:
+        files = _put_files(session, portal, subsite, agency.code, staged.data, fields)
+        item_uids, _ = references(fields)
+        loaded, legacy = _item_addresses(session, item_uids)
+        resolved, missing = resolve(fields, loaded, files, fallback=legacy)
+        category = portal.ensure_category(subsite, fields["group"], category_names.get(fields["group"], fields["group"]))
+        there = None
+        if found is not None:
+            there = found.get(uid)
+        elif earlier or mapped is None:
+            there = portal.find_items(subsite, {uid: (mapped.slug if mapped and mapped.slug else slug)}).get(uid)
+        if there is not None and there.digest == written_digest(digest, missing) and done is not None:
+            ref, was_there = there, True
+        else:
+            item_id = (mapped.portal_id if mapped is not None and action in ("update", "restore")
+                       else (there.id if there else None))
+            ref = portal.write_item(subsite, category, uid, slug, resolved, written_digest(digest, missing),
+                                    item_id=item_id)
+            was_there = False
+    except Exception as exc:
+        written = sum(done.values()) if done else 0
+        if isinstance(exc, PortalError):  # the adapter's own message, with where apply stood
+            raise PortalError(f"{exc.message}; while writing {staged.data['source_url']}: {written} items of plan "
+                              f"{plan_id} were written and kept",
+                              f"{exc.hint}; then run `portalize apply {plan_id}` to continue") from exc
+        raise PortalError(f"the portal refused {staged.data['source_url']} ({type(exc).__name__}: {exc}); "
+                          f"{written} items of plan {plan_id} were written and kept",
+                          f"run `portalize apply {plan_id}` again to continue") from exc
+    if mapped is None:
+        mapped = IdMap(uid=uid, agency=agency.code)
+        session.add(mapped)
+    mapped.source_url, mapped.portal_id, mapped.portal_url = staged.data["source_url"], ref.id, ref.url
+    # A restore wrote an older version: the id map says which (the next plan updates it to the source).
+    mapped.content_hash = entry.expected_hash if action == "restore" else staged.content_hash
+    mapped.portal_hash = written_digest(digest, missing)
+    mapped.portal_revision, mapped.slug = ref.revision, slug
+    # A restore points the id map back at the plan whose fields it wrote (the next plan's diff).
+    mapped.status, mapped.last_loaded_at, mapped.plan_id = "loaded", utcnow(), restores or plan_id
+    if done is None:
+        session.add(AuditLog(agency=agency.code, plan_id=plan_id, action="resolve-links", target=ref.url,
+                             detail={"uid": uid, "portal_id": ref.id, "unresolved": missing}))
+        return {"recovered": False, "missing": missing}
+    session.add(AuditLog(agency=agency.code, plan_id=plan_id, action=action, target=ref.url,
+                         detail={"uid": uid, "portal_id": ref.id, "revision": ref.revision, "files": sorted(files),
+                                 "unresolved": missing, **({"recovered": True} if was_there else {})}))
+    entry.result = {"portal_id": ref.id, "portal_url": ref.url, "revision": ref.revision,
+                    **({"restores_plan": restores} if restores else {}), **({"unresolved": missing} if missing else {})}
+    entry.applied_at = utcnow()
+    done[action] += 1
+    return {"recovered": was_there, "missing": missing}
 
 
-def _delete_entry(plan_id, entry_id, uid, portal, subsite, agency, done) -> None:
+def _delete_entry(session, plan_id, entry, uid, portal, subsite, agency, done) -> None:
     """Remove a loaded item (gone from the source with --sync, or created by a rolled-back
     plan); the id map forgets it, the audit log keeps what it was."""
-    with transaction() as session:
-        entry = session.get(PlanEntry, entry_id)
-        mapped = session.get(IdMap, uid)
-        if mapped is not None:
-            try:
-                portal.delete_item(subsite, mapped.portal_id)
-            except PortalError:
-                raise
-            except Exception as exc:
-                raise PortalError(f"the portal refused to delete {mapped.portal_url} ({type(exc).__name__}: {exc})",
-                                  f"run `portalize apply {plan_id}` again to continue") from exc
-            session.add(AuditLog(agency=agency.code, plan_id=plan_id, action="delete", target=mapped.portal_url,
-                                 detail={"uid": uid, "portal_id": mapped.portal_id, "source_url": mapped.source_url,
-                                         "portal_hash": mapped.portal_hash}))
-            session.delete(mapped)
-            done["delete"] += 1
-        entry.result = {"deleted": mapped is not None}
-        entry.applied_at = utcnow()
+    mapped = session.get(IdMap, uid)
+    if mapped is not None:
+        try:
+            portal.delete_item(subsite, mapped.portal_id)
+        except PortalError:
+            raise
+        except Exception as exc:
+            raise PortalError(f"the portal refused to delete {mapped.portal_url} ({type(exc).__name__}: {exc})",
+                              f"run `portalize apply {plan_id}` again to continue") from exc
+        session.add(AuditLog(agency=agency.code, plan_id=plan_id, action="delete", target=mapped.portal_url,
+                             detail={"uid": uid, "portal_id": mapped.portal_id, "source_url": mapped.source_url,
+                                     "portal_hash": mapped.portal_hash}))
+        session.delete(mapped)
+        done["delete"] += 1
+    entry.result = {"deleted": mapped is not None}
+    entry.applied_at = utcnow()

@@ -149,19 +149,20 @@ def _edited(current: Remote, mapped: IdMap) -> bool:
     return current.digest is None or current.digest != mapped.portal_hash
 
 
-def _entry(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map: UrlMap,
+def _entry(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of,
            force: frozenset = frozenset()) -> PlannedEntry:
-    entry = _decide(staged, mapped, view, url_map)
+    entry = _decide(staged, mapped, view, url_map_of)
     if entry.action == "conflict" and staged.uid in force:
         entry.action = "update"
         entry.reason = f"forced over the portal's version (--force): {entry.reason}"
     return entry
 
 
-def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map: UrlMap) -> PlannedEntry:
+def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of) -> PlannedEntry:
     if staged.status != "ok":
         return PlannedEntry(staged.uid, "skip", staged.data.get("source_url", ""), reason=staged.reason,
                             expected_hash=staged.content_hash)
+    url_map = url_map_of()
     fields, unresolved = rewrite_fields(item_fields(staged.data), url_map)
     owner = url_map.copies.get(staged.uid)
     if owner:
@@ -209,22 +210,58 @@ def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_
 _CHUNK = 200  # staged articles read, and plan entries written then let go, at a time
 
 
-def _planned(session, agency, portal, url_map: UrlMap, only=None, force=frozenset(), sync: bool = False):
+def _shared_fingerprints(session, agency_code: str) -> set[str]:
+    """uids of the agency whose content another unit also staged (cross-references)."""
+    shared = (select(StagedArticle.fingerprint).where(StagedArticle.status == "ok", StagedArticle.fingerprint.is_not(None))
+              .group_by(StagedArticle.fingerprint).having(func.count(func.distinct(StagedArticle.agency)) > 1))
+    return set(session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code,
+                                                               StagedArticle.fingerprint.in_(shared))))
+
+
+def _unchanged_quickly(session, portal, subsite, rows, mapped: dict, force, shared: set) -> dict[str, PlannedEntry]:
+    """The entries known unchanged without reading their articles: the same staged content as
+    when loaded, all its links resolved then, not a cross-reference, and the portal's revision
+    marker where it was. One batch read of markers, one query for the titles."""
+    quick = {uid: mapped[uid] for uid, status, content_hash in rows
+             if status == "ok" and uid in mapped and uid not in force and uid not in shared
+             and mapped[uid].content_hash == content_hash and mapped[uid].portal_revision
+             and not mapped[uid].portal_hash.startswith("unresolved:")}
+    if not quick or subsite is None:
+        return {}
+    remote = portal.read_items(subsite, [m.portal_id for m in quick.values()])
+    same = {uid: m for uid, m in quick.items()
+            if remote.get(m.portal_id) is not None and remote[m.portal_id].revision == m.portal_revision}
+    titles = dict(session.execute(select(PlanEntry.uid, PlanEntry.title).where(
+        PlanEntry.plan_id.in_({m.plan_id for m in same.values()}), PlanEntry.uid.in_(list(same)))).all()) if same else {}
+    return {uid: PlannedEntry(uid, "unchanged", titles.get(uid) or m.source_url, expected_hash=m.content_hash,
+                              expected_map_hash=m.portal_hash)
+            for uid, m in same.items()}
+
+
+def _planned(session, agency, portal, url_map_of, only=None, force=frozenset(), sync: bool = False):
     """Each staged article of the agency as a planned entry, a chunk of rows at a time; with
-    `sync`, a delete for each loaded item whose article is gone from the source."""
+    `sync`, a delete for each loaded item whose article is gone from the source. Articles known
+    unchanged are decided without reading them; the others are read and their links rewritten
+    (`url_map_of()` builds the map of every migrating unit's addresses, once, when first needed)."""
     agency_code = agency.code
     # Read only: a plan writes nothing to the portal (None: no subsite yet, so nothing on it).
     subsite = portal.find_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
     mapped = {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.agency == agency_code))}
     # List pages (how items were found) and excluded pages (not content) are never planned.
-    uids = session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code,
-                                                           StagedArticle.status.not_in(("list", "excluded")))).all()
+    rows = session.execute(select(StagedArticle.uid, StagedArticle.status, StagedArticle.content_hash)
+                           .where(StagedArticle.agency == agency_code,
+                                  StagedArticle.status.not_in(("list", "excluded")))).all()
     if only is not None:
-        uids = [u for u in uids if u in only]
-    for start in range(0, len(uids), _CHUNK):
-        chunk = session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids[start:start + _CHUNK]))).all()
-        view = _PortalView(session, portal, subsite, chunk, mapped)
-        yield from [_entry(staged, mapped.get(staged.uid), view, url_map, force) for staged in chunk]
+        rows = [r for r in rows if r[0] in only]
+    shared = _shared_fingerprints(session, agency_code) if mapped else set()
+    for start in range(0, len(rows), _CHUNK):
+        part = rows[start:start + _CHUNK]
+        known = _unchanged_quickly(session, portal, subsite, part, mapped, force, shared)
+        rest = [r[0] for r in part if r[0] not in known]
+        chunk = session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(rest))).all() if rest else []
+        view = _PortalView(session, portal, subsite, chunk, mapped) if chunk else None
+        decided = {s.uid: _entry(s, mapped.get(s.uid), view, url_map_of, force) for s in chunk}
+        yield from [known.get(uid) or decided[uid] for uid, _, _ in part]
     if sync:
         present = set(session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code,
                                                                       StagedArticle.status == "ok")))
@@ -250,7 +287,12 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
                           f"change disposition in mappings/agencies/{agency_code}.yml to migrate if it should be")
     order = {a: i for i, a in enumerate(ACTIONS)}
     with transaction() as session:
-        url_map = build_url_map(session, registry)
+        built: list[UrlMap] = []
+
+        def url_map_of() -> UrlMap:
+            if not built:
+                built.append(build_url_map(session, registry))
+            return built[0]
         session.execute(update(Plan).where(Plan.agency == agency_code, Plan.status == "pending")
                         .values(status="superseded"))
         plan = Plan(agency=agency_code, fingerprint="", created_at=utcnow(), summary={})
@@ -263,7 +305,7 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         ledger_knows = session.scalar(select(func.count()).select_from(IdMap).where(IdMap.agency == agency_code)) > 0
         on_portal, writes, held_back = 0, 0, 0
         only = set(only) if only else None
-        for e in _planned(session, agency, portal, url_map, only, frozenset(force), sync):
+        for e in _planned(session, agency, portal, url_map_of, only, frozenset(force), sync):
             if limit is not None and e.action in WRITES + ("delete",):
                 if writes >= limit:
                     held_back += 1

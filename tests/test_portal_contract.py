@@ -37,7 +37,9 @@ class SqlCase:
     def edit(self, subsite, item_id, title):
         db = sqlite3.connect(self.db)
         fields = json.loads(db.execute("select fields from items where id = ?", (int(item_id),)).fetchone()[0])
-        db.execute("update items set fields = ? where id = ?", (json.dumps({**fields, "title": title}), int(item_id)))
+        # An editor's save: the fields change and so does the revision marker.
+        db.execute("update items set fields = ?, revision = 'edited-on-the-portal' where id = ?",
+                   (json.dumps({**fields, "title": title}), int(item_id)))
         db.commit()
 
     def stored_title(self, subsite, item_id):

@@ -2,17 +2,17 @@
 
 It has every capability: upsert by external key, subsites, media (de-duplicated by sha256),
 interim links (a links list) and a revision marker (the hash of the stored fields, an ETag:
-any edit made on the portal changes it)."""
+any edit made on the portal changes it), kept in the items' `revision` column so planning reads
+markers without reading bodies."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from sqlalchemy import create_engine, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portalize.core.config import masked
 from portalize.core.errors import PortalError
+from portalize.core.ledger.db import make_engine
 
 from ..base import LinkRef, Remote, fields_hash
 from .models import Category, Item, Link, Media, PortalBase, Subsite, utcnow
@@ -27,12 +27,13 @@ class SqlPortal:
     def __init__(self, url: str, base_url: str = "https://portal.example"):
         self.url = url
         self.base_url = base_url.rstrip("/")
-        self.engine = create_engine(url)
-        database = self.engine.url.database
-        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        self._categories: dict[tuple[str, str], str] = {}
+        self.engine = make_engine(url)  # SQLite: WAL, synchronous=NORMAL, as the ledger
         try:
             PortalBase.metadata.create_all(self.engine)
+            if "revision" not in {c["name"] for c in inspect(self.engine).get_columns("items")}:
+                with self.engine.begin() as connection:  # a store made before revisions were kept
+                    connection.execute(text("ALTER TABLE items ADD COLUMN revision VARCHAR(64)"))
         except OperationalError as exc:
             raise PortalError(f"cannot open the portal database {masked(url)}: {exc.orig}",
                               "check portal.url in mappings/portal.yml or PORTALIZE_PORTAL_DB") from exc
@@ -63,32 +64,45 @@ class SqlPortal:
             return str(row.id)
 
     def ensure_category(self, subsite: str, group: str, name: str) -> str:
+        cached = self._categories.get((subsite, group))
+        if cached:
+            return cached
         with self._session() as s, s.begin():
             row = s.scalar(select(Category).where(Category.subsite_id == int(subsite), Category.group_code == group))
             if row is None:
                 row = Category(subsite_id=int(subsite), group_code=group, name=name)
                 s.add(row)
                 s.flush()
+            self._categories[(subsite, group)] = str(row.id)
             return str(row.id)
 
     # -- items -------------------------------------------------------------------------------
     def _remote(self, item: Item, paths: dict[int, str]) -> Remote:
         stored = dict(item.fields)
         written = stored.pop(WRITTEN, None) or {}
-        revision = fields_hash(stored)
+        now = fields_hash(stored)
         return Remote(id=str(item.id), url=f"{self.base_url}{paths[item.subsite_id]}/-/{item.slug}",
-                      revision=revision, key=item.external_key,
-                      digest=written.get("digest") if written.get("hash") == revision else None)
+                      revision=item.revision or now, key=item.external_key,
+                      digest=written.get("digest") if written.get("hash") == now else None)
 
     @staticmethod
     def _paths(s) -> dict[int, str]:
         return dict(s.execute(select(Subsite.id, Subsite.path)).all())
 
     def read_items(self, subsite: str, item_ids) -> dict[str, Remote]:
-        """Many items by id in one query (planning reads every loaded item)."""
+        """Many items' revision markers by id in one query, without their fields."""
         with self._session() as s:
-            rows, paths = s.scalars(select(Item).where(Item.id.in_([int(i) for i in item_ids]))).all(), self._paths(s)
-            return {str(item.id): self._remote(item, paths) for item in rows}
+            paths, out, old = self._paths(s), {}, []
+            rows = s.execute(select(Item.id, Item.subsite_id, Item.slug, Item.external_key, Item.revision)
+                             .where(Item.id.in_([int(i) for i in item_ids])))
+            for item_id, subsite_id, slug, key, revision in rows:
+                if revision is None:
+                    old.append(item_id)
+                    continue
+                out[str(item_id)] = Remote(str(item_id), f"{self.base_url}{paths[subsite_id]}/-/{slug}", revision, key)
+            for item in s.scalars(select(Item).where(Item.id.in_(old))) if old else ():
+                out[str(item.id)] = self._remote(item, paths)
+            return out
 
     def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]:
         """Many items by external key in one query (the slugs are not needed here)."""
@@ -99,17 +113,20 @@ class SqlPortal:
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
                    item_id: str | None = None) -> Remote:
         """Create or update the item with this external key: re-running never duplicates."""
-        stored = {**fields, WRITTEN: {"digest": digest, "hash": fields_hash(fields)}}
+        written = fields_hash(fields)
+        stored = {**fields, WRITTEN: {"digest": digest, "hash": written}}
         with self._session() as s, s.begin():
             item = s.scalar(select(Item).where(Item.external_key == key))
             if item is None:
                 item = Item(external_key=key, subsite_id=int(subsite), category_id=int(category), slug=slug,
-                            fields=stored)
+                            fields=stored, revision=written)
                 s.add(item)
             else:
                 item.category_id, item.slug, item.fields, item.updated_at = int(category), slug, stored, utcnow()
+                item.revision = written
             s.flush()
-            return self._remote(item, self._paths(s))
+            path = s.scalar(select(Subsite.path).where(Subsite.id == item.subsite_id))
+            return Remote(str(item.id), f"{self.base_url}{path}/-/{item.slug}", written, key, digest)
 
     def delete_item(self, subsite: str, item_id: str) -> None:
         with self._session() as s, s.begin():

@@ -39,6 +39,9 @@ class Item(PortalBase):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     slug: Mapped[str] = mapped_column(String(300))
     fields: Mapped[dict] = mapped_column(JSON)
+    # The revision marker: set by every write (a hash of what was stored); an edit made on the
+    # portal sets it too. NULL in stores made before it existed (then the fields' hash counts).
+    revision: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
