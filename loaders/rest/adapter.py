@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import base64
 import html
+import json
+import threading
 from pathlib import Path
 
+import urllib3
 import yaml
 
 from portalize.core.errors import MappingError, PortalError
@@ -28,7 +31,7 @@ from ..wordpress.adapter import gmt
 from .templates import dig, render
 
 SECTIONS = {"name", "description", "capabilities", "auth", "subsite", "category", "items", "files", "links"}
-REQUEST_KEYS = {"method", "url", "json", "headers", "select", "list", "batch", "expect", "ok"}
+REQUEST_KEYS = {"method", "url", "json", "multipart", "headers", "select", "list", "batch", "expect", "ok"}
 
 
 def load_mapping(path: Path) -> dict:
@@ -77,6 +80,8 @@ class RestPortal:
                                connect_to=config.get("connect_to"))
         self._categories: dict[tuple[str, str], str] = {}
         self._sites: dict[str, str] = {}
+        self._paths: dict[str, str] = {}  # subsite handle -> the unit's target path
+        self._lock = threading.Lock()  # one category created once, however many threads write
 
     def _auth(self, config: dict) -> dict:
         auth = self.mapping.get("auth") or {"scheme": "basic"}
@@ -106,6 +111,16 @@ class RestPortal:
         # None values are left out of JSON bodies (a date the article does not have).
         json_body = _without_none(render(request["json"], values)) if "json" in request else None
         ok = tuple(request.get("ok") or (200, 201))
+        if "multipart" in request:  # form parts: JSON templates as strings, "@file" for the bytes
+            parts = {}
+            for name, part in request["multipart"].items():
+                if part == "@file":
+                    parts[name] = (values["filename"], body or b"", values.get("media_type") or "application/octet-stream")
+                else:
+                    value = _without_none(render(part, values))
+                    parts[name] = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+            body, content_type = urllib3.encode_multipart_formdata(parts)
+            headers = {**headers, "Content-Type": content_type}
         answer = self.http.request(method, url, json_body=json_body, body=body, headers=headers, creates=creates, ok=ok)
         try:
             response = answer.json()
@@ -132,11 +147,16 @@ class RestPortal:
                 how = render(section.get("missing", "create it on the portal, then run the same command again"), values)
                 raise PortalError(f"The portal {self.url} has no subsite for {name} ({path}).", how)
         self._sites[key] = handle
+        self._paths[handle] = path
         return handle
 
     ensure_subsite = find_subsite
 
     def ensure_category(self, subsite: str, group: str, name: str) -> str:
+        with self._lock:
+            return self._ensure_category(subsite, group, name)
+
+    def _ensure_category(self, subsite: str, group: str, name: str) -> str:
         section = self.mapping.get("category")
         if not section:
             return group
@@ -153,11 +173,18 @@ class RestPortal:
         return str(category)
 
     # -- items -------------------------------------------------------------------------------
-    def _remote(self, data: dict) -> Remote:
+    def _remote(self, data: dict, subsite: str) -> Remote:
         paths = self.mapping["items"]["response"]
-        key, digest = read_marker(dig(data, paths.get("title")), dig(data, paths.get("body")))
-        return Remote(id=str(dig(data, paths["id"])), url=str(dig(data, paths["url"])),
-                      revision=str(dig(data, paths["revision"])), key=key or dig(data, paths.get("key")), digest=digest)
+
+        def value(name):  # a dotted path into the answer, or a template over it (`item`)
+            where = paths.get(name)
+            if where and "{{" in where:
+                return render(where, {"portal": self.portal, "item": data, "subsite": subsite,
+                                      "path": self._paths.get(subsite, "")})
+            return dig(data, where)
+        key, digest = read_marker(value("title"), value("body"))
+        return Remote(id=str(value("id")), url=str(value("url")), revision=str(value("revision")),
+                      key=key or value("key"), digest=digest)
 
     def _listed(self, request: dict, values: dict) -> list[dict]:
         _, response = self._call(request, values)
@@ -168,7 +195,7 @@ class RestPortal:
         ids, out, size = list(item_ids), {}, int(request.get("batch", 100))
         for start in range(0, len(ids), size):
             for data in self._listed(request, {"subsite": subsite, "ids": ids[start:start + size]}):
-                remote = self._remote(data)
+                remote = self._remote(data, subsite)
                 out[remote.id] = remote
         return out
 
@@ -182,7 +209,7 @@ class RestPortal:
             chunk = keys[start:start + size]
             values = {"subsite": subsite, "keys": chunk, "slugs": [wanted[k] for k in chunk]}
             for data in self._listed(request, values):
-                remote = self._remote(data)
+                remote = self._remote(data, subsite)
                 slug = dig(data, self.mapping["items"]["response"].get("slug"))
                 if remote.key and (slug is None or by_slug.get(slug) == remote.key) and remote.key in wanted:
                     out[remote.key] = remote
@@ -199,7 +226,7 @@ class RestPortal:
         upsert = "upsert_by_key" in self.capabilities
         request = self.mapping["items"]["update" if item_id or upsert else "create"]
         _, response = self._call(request, values, creates=item_id is None and not upsert)
-        return self._remote(response)
+        return self._remote(response, subsite)
 
     def delete_item(self, subsite: str, item_id: str) -> None:
         request = self.mapping["items"].get("delete")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import threading
 from urllib.parse import quote
 
 from portalize.core.errors import MappingError, PortalError
@@ -58,6 +59,7 @@ class WordPressPortal:
                                backoff=float(config.get("backoff", 0.5)), connect_to=config.get("connect_to"))
         self._categories: dict[tuple[str, str], str] = {}
         self._sites: dict[str, str] = {}
+        self._lock = threading.Lock()  # one category created once, however many threads write
 
     def close(self) -> None:
         self.http.close()
@@ -86,6 +88,10 @@ class WordPressPortal:
     ensure_subsite = find_subsite
 
     def ensure_category(self, subsite: str, group: str, name: str) -> str:
+        with self._lock:
+            return self._ensure_category(subsite, group, name)
+
+    def _ensure_category(self, subsite: str, group: str, name: str) -> str:
         cached = self._categories.get((subsite, group))
         if cached:
             return cached
