@@ -2,6 +2,8 @@
 so a run that dies part-way is finished by running the same command again, with no duplicates."""
 from __future__ import annotations
 
+import os
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
 
@@ -164,7 +166,10 @@ def _busy(plan_id: int, agency: str, lease: str) -> Busy:
                 f"and ran on another machine, `portalize apply {plan_id} --break-lease`)")
 
 
-_BATCH = 100  # entries recorded per ledger transaction when the portal upserts by key
+def _batch_size() -> int:
+    """Entries recorded per ledger transaction when the portal upserts by key (100;
+    PORTALIZE_APPLY_BATCH changes it)."""
+    return max(1, int(os.environ.get("PORTALIZE_APPLY_BATCH") or 100))
 
 
 def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, progress) -> dict:
@@ -179,7 +184,7 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
     waiting = []  # entries written while an item of this plan they link to was not on the portal yet
     in_plan = {f"item:{uid}" for _, uid, action in pending if action in WRITES}
     batched = "upsert_by_key" in getattr(portal, "capabilities", ())
-    step = _BATCH if batched else 1
+    step = _batch_size() if batched else 1
     for start in range(0, len(pending), step):
         part = pending[start:start + step]
         writes = [(entry_id, uid, action) for entry_id, uid, action in part if action in WRITES]

@@ -83,11 +83,14 @@ def test_thirty_kills_across_crawl_transform_and_apply_lose_and_duplicate_nothin
     applied = lambda: _count(ledger, f"select count(*) from plan_entries where plan_id = {plan_id} "  # noqa: E731
                                      "and applied_at is not null")
     # Two applies of one plan at once: the second names the first and writes nothing.
-    first = subprocess.Popen([*PORTALIZE, "apply", plan_id, "--yes", "-s"], cwd=ROOT, env=env,
+    first = subprocess.Popen([*PORTALIZE, "apply", plan_id, "--yes", "-s"], cwd=ROOT,
+                             env={**env, "PORTALIZE_APPLY_BATCH": "25"},
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while first.poll() is None and applied() == 0 and time.time() < deadline:
         time.sleep(0.02)
+    first.send_signal(signal.SIGSTOP)  # held mid-run (its lease alive) while the second one starts
+    assert first.poll() is None, "the first apply finished before it could be held"
     second = run_portalize("apply", plan_id, "--yes", "-s", env_extra={"PORTALIZE_MAPPINGS": str(root)}, check=False)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
@@ -97,8 +100,13 @@ def test_thirty_kills_across_crawl_transform_and_apply_lose_and_duplicate_nothin
     attempts = 0
     while tally["apply"] < KILLS_PER_STEP and attempts < 40:
         attempts += 1
-        if not _kill_at_random(["apply", plan_id, "--yes", "-s"], env, applied, rng, tally, "apply", (0.0, 0.4)):
-            break
+        # Apply records a batch of entries per transaction (25 here, 100 by default: the same code)
+        # and writes 1,000 small items in about a second: killed 0-50 ms after a batch lands.
+        if not _kill_at_random(["apply", plan_id, "--yes", "-s"], {**env, "PORTALIZE_APPLY_BATCH": "25"}, applied,
+                               rng, tally, "apply", (0.0, 0.05)):
+            if applied() == 1000 and tally["apply"] < KILLS_PER_STEP:
+                pytest.fail(f"apply finished after {tally['apply']} kills")
+            continue
     run_portalize("apply", plan_id, "--yes", "-s", env_extra={"PORTALIZE_MAPPINGS": str(root)}, timeout=600)
 
     expected = {f"http://{HOST}/vi/news/c0/bai-0-{i}.html" for i in range(ITEMS)}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from portalize.core.config import masked
 from portalize.core.errors import PortalError
-from portalize.core.ledger.db import make_engine
+from portalize.core.ledger.db import make_engine, nearly_full
 
 from ..base import LinkRef, Remote, fields_hash
 from .models import Category, Item, Link, Media, PortalBase, Subsite, utcnow
@@ -35,8 +35,11 @@ class SqlPortal:
                 with self.engine.begin() as connection:  # a store made before revisions were kept
                     connection.execute(text("ALTER TABLE items ADD COLUMN revision VARCHAR(64)"))
         except OperationalError as exc:
-            raise PortalError(f"cannot open the portal database {masked(url)}: {exc.orig}",
-                              "check portal.url in mappings/portal.yml or PORTALIZE_PORTAL_DB") from exc
+            raise _storage_problem(url, exc) from exc
+
+    def _write(self):
+        """A session for a write; a full disk or a broken store is named, never a traceback."""
+        return _Guarded(self)
 
     def close(self) -> None:
         """Let go of the database connections (a library caller may open many portals)."""
@@ -115,7 +118,7 @@ class SqlPortal:
         """Create or update the item with this external key: re-running never duplicates."""
         written = fields_hash(fields)
         stored = {**fields, WRITTEN: {"digest": digest, "hash": written}}
-        with self._session() as s, s.begin():
+        with self._write() as s:
             item = s.scalar(select(Item).where(Item.external_key == key))
             if item is None:
                 item = Item(external_key=key, subsite_id=int(subsite), category_id=int(category), slug=slug,
@@ -135,7 +138,7 @@ class SqlPortal:
                 s.delete(item)
 
     def put_file(self, subsite: str, filename: str, media_type: str | None, data: bytes, sha256: str) -> str:
-        with self._session() as s, s.begin():
+        with self._write() as s:
             row = s.scalar(select(Media).where(Media.sha256 == sha256, Media.filename == filename))
             if row is None:
                 s.add(Media(item_id=None, filename=filename, media_type=media_type, sha256=sha256, size=len(data),
@@ -166,3 +169,37 @@ class SqlPortal:
         with self._session() as s:
             return [{"key": r.key, "title": r.title, "url": r.url, "group": r.group_code}
                     for r in s.scalars(select(Link).order_by(Link.id))]
+
+
+def _storage_problem(url: str, exc) -> PortalError:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if "disk is full" in reason.lower() or ("disk i/o error" in reason.lower() and nearly_full(url)):
+        return PortalError(f"the portal database {masked(url)}: the disk is full ({reason}); the step stopped, "
+                           "everything finished before it is kept",
+                           "free space on that disk, then run the same command again: it goes on from there")
+    return PortalError(f"cannot use the portal database {masked(url)}: {reason}",
+                       "check portal.url in mappings/portal.yml or PORTALIZE_PORTAL_DB")
+
+
+class _Guarded:
+    def __init__(self, portal):
+        self.portal = portal
+
+    def __enter__(self):
+        self.session = self.portal._session()
+        self.session.begin()
+        return self.session
+
+    def __exit__(self, kind, exc, tb):
+        try:
+            if kind is None:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        except OperationalError as failed:
+            raise _storage_problem(self.portal.url, failed) from failed
+        finally:
+            self.session.close()
+        if isinstance(exc, OperationalError):
+            raise _storage_problem(self.portal.url, exc) from exc
+        return False

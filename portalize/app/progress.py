@@ -1,4 +1,5 @@
-"""Per-agency progress, derived from evidence: the ledger and what the portal really shows."""
+"""Per-agency progress, derived from evidence (the ledger, and what the portal shows), with each
+unit's milestones and their dates as last changed, rolled up the way a province reports it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,11 +7,13 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..core.ledger import agencies as agency_store, idmap, pages as page_store, plans, staging
+from ..core.ledger import agencies as agency_store, idmap, pages as page_store, staging
 from ..core.ledger.db import transaction
 from . import context
-from .reports import write_progress_xlsx
+from .reports import write_progress_csv, write_progress_html, write_progress_xlsx
 from .results import AgencyProgress, Progress
+
+STATES = ("unregistered", "registered", "linked", "crawled", "loaded", "archived")
 
 
 def today_local(timezone: str) -> dt.date:
@@ -20,40 +23,80 @@ def today_local(timezone: str) -> dt.date:
     return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
+def _milestones(agency, events, statutory: dt.date, linked: bool, done: bool, today: dt.date) -> dict:
+    """link / content / cutover -> {date, days, done, changed}: the agency file's dates, then
+    each audited change (`portalize agencies set-date`) in order."""
+    dates = {"content": agency.target_date or statutory, **{k: v for k, v in agency.milestones.items() if v}}
+    changed = {}
+    for event in events:
+        if event.event == "date-changed":
+            dates[event.detail["milestone"]] = dt.date.fromisoformat(event.detail["to"])
+            changed[event.detail["milestone"]] = event.detail
+    finished = {"link": linked, "content": done,
+                "cutover": any(e.event == "cut-over" for e in events)}
+    return {name: {"date": when.isoformat(), "days": (when - today).days, "done": finished[name],
+                   "changed": changed.get(name)}
+            for name, when in sorted(dates.items(), key=lambda kv: ("link", "content", "cutover").index(kv[0]))}
+
+
 def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
-    linked = {link["key"] for link in portal.links()}
+    linked = {link["key"]: link["url"] for link in portal.links()}
     statutory = registry.profile.deadline
     rows = []
     with transaction() as session:
+        events = agency_store.all_events(session)
+        pages = page_store.counts_by_agency(session)
+        staged_counts = staging.counts_by_agency(session)
+        loaded_counts = idmap.loaded_by_agency(session)
         for agency in registry.agencies.values():
-            crawled = page_store.finished_runs(session, agency.code)
-            applied = plans.applied_count(session, agency.code)
-            loaded = idmap.loaded_count(session, agency.code)
-            state = "registered" if agency_store.known(session, agency.code) else "unregistered"
+            history = events.get(agency.code, [])
+            crawled = pages.get(agency.code, {}).get("finished_runs", 0)
+            loaded = loaded_counts.get(agency.code, 0)
+            staged = staged_counts.get(agency.code, {})
+            state = "registered" if any(e.event == "registered" for e in history) else "unregistered"
+            evidence = {}
             if agency.code in linked:
-                state = "linked"
+                state, evidence["linked"] = "linked", linked[agency.code]
             if crawled:
-                state = "crawled"
-            if applied and loaded:
-                state = "loaded"
-            if agency.disposition == "archive-only" and agency_store.has_event(session, agency.code, "archived"):
-                state = "archived"
-            staged = staging.counts(session, agency.code)
-            accepted = agency_store.last_event(session, agency.code, "quality-accepted") if state == "loaded" else None
+                state, evidence["crawled"] = "crawled", f"{crawled} finished crawl run(s)"
+            if loaded and any(e.event == "loaded" for e in history):
+                state, evidence["loaded"] = "loaded", f"{loaded} of {staged.get('ok', 0)} articles in the id map"
+            archived = next((e for e in reversed(history) if e.event == "archived"), None)
+            if agency.disposition == "archive-only" and archived:
+                state, evidence["archived"] = "archived", archived.detail.get("warc") or "WARC written"
+            done_event = None
+            if agency.disposition == "archive-only":
+                done_event = archived
+            elif state == "loaded" and loaded >= staged.get("ok", 0):
+                done_event = next((e for e in reversed(history) if e.event == "loaded"), None)
+            accepted = next((e.detail for e in reversed(history) if e.event == "quality-accepted"), None)
+            target = agency.target_date or statutory
+            milestones = _milestones(agency, history, statutory, agency.code in linked, done_event is not None, today)
             rows.append(AgencyProgress(
                 code=agency.code, name=agency.name, level=agency.level, state=state,
                 disposition=agency.disposition, successor=agency.successor, linked=agency.code in linked,
-                pages=page_store.page_count(session, agency.code), staged=staged.get("ok", 0),
+                pages=pages.get(agency.code, {}).get("pages", 0), staged=staged.get("ok", 0),
                 skipped=staged.get("skipped", 0), loaded=loaded, target_date=agency.target_date,
-                days_left=((agency.target_date or statutory) - today).days,
-                statutory_days_overdue=max(0, (today - statutory).days),
-                quality_override=accepted.get("reason") if accepted else None))
-    return rows
+                days_left=(target - today).days, statutory_days_overdue=max(0, (today - statutory).days),
+                quality_override=accepted.get("reason") if accepted and state == "loaded" else None,
+                former_province=agency.former.get("province"), former_district=agency.former.get("district"),
+                milestones=milestones, done=done_event is not None,
+                done_on=done_event.at.date().isoformat() if done_event else None, evidence=evidence,
+                history=[{"at": e.at.isoformat(timespec="minutes"), "event": e.event,
+                          "detail": {k: v for k, v in (e.detail or {}).items() if k != "this_run"}} for e in history]))
+    return sorted(rows, key=urgency)
 
 
-def progress(xlsx: str | Path | None = None) -> Progress:
-    """Every agency's lifecycle state and counts against its deadline; with `xlsx`, also the
-    table as a spreadsheet to hand to leadership."""
+def urgency(row: AgencyProgress) -> tuple:
+    """Open units first, the most overdue pending milestone first; done units last."""
+    pending = [m["days"] for m in row.milestones.values() if not m["done"]]
+    return (row.done, min(pending) if pending else 10**6, row.code)
+
+
+def progress(xlsx: str | Path | None = None, csv: str | Path | None = None, html: str | Path | None = None,
+             lang: str = "vi") -> Progress:
+    """Every agency's lifecycle state, milestones and counts against its deadlines; with `xlsx`,
+    `csv` or `html`, also as a file to hand to leadership (Vietnamese, or English with lang=en)."""
     registry = context.load()
     today = today_local(registry.profile.timezone)
     with context.portal_of(registry) as portal:
@@ -62,4 +105,8 @@ def progress(xlsx: str | Path | None = None) -> Progress:
                       agencies=rows)
     if xlsx:
         result.xlsx = str(write_progress_xlsx(Path(xlsx), rows, registry, today))
+    if csv:
+        result.csv = str(write_progress_csv(Path(csv), rows, registry, today, lang))
+    if html:
+        result.html = str(write_progress_html(Path(html), rows, registry, today, lang))
     return result

@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..core import config
+from ..core.report_files import safe_cell
 
 ACTION_NAMES = {"create": "Tạo mới", "update": "Cập nhật", "restore": "Khôi phục", "delete": "Xóa",
                 "unchanged": "Không đổi", "skip": "Bỏ qua", "conflict": "Xung đột"}
@@ -64,9 +65,16 @@ def progress_cells(r, deadline: dt.date, today: dt.date) -> list:
     return [r.code, r.name, LEVEL_NAMES.get(r.level, r.level),
             STATE_NAMES.get(r.state, r.state) + (" (chỉ lưu trữ)" if r.disposition == "archive-only" else "")
             + (f" (chấp nhận vượt ngưỡng chất lượng: {r.quality_override})" if r.quality_override else ""),
-            r.pages, r.staged, r.skipped, r.loaded,
-            r.target_date.strftime("%d/%m/%Y") if r.target_date else "—",
-            days_phrase(r.target_date or deadline, today)]
+            r.pages, r.staged, r.skipped, r.loaded, *_content_due(r, deadline, today)]
+
+
+def _content_due(r, deadline: dt.date, today: dt.date) -> list[str]:
+    """The unit's content deadline (as last moved) and the days left or overdue."""
+    content = r.milestones.get("content") if r.milestones else None
+    due = dt.date.fromisoformat(content["date"]) if content else (r.target_date or deadline)
+    if content and content["done"]:
+        return [due.strftime("%d/%m/%Y"), "đã xong"]
+    return [due.strftime("%d/%m/%Y"), days_phrase(due, today)]
 
 
 def write_progress_xlsx(path: Path, rows: list, registry, today: dt.date) -> Path:
@@ -93,4 +101,131 @@ def write_progress_xlsx(path: Path, rows: list, registry, today: dt.date) -> Pat
     for column, width in zip("ABCDEFGHIJ", (14, 36, 16, 22, 8, 10, 8, 10, 12, 18)):
         sheet.column_dimensions[column].width = width
     book.save(path)
+    return path
+
+
+# -- the progress dashboard and CSV ---------------------------------------------------------
+PROGRESS_LABELS = {
+    "vi": {"title": "Tiến độ chuyển đổi trang thông tin điện tử", "deadline": "Hạn", "today": "Hôm nay",
+           "burn": "Số đơn vị chưa hoàn thành theo thời gian", "statutory": "Hạn theo quy định",
+           "units": "đơn vị", "done": "hoàn thành", "open": "chưa hoàn thành", "overdue": "quá hạn",
+           "by_level": "Theo cấp", "by_successor": "Theo đơn vị sau sắp xếp", "by_province": "Theo tỉnh cũ",
+           "most_overdue": "Đơn vị quá hạn nhiều nhất", "most_left": "Đơn vị còn nhiều bài chưa chuyển",
+           "units_detail": "Từng đơn vị: bằng chứng và lịch sử", "code": "Mã", "name": "Đơn vị", "level": "Cấp",
+           "state": "Trạng thái", "successor": "Đơn vị sau sắp xếp", "former_province": "Tỉnh cũ",
+           "former_district": "Huyện cũ", "pages": "Trang đã thu thập", "staged": "Bài đã chuẩn hóa",
+           "loaded": "Bài đã chuyển", "left": "Còn lại", "milestone": "Mốc", "date": "Ngày", "days": "Còn / quá hạn",
+           "link": "Gắn liên kết", "content": "Chuyển nội dung", "cutover": "Chuyển hướng tên miền cũ",
+           "evidence": "Bằng chứng", "history": "Lịch sử", "changed": "đổi hạn", "archive_only": "chỉ lưu trữ",
+           "quality": "chấp nhận vượt ngưỡng chất lượng", "generated": "Số liệu ngày", "none": "—",
+           "days_left": "còn {n} ngày", "days_over": "quá hạn {n} ngày", "is_done": "đã xong",
+           "not_given": "(chưa ghi)"},
+    "en": {"title": "Website conversion progress", "deadline": "Deadline", "today": "Today",
+           "burn": "Units not done over time", "statutory": "Statutory deadline", "units": "units", "done": "done",
+           "open": "open", "overdue": "overdue", "by_level": "By level", "by_successor": "By successor unit",
+           "by_province": "By former province", "most_overdue": "Most overdue units",
+           "most_left": "Units with the most articles left", "units_detail": "Each unit: evidence and history",
+           "code": "Code", "name": "Unit", "level": "Level", "state": "State", "successor": "Successor unit",
+           "former_province": "Former province", "former_district": "Former district", "pages": "Pages crawled",
+           "staged": "Articles staged", "loaded": "Articles loaded", "left": "Left", "milestone": "Milestone",
+           "date": "Date", "days": "Days left / overdue", "link": "Interim link", "content": "Content loaded",
+           "cutover": "Legacy host redirected", "evidence": "Evidence", "history": "History", "changed": "date moved",
+           "archive_only": "archive only", "quality": "quality gate overridden", "generated": "Figures of",
+           "none": "—", "days_left": "{n} days left", "days_over": "{n} days overdue", "is_done": "done",
+           "not_given": "(not given)"},
+}
+STATE_NAMES_EN = {"unregistered": "not registered", "registered": "registered", "linked": "linked",
+                  "crawled": "crawled", "loaded": "loaded", "archived": "archived"}
+LEVEL_NAMES_EN = {"department": "Department", "district": "District", "commune": "Commune", "other": "Other"}
+
+
+def _names(lang: str):
+    return (PROGRESS_LABELS[lang], STATE_NAMES if lang == "vi" else STATE_NAMES_EN,
+            LEVEL_NAMES if lang == "vi" else LEVEL_NAMES_EN)
+
+
+def _days(milestone: dict, labels: dict) -> str:
+    if milestone["done"]:
+        return labels["is_done"]
+    n = milestone["days"]
+    return labels["days_left"].format(n=n) if n >= 0 else labels["days_over"].format(n=-n)
+
+
+def _dmy(iso: str | None) -> str:
+    return dt.date.fromisoformat(iso[:10]).strftime("%d/%m/%Y") if iso else "—"
+
+
+def progress_table(rows, lang: str) -> tuple[list[str], list[list]]:
+    """(headers, rows) of the progress report, as people read it (CSV, and the dashboard)."""
+    labels, states, levels = _names(lang)
+    headers = [labels[k] for k in ("code", "name", "level", "state", "successor", "former_province",
+                                   "former_district", "pages", "staged", "loaded", "left")]
+    for name in ("link", "content", "cutover"):
+        headers += [f"{labels[name]}: {labels['date']}", f"{labels[name]}: {labels['days']}"]
+    out = []
+    for r in rows:
+        state = states.get(r.state, r.state) + (f" ({labels['archive_only']})" if r.disposition == "archive-only" else "")
+        if r.quality_override:
+            state += f" ({labels['quality']}: {r.quality_override})"
+        cells = [r.code, r.name, levels.get(r.level, r.level), state, r.successor or "", r.former_province or "",
+                 r.former_district or "", r.pages, r.staged, r.loaded, max(0, r.staged - r.loaded)]
+        for name in ("link", "content", "cutover"):
+            m = r.milestones.get(name)
+            cells += [_dmy(m["date"]), _days(m, labels)] if m else ["—", "—"]
+        out.append(cells)
+    return headers, out
+
+
+def write_progress_csv(path: Path, rows, registry, today: dt.date, lang: str = "vi") -> Path:
+    """The progress table as CSV (UTF-8 with BOM, so a spreadsheet shows Vietnamese right); no
+    cell can run as a formula."""
+    import csv
+    headers, table = progress_table(rows, lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        for cells in table:
+            writer.writerow([safe_cell(c) for c in cells])
+    return path
+
+
+def write_progress_html(path: Path, rows, registry, today: dt.date, lang: str = "vi") -> Path:
+    """A self-contained dashboard for leadership: a burn-down against the deadline, status by
+    level, by successor unit and by former province, the most overdue units, the units with the
+    most left, and each unit's evidence and history. Charts are inline SVG; no script runs."""
+    from .charts import STATE_COLOURS, burn_down, stacked_bars
+    labels, states, levels = _names(lang)
+    deadline = registry.profile.deadline
+    order = ("unregistered", "registered", "linked", "crawled", "loaded", "archived")
+
+    def grouped(key):
+        groups: dict[str, dict[str, int]] = {}
+        for r in rows:
+            counts = groups.setdefault(key(r), {})
+            counts[r.state] = counts.get(r.state, 0) + 1
+        return sorted(groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+
+    done_dates = [dt.date.fromisoformat(r.done_on) for r in rows if r.done_on]
+    start = min([dt.date(2022, 8, 15), *done_dates])
+    charts = {
+        "burn": burn_down(done_dates, len(rows), start, deadline, today, labels),
+        "level": stacked_bars(grouped(lambda r: levels.get(r.level, r.level)), order, states, labels["by_level"]),
+        "successor": stacked_bars(grouped(lambda r: r.successor or r.name)[:25], order, states, labels["by_successor"]),
+        "province": stacked_bars(grouped(lambda r: r.former_province or labels["not_given"]), order, states,
+                                 labels["by_province"]),
+    }
+    headers, table = progress_table(rows, lang)
+    overdue = sorted((r for r in rows if not r.done), key=lambda r: min(
+        [m["days"] for m in r.milestones.values() if not m["done"]] or [10**6]))[:10]
+    left = sorted((r for r in rows if r.staged - r.loaded > 0), key=lambda r: r.loaded - r.staged)[:10]
+    html = _env.get_template("progress.html").render(
+        lang=lang, l=labels, states=states, levels=levels, rows=rows, headers=headers, table=table, charts=charts,
+        today=today.strftime("%d/%m/%Y"), deadline=deadline.strftime("%d/%m/%Y"), profile=registry.profile.title,
+        done=sum(r.done for r in rows), total=len(rows), overdue=overdue, left=left, colours=STATE_COLOURS,
+        legend=order, overdue_count=sum(1 for r in rows if not r.done and any(
+            m["days"] < 0 and not m["done"] for m in r.milestones.values())),
+        days=lambda m: _days(m, labels), dmy=_dmy)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
     return path

@@ -161,6 +161,13 @@ class AgencyProgress(Result):
     days_left: int
     statutory_days_overdue: int
     quality_override: str | None = None  # loaded under an accepted quality-gate override: why
+    former_province: str | None = None  # before the 2025 mergers
+    former_district: str | None = None
+    milestones: dict = field(default_factory=dict)  # link/content/cutover -> {date, days, done, changed}
+    done: bool = False  # loaded in full (archive-only: archived)
+    done_on: str | None = None
+    evidence: dict = field(default_factory=dict)  # state -> what shows it
+    history: list = field(default_factory=list)  # every event: {at, event, detail}
 
 
 @dataclass
@@ -170,6 +177,8 @@ class Progress(Result):
     profile: str
     agencies: list[AgencyProgress]
     xlsx: str | None = None
+    csv: str | None = None
+    html: str | None = None
 
 
 @dataclass

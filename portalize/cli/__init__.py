@@ -490,20 +490,27 @@ def archive(agencies, all_, output, silent, as_json):
 @cli.command()
 @json_opt
 @click.option("--xlsx", type=click.Path(dir_okay=False, writable=True), help="Also write the table to an Excel file.")
-def progress(as_json, xlsx):
-    """Each agency's lifecycle state, counts, and days left or overdue.
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True), help="Also write the table as CSV.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True),
+              help="Also write a self-contained dashboard (burn-down, status by level and successor unit, history).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the CSV and the dashboard.")
+def progress(as_json, xlsx, csv_file, html_file, lang):
+    """Each agency's lifecycle state, counts, and milestones (link, content, cut-over) with days
+    left or overdue, most urgent first.
 
     \b
     Example:
-        portalize progress --xlsx tien-do.xlsx
+        portalize progress --xlsx tien-do.xlsx --html tien-do.html
     """
-    result = api.progress(xlsx)
+    result = api.progress(xlsx, csv=csv_file, html=html_file, lang=lang)
     if as_json:
         show.as_json(result.agencies)
-        if result.xlsx:
-            show.warn(f"Wrote {result.xlsx}")
     else:
         show.progress(result)
+    for written in (result.xlsx, result.csv, result.html):
+        if written:
+            show.warn(f"Wrote {written}")
 
 
 # -- the ledger ----------------------------------------------------------------------------

@@ -215,11 +215,12 @@ def progress(p) -> None:
                         f"({days_phrase(p.deadline, p.today)})", title_justify="left")
     for header in PROGRESS_HEADERS:
         table.add_column(header, overflow="fold", no_wrap=header in ("Trạng thái", "Còn / quá hạn", "Hạn đơn vị"))
-    for r in p.agencies:
-        table.add_row(*[str(v) for v in progress_cells(r, p.deadline, p.today)])
+    for r in p.agencies:  # most urgent first: overdue in red, done in green
+        content = r.milestones.get("content") or {}
+        style = "green" if r.done else ("red" if content.get("days", 0) < 0 else "yellow" if content.get("days", 99) < 30
+                                         else None)
+        table.add_row(*[str(v) for v in progress_cells(r, p.deadline, p.today)], style=style)
     console.print(table)
-    if p.xlsx:
-        warn(f"Wrote {p.xlsx}")
 
 
 def article(data: dict) -> None:

@@ -29,7 +29,7 @@ SELECTOR_DISCOVERY_KEYS = ("sections", "items", "pagination")
 PLATFORM_KEYS = ("name", "label", "detect", "discovery", "fields", "classify", "traps")
 CLASSIFY_KEYS = ("item", "page", "list")
 AGENCY_KEYS = ("code", "name", "level", "platform", "legacy", "target", "successor", "disposition",
-               "target_date", "categories", "robots", "local_test_host", "overrides", "crawl", "quality",
+               "target_date", "milestones", "former", "categories", "robots", "local_test_host", "overrides", "crawl", "quality",
                "document_labels")
 # Fields of a legal document an agency may add labels for (`document_labels:`).
 DOCUMENT_FIELDS = ("number", "type", "issuer", "signer", "issued", "effective", "expiry", "status", "abstract", "field")
@@ -105,6 +105,10 @@ class Agency:
     crawl_settings: dict = field(default_factory=dict)  # this agency's own crawl settings (`crawl:`)
     quality: dict = field(default_factory=dict)  # this agency's own quality-gate thresholds (`quality:`)
     document_labels: dict = field(default_factory=dict)  # extra labels of legal-document fields
+    # The unit's own milestones (link, content, cutover: dates) and, after the 2025 mergers, the
+    # former province and district it belonged to (for reports grouped as before).
+    milestones: dict = field(default_factory=dict)
+    former: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -315,6 +319,7 @@ CRAWL_RANGES = {"DOWNLOAD_DELAY": (0, 600), "CONCURRENT_REQUESTS": (1, 256), "CO
                 "PORTALIZE_RETRY_BACKOFF": (0, 600), "PORTALIZE_RETRY_BACKOFF_MAX": (0, 3600)}
 # The ledger's column sizes for an agency's text (core/ledger/models.py, AgencyRow): checked
 # by `validate`, never met first as a database error at `register`.
+MILESTONES = ("link", "content", "cutover")  # interim link, content loaded, legacy host redirected
 AGENCY_LENGTHS = {"code": 64, "name": 300, "successor": 300}
 AGENCY_TYPES = {"code": str, "name": str, "level": str, "platform": str, "successor": str, "disposition": str,
                 "robots": bool, "local_test_host": bool, "legacy": dict, "target": dict, "categories": dict,
@@ -399,6 +404,13 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
         if profile and group not in group_codes:
             problems.add(path, f"categories.{name}", f"unknown content group {group!r}; valid: {', '.join(sorted(group_codes))}")
     target_date = _date(data.get("target_date"), path, "target_date", problems)
+    milestones = {}
+    for name, value in _section(data, "milestones", MILESTONES, path, problems, "milestones to dates").items():
+        milestones[name] = _date(value, path, f"milestones.{name}", problems)
+    former = _section(data, "former", ("province", "district"), path, problems, "province/district to names")
+    for name, value in former.items():
+        if not isinstance(value, str) or not value.strip():
+            problems.add(path, f"former.{name}", "must be a name, e.g. 'Thừa Thiên Huế'")
     crawl = _section(data, "crawl", CRAWL_SETTINGS, path, problems, "setting names to values")
     for name, value in crawl.items():
         if name == "USER_AGENT":
@@ -430,7 +442,7 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
                   categories=dict(categories), obey_robots=bool(data.get("robots", True)),
                   source_file=str(path), platform_declared="platform" in data,
                   local_test_host=bool(data.get("local_test_host", False)), crawl_settings=dict(crawl),
-                  quality=quality, document_labels=dict(labels))
+                  quality=quality, document_labels=dict(labels), milestones=milestones, former=dict(former))
 
 
 def load_registry(root: Path | None = None) -> Registry:

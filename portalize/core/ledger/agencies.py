@@ -53,3 +53,11 @@ def last_event(session: Session, agency: str, event: str) -> dict | None:
     """The detail of the agency's latest event of that kind, or None."""
     return session.scalar(select(AgencyEvent.detail).where(AgencyEvent.agency == agency, AgencyEvent.event == event)
                           .order_by(AgencyEvent.id.desc()).limit(1))
+
+
+def all_events(session: Session) -> dict[str, list[AgencyEvent]]:
+    """Every agency's events in order (one query, for reports over a whole province)."""
+    out: dict[str, list[AgencyEvent]] = {}
+    for event in session.scalars(select(AgencyEvent).order_by(AgencyEvent.id)):
+        out.setdefault(event.agency, []).append(event)
+    return out

@@ -175,7 +175,7 @@ def ledger_problem(exc: Exception, url: str | None = None):
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     where = f"the ledger {_shown(url)}"
     lowered = reason.lower()
-    if "disk i/o error" in lowered and _nearly_full(url):
+    if "disk i/o error" in lowered and nearly_full(url):
         lowered += " (disk is full)"  # SQLite in WAL mode reports a full disk as an I/O error
     if "disk is full" in lowered or "no space" in lowered or "disk full" in lowered:
         return LedgerUnreadable(f"{where}: the disk is full ({reason}); the step stopped, everything "
@@ -194,7 +194,7 @@ def ledger_problem(exc: Exception, url: str | None = None):
     return None
 
 
-def _nearly_full(url: str) -> bool:
+def nearly_full(url: str) -> bool:
     """Whether the disk that holds a SQLite ledger has (almost) no space left."""
     free = config.free_bytes(url)
     return free is not None and free < 1024 * 1024

@@ -9,3 +9,7 @@ from .models import IdMap
 
 def loaded_count(session: Session, agency: str) -> int:
     return session.scalar(select(func.count()).select_from(IdMap).where(IdMap.agency == agency)) or 0
+
+
+def loaded_by_agency(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(IdMap.agency, func.count()).group_by(IdMap.agency)).all())

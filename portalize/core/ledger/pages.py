@@ -195,3 +195,14 @@ def agency_pages(session: Session, agency: str, answered_only: bool = False) -> 
     if answered_only:
         query = query.where(Page.status.is_not(None))
     return list(session.scalars(query.order_by(Page.url)))
+
+
+def counts_by_agency(session: Session) -> dict[str, dict]:
+    """agency -> {pages, finished_runs} in two grouped queries (reports over a province)."""
+    out: dict[str, dict] = {}
+    for agency, n in session.execute(select(Page.agency, func.count()).group_by(Page.agency)):
+        out.setdefault(agency, {})["pages"] = n
+    for agency, n in session.execute(select(CrawlRun.agency, func.count()).where(CrawlRun.status == "finished")
+                                     .group_by(CrawlRun.agency)):
+        out.setdefault(agency, {})["finished_runs"] = n
+    return out

@@ -53,3 +53,12 @@ def staged_items(session: Session, agency: str):
     return session.scalars(select(StagedArticle.data).where(StagedArticle.agency == agency,
                                                             StagedArticle.status == "ok")
                            .execution_options(yield_per=200))
+
+
+def counts_by_agency(session: Session) -> dict[str, dict[str, int]]:
+    """agency -> status -> staged rows, in one grouped query."""
+    out: dict[str, dict[str, int]] = {}
+    for agency, status, n in session.execute(select(StagedArticle.agency, StagedArticle.status, func.count())
+                                             .group_by(StagedArticle.agency, StagedArticle.status)):
+        out.setdefault(agency, {})[status] = n
+    return out
