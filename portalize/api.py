@@ -12,7 +12,7 @@ Every result has `to_dict()` (what `--json` prints). Expected failures raise a
 """
 from __future__ import annotations
 
-from .app.agencies import list_agencies, register, validate
+from .app.agencies import list_agencies, register, set_date, validate
 from .app.archive import archive
 from .app.crawl import crawl, setting_value
 from .app.db import status as db_status, upgrade as db_upgrade
@@ -34,7 +34,7 @@ from .core.ledger.db import ledger_problem
 from .crawlers.spiders.legacy import parse_origins
 
 __all__ = [
-    "validate", "list_agencies", "register", "link", "switch_links", "unlink", "crawl", "transform", "plan",
+    "validate", "list_agencies", "register", "set_date", "link", "switch_links", "unlink", "crawl", "transform", "plan",
     "show_plan", "apply", "rollback", "progress", "archive",
     "detect", "extract", "check_mapping", "categories", "demo", "db_upgrade", "db_status", "serve_samples",
     "parse_origins", "ledger_problem", "serve_portal", "redirects", "setting_value", "UsageProblem",

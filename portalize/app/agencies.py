@@ -53,3 +53,35 @@ def register(codes=(), all_: bool = False, origins: dict | None = None) -> list[
                                  detected=detection is not None,
                                  evidence=list(detection.evidence) if detection else []))
     return done
+
+
+def set_date(code: str, milestone: str, when: str, reason: str, by: str | None = None) -> dict:
+    """Move one of an agency's milestones (link, content, cutover): an audited event saying
+    who, when and why; progress counts days against the date as last moved."""
+    import datetime as dt
+    import getpass
+
+    from ..core.errors import UsageProblem
+    from ..core.registry import MILESTONES
+    from .progress import agency_progress, today_local
+
+    if milestone not in MILESTONES:
+        raise UsageProblem(f"unknown milestone {milestone!r}; valid: {', '.join(MILESTONES)}")
+    if not reason or not reason.strip():
+        raise UsageProblem("a date is never moved without a reason: give --reason \"...\"")
+    try:
+        new = dt.date.fromisoformat(when)
+    except ValueError:
+        raise UsageProblem(f"{when!r} is not a date (use YYYY-MM-DD)") from None
+    registry = context.load()
+    agency = registry.agency(code)
+    with context.portal_of(registry) as portal:
+        current = next(r for r in agency_progress(registry, portal, today_local(registry.profile.timezone))
+                       if r.code == code).milestones.get(milestone)
+    by = by or getpass.getuser()
+    detail = {"milestone": milestone, "from": current["date"] if current else None, "to": new.isoformat(),
+              "reason": reason.strip(), "by": by}
+    with transaction() as session:
+        agency_store.register_agency(session, agency)
+        agency_store.record_event(session, code, "date-changed", **detail)
+    return detail

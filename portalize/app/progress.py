@@ -51,14 +51,17 @@ def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
         for agency in registry.agencies.values():
             history = events.get(agency.code, [])
             crawled = pages.get(agency.code, {}).get("finished_runs", 0)
+            limited = pages.get(agency.code, {}).get("limited_runs", 0)
             loaded = loaded_counts.get(agency.code, 0)
             staged = staged_counts.get(agency.code, {})
             state = "registered" if any(e.event == "registered" for e in history) else "unregistered"
             evidence = {}
             if agency.code in linked:
                 state, evidence["linked"] = "linked", linked[agency.code]
-            if crawled:
-                state, evidence["crawled"] = "crawled", f"{crawled} finished crawl run(s)"
+            if crawled or limited:
+                state = "crawled"
+                evidence["crawled"] = (f"{crawled} finished crawl run(s)" if crawled else
+                                       f"{limited} crawl run(s) stopped at their page limit (--max-pages)")
             if loaded and any(e.event == "loaded" for e in history):
                 state, evidence["loaded"] = "loaded", f"{loaded} of {staged.get('ok', 0)} articles in the id map"
             archived = next((e for e in reversed(history) if e.event == "archived"), None)

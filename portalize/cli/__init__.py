@@ -148,6 +148,26 @@ def agencies_register(agencies, all_, origins, as_json):
     _output(api.register(agencies, all_, _origins(origins)), as_json, show.registrations)
 
 
+@agencies.command("set-date")
+@click.argument("agency")
+@click.option("--milestone", type=click.Choice(["link", "content", "cutover"]), default="content", show_default=True)
+@click.option("--date", "when", required=True, metavar="YYYY-MM-DD", help="The new date.")
+@click.option("--reason", required=True, help="Why the date moves (kept in the audit).")
+@click.option("--by", help="Who moves it (default: the logged-in user).")
+@json_opt
+def agencies_set_date(agency, milestone, when, reason, by, as_json):
+    """Move one of an agency's milestones; the change is audited (who, when, why) and shown in
+    progress reports.
+
+    \b
+    Example:
+        portalize agencies set-date xa-hoaxuan --milestone content --date 2027-03-31 --reason "sáp nhập xã"
+    """
+    _output(api.set_date(agency, milestone, when, reason, by), as_json,
+            lambda d: show.say(f"{agency}: {d['milestone']} moved from {d['from'] or '—'} to {d['to']} by {d['by']} "
+                               f"({d['reason']})"))
+
+
 # -- links ---------------------------------------------------------------------------------
 @cli.group(context_settings=CONTEXT)
 def links():

@@ -198,11 +198,12 @@ def agency_pages(session: Session, agency: str, answered_only: bool = False) -> 
 
 
 def counts_by_agency(session: Session) -> dict[str, dict]:
-    """agency -> {pages, finished_runs} in two grouped queries (reports over a province)."""
+    """agency -> {pages, finished_runs, limited_runs} in grouped queries (reports over a province)."""
     out: dict[str, dict] = {}
     for agency, n in session.execute(select(Page.agency, func.count()).group_by(Page.agency)):
         out.setdefault(agency, {})["pages"] = n
-    for agency, n in session.execute(select(CrawlRun.agency, func.count()).where(CrawlRun.status == "finished")
-                                     .group_by(CrawlRun.agency)):
-        out.setdefault(agency, {})["finished_runs"] = n
+    for agency, status, n in session.execute(select(CrawlRun.agency, CrawlRun.status, func.count())
+                                             .where(CrawlRun.status.in_(("finished", "limited")))
+                                             .group_by(CrawlRun.agency, CrawlRun.status)):
+        out.setdefault(agency, {})[f"{status}_runs"] = n
     return out
