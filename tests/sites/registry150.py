@@ -9,7 +9,6 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from portalize.samples.generated import HOST as GENERATED_HOST  # noqa: F401  (the site answers any host)
 
 PROVINCES = ("Thừa Thiên Huế", "Quảng Trị")
 DISTRICTS = ("Phú Lộc", "Hương Thủy", "Nam Đông", "A Lưới", "Phong Điền", "Quảng Điền", "Phú Vang", "Hương Trà",
