@@ -165,3 +165,16 @@ def _fetch_page(url: str, origins: dict | None, hosts, obey_robots: bool, allow_
             raise FetchFailed(f"{current} answered HTTP {status}", hint)
         return Fetched(current, status, body, headers.get("Content-Type"))
     raise FetchFailed(f"{url}: more than {MAX_REDIRECTS} redirects", hint)
+
+
+def first_answer(url: str, origins: dict | None = None, allow_private: bool = False,
+                 timeout: float | None = None) -> tuple[int, str | None]:
+    """The status and Location of the first answer to a GET of `url`, redirects not followed
+    (is a legacy host redirecting to the portal?). Raises FetchFailed when nothing answers."""
+    origins = {k.lower(): v for k, v in (origins or {}).items()}
+    try:
+        with _open(url, origins, timeout or settings.DOWNLOAD_TIMEOUT, allow_private) as answer:
+            return answer.status, answer.headers.get("Location")
+    except (urllib.error.URLError, OSError) as exc:
+        raise FetchFailed(f"could not fetch {url} ({getattr(exc, 'reason', exc)})",
+                          "check the address (or pass --origin HOST=URL)") from None

@@ -60,6 +60,11 @@ def redirects_of(session, agency, portal_base: str, archive: str | None) -> tupl
             if page_url:
                 where = f"; archived in {archive}" if archive else "; not archived yet (portalize archive)"
                 rows.setdefault(page_url, Redirect(page_url, 410, None, f"not migrated: {staged.reason}{where}"))
+    # The legacy site's feeds and sitemaps (how the crawl found pages): gone, the portal has its own.
+    for page_url in session.scalars(select(Page.url).where(Page.agency == agency.code, Page.kind == "feed",
+                                                          Page.status == 200)):
+        rows.setdefault(page_url, Redirect(page_url, 410, None, "a feed or sitemap of the legacy site: the portal "
+                                                                 "publishes its own"))
     portal_host = (urlsplit(portal_base).hostname or "").lower()
     kept = [r for r in rows.values() if r.target is None or (urlsplit(r.target).hostname or "").lower() == portal_host]
     refused = [r for r in rows.values() if r not in kept]

@@ -28,6 +28,7 @@ from .app.results import (AgencyInfo, AgencyProgress, ApplyResult, ArchiveResult
                           Registration, TransformSummary, Validation)
 from .app.samples import serve_samples
 from .app.transform import transform
+from .app.verify import refresh as refresh_status, verify
 from .core.errors import (CrawlFailed, MappingError, NoAgencySelected, NothingFound, NothingStaged, NotExtracted,
                           Busy, LedgerUnreadable, PortalizeError, SchemaOutdated, UsageProblem)
 from .core.ledger.db import ledger_problem
@@ -35,7 +36,7 @@ from .crawlers.spiders.legacy import parse_origins
 
 __all__ = [
     "validate", "list_agencies", "register", "set_date", "link", "switch_links", "unlink", "crawl", "transform", "plan",
-    "show_plan", "apply", "rollback", "progress", "archive",
+    "show_plan", "apply", "rollback", "progress", "archive", "verify", "refresh_status",
     "detect", "extract", "check_mapping", "categories", "demo", "db_upgrade", "db_status", "serve_samples",
     "parse_origins", "ledger_problem", "serve_portal", "redirects", "setting_value", "UsageProblem",
     "AgencyInfo", "AgencyProgress", "ApplyResult", "ArchiveResult", "CategoryCount", "CrawlSummary", "DemoResult",

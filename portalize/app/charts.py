@@ -6,7 +6,8 @@ import datetime as dt
 from html import escape
 
 STATE_COLOURS = {"unregistered": "#b0b7c3", "registered": "#8c959f", "linked": "#54aeff", "crawled": "#bf8700",
-                 "loaded": "#2da44e", "archived": "#8250df", "done": "#1a7f37"}
+                 "loaded": "#2da44e", "verified": "#1a7f37", "cut-over": "#0550ae", "archived": "#8250df",
+                 "done": "#1a7f37"}
 
 
 def burn_down(done_dates: list[dt.date], total: int, start: dt.date, deadline: dt.date, today: dt.date,

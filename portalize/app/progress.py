@@ -13,7 +13,7 @@ from . import context
 from .reports import write_progress_csv, write_progress_html, write_progress_xlsx
 from .results import AgencyProgress, Progress
 
-STATES = ("unregistered", "registered", "linked", "crawled", "loaded", "archived")
+STATES = ("unregistered", "registered", "linked", "crawled", "loaded", "verified", "cut-over", "archived")
 
 
 def today_local(timezone: str) -> dt.date:
@@ -32,8 +32,8 @@ def _milestones(agency, events, statutory: dt.date, linked: bool, done: bool, to
         if event.event == "date-changed":
             dates[event.detail["milestone"]] = dt.date.fromisoformat(event.detail["to"])
             changed[event.detail["milestone"]] = event.detail
-    finished = {"link": linked, "content": done,
-                "cutover": any(e.event == "cut-over" for e in events)}
+    cut = next((e for e in reversed(events) if e.event in ("cut-over", "not-cut-over")), None)
+    finished = {"link": linked, "content": done, "cutover": cut is not None and cut.event == "cut-over"}
     return {name: {"date": when.isoformat(), "days": (when - today).days, "done": finished[name],
                    "changed": changed.get(name)}
             for name, when in sorted(dates.items(), key=lambda kv: ("link", "content", "cutover").index(kv[0]))}
@@ -64,13 +64,20 @@ def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
                                        f"{limited} crawl run(s) stopped at their page limit (--max-pages)")
             if loaded and any(e.event == "loaded" for e in history):
                 state, evidence["loaded"] = "loaded", f"{loaded} of {staged.get('ok', 0)} articles in the id map"
+            if state == "loaded":
+                verified = _latest(history, ("verified", "verify-failed", "loaded"))
+                if verified is not None and verified.event == "verified":
+                    state, evidence["verified"] = "verified", f"no gap at {verified.at:%d/%m/%Y %H:%M}"
+                cut = _latest(history, ("cut-over", "not-cut-over"))
+                if cut is not None and cut.event == "cut-over":
+                    state, evidence["cut-over"] = "cut-over", cut.detail.get("evidence")
             archived = next((e for e in reversed(history) if e.event == "archived"), None)
             if agency.disposition == "archive-only" and archived:
                 state, evidence["archived"] = "archived", archived.detail.get("warc") or "WARC written"
             done_event = None
             if agency.disposition == "archive-only":
                 done_event = archived
-            elif state == "loaded" and loaded >= staged.get("ok", 0):
+            elif state in ("loaded", "verified", "cut-over") and loaded >= staged.get("ok", 0):
                 done_event = next((e for e in reversed(history) if e.event == "loaded"), None)
             accepted = next((e.detail for e in reversed(history) if e.event == "quality-accepted"), None)
             target = agency.target_date or statutory
@@ -88,6 +95,10 @@ def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
                 history=[{"at": e.at.isoformat(timespec="minutes"), "event": e.event,
                           "detail": {k: v for k, v in (e.detail or {}).items() if k != "this_run"}} for e in history]))
     return sorted(rows, key=urgency)
+
+
+def _latest(history, kinds):
+    return next((e for e in reversed(history) if e.event in kinds), None)
 
 
 def urgency(row: AgencyProgress) -> tuple:

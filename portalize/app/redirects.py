@@ -33,5 +33,8 @@ def redirects(code: str, fmt: str = "nginx", output: str | Path | None = None) -
     path.parent.mkdir(parents=True, exist_ok=True)
     text = render(rows, fmt, code)
     path.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    with transaction() as session:  # evidence for progress: the 301 and 410 lists are published
+        agency_store.record_event(session, code, "redirects-exported", format=fmt, path=str(path),
+                                  moved=sum(r.status == 301 for r in rows), gone=sum(r.status == 410 for r in rows))
     return RedirectsResult(agency=code, format=fmt, path=str(path), moved=sum(r.status == 301 for r in rows),
                            gone=sum(r.status == 410 for r in rows), refused=len(refused))

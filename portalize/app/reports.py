@@ -19,7 +19,8 @@ PLAN_STATUS_NAMES = {"pending": "chờ áp dụng", "applying": "đang áp dụn
                      "superseded": "đã được thay bằng kế hoạch mới", "rolled-back": "đã hoàn tác"}
 LEVEL_NAMES = {"department": "Sở, ban, ngành", "district": "Cấp huyện", "commune": "Cấp xã", "other": "Khác"}
 STATE_NAMES = {"registered": "đã đăng ký", "linked": "đã gắn liên kết", "crawled": "đã thu thập",
-               "loaded": "đã chuyển lên cổng", "archived": "đã lưu trữ", "unregistered": "chưa đăng ký"}
+               "loaded": "đã chuyển lên cổng", "verified": "đã kiểm tra đạt", "cut-over": "đã chuyển hướng tên miền cũ",
+               "archived": "đã lưu trữ", "unregistered": "chưa đăng ký"}
 
 _env = Environment(loader=PackageLoader("portalize.app", "templates"), autoescape=select_autoescape())
 
@@ -135,7 +136,8 @@ PROGRESS_LABELS = {
            "not_given": "(not given)"},
 }
 STATE_NAMES_EN = {"unregistered": "not registered", "registered": "registered", "linked": "linked",
-                  "crawled": "crawled", "loaded": "loaded", "archived": "archived"}
+                  "crawled": "crawled", "loaded": "loaded", "verified": "verified", "cut-over": "cut over",
+                  "archived": "archived"}
 LEVEL_NAMES_EN = {"department": "Department", "district": "District", "commune": "Commune", "other": "Other"}
 
 
@@ -197,7 +199,7 @@ def write_progress_html(path: Path, rows, registry, today: dt.date, lang: str = 
     from .charts import STATE_COLOURS, burn_down, stacked_bars
     labels, states, levels = _names(lang)
     deadline = registry.profile.deadline
-    order = ("unregistered", "registered", "linked", "crawled", "loaded", "archived")
+    order = ("unregistered", "registered", "linked", "crawled", "loaded", "verified", "cut-over", "archived")
 
     def grouped(key):
         groups: dict[str, dict[str, int]] = {}

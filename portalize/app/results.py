@@ -233,3 +233,24 @@ class DemoResult(Result):
     plan_reviews: str
     ledger: str
     portal: str
+
+
+@dataclass
+class VerifyResult(Result):
+    agency: str
+    ok: bool
+    crawled: int
+    loaded: int
+    gaps: dict  # kind -> [{url, detail}]: unaccounted, missing_items, missing_files, missing_groups, ...
+    quality_accepted: str | None = None
+    report: str | None = None
+
+
+@dataclass
+class StatusResult(Result):
+    agency: str
+    linked: bool
+    present: int  # loaded items found on the portal now
+    loaded: int
+    cut_over: bool  # the legacy host redirects to the portal
+    evidence: dict

@@ -506,6 +506,43 @@ def archive(agencies, all_, output, silent, as_json):
     _output(results, as_json, show.archives)
 
 
+# -- verification and evidence --------------------------------------------------------------
+@cli.command()
+@click.argument("agency")
+@json_opt
+def verify(agency, as_json):
+    """Check a migrated unit: every crawled legacy URL accounted for, every loaded item and file
+    on the portal, the required content groups present, links resolved, the field report within
+    its thresholds. Lists each gap (var/reports/verify-AGENCY.csv); exit 1 when there is one.
+
+    \b
+    Example:
+        portalize verify stnmt
+    """
+    result = api.verify(agency)
+    _output(result, as_json, show.verification)
+    if not result.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@agencies_arg
+@all_opt
+@origin_opt
+@click.option("--refresh", is_flag=True, required=True,
+              help="Re-collect the evidence now (link read back, items on the portal, legacy host redirecting).")
+@json_opt
+def status(agencies, all_, origins, refresh, as_json):
+    """Re-collect each agency's lifecycle evidence; a change (a legacy host now redirecting to
+    the portal: cut over) is recorded as an event. Run it on a schedule.
+
+    \b
+    Example:
+        portalize status --all --refresh
+    """
+    _output(api.refresh_status(agencies, all_, _origins(origins)), as_json, show.statuses)
+
+
 # -- progress ------------------------------------------------------------------------------
 @cli.command()
 @json_opt

@@ -63,6 +63,31 @@ def links(rows) -> None:
         say(f"{'linked' if r.created else 'already linked'}: {r.agency} -> {r.url}")
 
 
+def verification(v) -> None:
+    mark = "[green]no gap[/]" if v.ok else "[red]gaps found[/]"
+    console.print(f"verify {v.agency}: {mark} — {v.crawled} legacy pages crawled, {v.loaded} items loaded")
+    labels = {"unaccounted": "legacy URLs not accounted for", "missing_items": "loaded items missing on the portal",
+              "missing_files": "files missing on the portal", "missing_groups": "required content groups empty",
+              "unresolved_links": "links not resolved", "quality": "field report outside its thresholds"}
+    for kind, found in v.gaps.items():
+        if found:
+            say(f"  {len(found)} {labels[kind]}:")
+            for gap in found[:5]:
+                say(f"    {gap['url']}  ({gap['detail']})")
+            if len(found) > 5:
+                say(f"    … and {len(found) - 5} more in the report")
+    if v.quality_accepted:
+        say(f"  field report accepted over its thresholds: {v.quality_accepted}")
+    if v.report:
+        say(f"  every gap: {v.report}")
+
+
+def statuses(rows) -> None:
+    for r in rows:
+        say(f"{r.agency}: link {'read back' if r.linked else 'not on the portal'}; {r.present} of {r.loaded} loaded "
+            f"items on the portal; {'cut over' if r.cut_over else 'not cut over'} ({r.evidence['legacy_host']})")
+
+
 def switched(rows) -> None:
     for r in rows:
         say(f"link switched: {r.agency} -> {r.url}")

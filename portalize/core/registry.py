@@ -62,6 +62,8 @@ class Profile:
     domain_pattern: str
     groups: tuple[ContentGroup, ...]
     quality: dict = field(default_factory=lambda: dict(QUALITY_DEFAULTS))
+    # level -> content groups a unit's subsite must have content in (verify names the missing ones)
+    required_groups: dict = field(default_factory=dict)
 
     def group(self, code: str) -> ContentGroup:
         return next(g for g in self.groups if g.code == code)
@@ -303,10 +305,17 @@ def load_profile(path: Path, problems: _Problems) -> Profile | None:
     if deadline is None:
         problems.add(path, "deadline", "is required (the statutory conversion deadline)")
         return None
+    required = _section(data, "required_groups", LEVELS, path, problems, "levels to lists of content groups")
+    codes = {g.code for g in groups}
+    for level, wanted in required.items():
+        if not isinstance(wanted, list) or any(w not in codes for w in wanted):
+            problems.add(path, f"required_groups.{level}", f"must list content groups of this profile; valid: "
+                         f"{', '.join(sorted(codes))}")
     return Profile(id=data.get("id", path.stem), title=data.get("title", ""), in_force=in_force,
                    deadline=deadline, timezone=data.get("timezone", "Asia/Ho_Chi_Minh"),
                    domain_pattern=data.get("domain_pattern", ""), groups=tuple(groups),
-                   quality=_quality(data, path, problems, QUALITY_DEFAULTS))
+                   quality=_quality(data, path, problems, QUALITY_DEFAULTS),
+                   required_groups={k: tuple(v) for k, v in required.items() if isinstance(v, list)})
 
 
 # Where an agency file's crawl settings must stay (politeness toward a fragile legacy server,
