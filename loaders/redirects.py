@@ -35,8 +35,15 @@ class Redirect:
 
 def redirects_of(session, agency, portal_base: str, archive: str | None) -> tuple[list[Redirect], list[Redirect]]:
     """(redirects, refused): the agency's rows, and those whose target is not on the portal's
-    host (never exported: a redirect must land on the portal)."""
+    host (never exported: a redirect must land on the portal). An archive-only unit's every
+    page is gone (410), with where its archive is."""
     rows: dict[str, Redirect] = {}
+    if agency.disposition == "archive-only":
+        where = f"archived in {archive}" if archive else "not archived yet (portalize archive)"
+        for page_url in session.scalars(select(Page.url).where(Page.agency == agency.code, Page.status == 200)
+                                        .order_by(Page.url)):
+            rows[page_url] = Redirect(page_url, 410, None, f"an archive-only unit: {where}")
+        return list(rows.values()), []
     for mapped in session.scalars(select(IdMap).where(IdMap.agency == agency.code, IdMap.status == "loaded")):
         rows[mapped.source_url] = Redirect(mapped.source_url, 301, mapped.portal_url, "migrated")
     loaded = {r.legacy: r.target for r in rows.values()}

@@ -72,11 +72,15 @@ def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
                 if cut is not None and cut.event == "cut-over":
                     state, evidence["cut-over"] = "cut-over", cut.detail.get("evidence")
             archived = next((e for e in reversed(history) if e.event == "archived"), None)
+            published = next((e for e in reversed(history) if e.event == "redirects-exported"), None)
             if agency.disposition == "archive-only" and archived:
-                state, evidence["archived"] = "archived", archived.detail.get("warc") or "WARC written"
+                state = "archived"
+                evidence["archived"] = (f"WARC {archived.detail.get('path') or ''}; " +
+                                        (f"410 list {published.detail.get('path')}" if published else
+                                         "410 list not published yet (portalize redirects)"))
             done_event = None
-            if agency.disposition == "archive-only":
-                done_event = archived
+            if agency.disposition == "archive-only":  # done when archived and its 410 list published
+                done_event = max(archived, published, key=lambda e: e.at) if archived and published else None
             elif state in ("loaded", "verified", "cut-over") and loaded >= staged.get("ok", 0):
                 done_event = next((e for e in reversed(history) if e.event == "loaded"), None)
             accepted = next((e.detail for e in reversed(history) if e.event == "quality-accepted"), None)
