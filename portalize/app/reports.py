@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..core import config
 from ..core.report_files import safe_cell
+from .warnings_vi import in_vietnamese
 
 ACTION_NAMES = {"create": "Tạo mới", "update": "Cập nhật", "restore": "Khôi phục", "delete": "Xóa",
                 "unchanged": "Không đổi", "skip": "Bỏ qua", "conflict": "Xung đột"}
@@ -43,7 +44,8 @@ def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings:
         warnings=warnings or {}, quality=quality.to_dict() if quality else None, field_names=FIELD_NAMES,
         accepted_quality=accepted_quality, quality_problems=quality.problems(agency.quality) if quality else [],
         profile_title=registry.profile.title, deadline=registry.profile.deadline.strftime("%d/%m/%Y"),
-        previews=previews or {}, group_names={g.code: g.name for g in registry.profile.groups})
+        previews=previews or {}, group_names={g.code: g.name for g in registry.profile.groups},
+        in_vietnamese=in_vietnamese)
     path.write_text(html, encoding="utf-8")
     return path
 
