@@ -87,6 +87,13 @@ def test_verify_finds_each_kind_of_gap(loaded, monkeypatch):
     events = [e for (e,) in ledger.execute("select event from agency_events where agency = 'stnmt' and event like "
                                            "'verif%' order by id")]
     assert events == ["verify-failed", "verify-failed"]
+    # The dashboard names the units with the most legacy URLs not accounted for.
+    html = loaded / "tien-do.html"
+    run("progress", "--html", str(html))
+    import lxml.html
+    table = lxml.html.parse(str(html)).getroot().get_element_by_id("most-unaccounted")
+    cells = [td.text_content() for td in table.xpath(".//tbody/tr[1]/td")]
+    assert cells[0] == "stnmt" and int(cells[2]) == len(unaccounted)
 
 
 def test_a_unit_with_no_gap_is_verified(loaded, monkeypatch):

@@ -84,6 +84,7 @@ def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
             elif state in ("loaded", "verified", "cut-over") and loaded >= staged.get("ok", 0):
                 done_event = next((e for e in reversed(history) if e.event == "loaded"), None)
             accepted = next((e.detail for e in reversed(history) if e.event == "quality-accepted"), None)
+            checked = _latest(history, ("verified", "verify-failed"))
             target = agency.target_date or statutory
             milestones = _milestones(agency, history, statutory, agency.code in linked, done_event is not None, today)
             rows.append(AgencyProgress(
@@ -96,6 +97,7 @@ def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
                 former_province=agency.former.get("province"), former_district=agency.former.get("district"),
                 milestones=milestones, done=done_event is not None,
                 done_on=done_event.at.date().isoformat() if done_event else None, evidence=evidence,
+                unaccounted=checked.detail.get("unaccounted") if checked else None,
                 history=[{"at": e.at.isoformat(timespec="minutes"), "event": e.event,
                           "detail": {k: v for k, v in (e.detail or {}).items() if k != "this_run"}} for e in history]))
     return sorted(rows, key=urgency)

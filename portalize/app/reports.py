@@ -114,7 +114,9 @@ PROGRESS_LABELS = {
            "units": "đơn vị", "done": "hoàn thành", "open": "chưa hoàn thành", "overdue": "quá hạn",
            "by_level": "Theo cấp", "by_successor": "Theo đơn vị sau sắp xếp", "by_province": "Theo tỉnh cũ",
            "most_overdue": "Đơn vị quá hạn nhiều nhất", "most_left": "Đơn vị còn nhiều bài chưa chuyển",
-           "units_detail": "Từng đơn vị: bằng chứng và lịch sử", "code": "Mã", "name": "Đơn vị", "level": "Cấp",
+           "units_detail": "Từng đơn vị: bằng chứng và lịch sử",
+           "most_unaccounted": "Đơn vị còn nhiều địa chỉ cũ chưa được xử lý (theo lần kiểm tra gần nhất)",
+           "unaccounted": "Địa chỉ cũ chưa xử lý", "never_verified": "Chưa đơn vị nào được kiểm tra (portalize verify)", "code": "Mã", "name": "Đơn vị", "level": "Cấp",
            "state": "Trạng thái", "successor": "Đơn vị sau sắp xếp", "former_province": "Tỉnh cũ",
            "former_district": "Huyện cũ", "pages": "Trang đã thu thập", "staged": "Bài đã chuẩn hóa",
            "loaded": "Bài đã chuyển", "left": "Còn lại", "milestone": "Mốc", "date": "Ngày", "days": "Còn / quá hạn",
@@ -128,6 +130,8 @@ PROGRESS_LABELS = {
            "open": "open", "overdue": "overdue", "by_level": "By level", "by_successor": "By successor unit",
            "by_province": "By former province", "most_overdue": "Most overdue units",
            "most_left": "Units with the most articles left", "units_detail": "Each unit: evidence and history",
+           "most_unaccounted": "Units with the most legacy URLs not accounted for (at their last verify)",
+           "unaccounted": "Legacy URLs not accounted for", "never_verified": "No unit verified yet (portalize verify)",
            "code": "Code", "name": "Unit", "level": "Level", "state": "State", "successor": "Successor unit",
            "former_province": "Former province", "former_district": "Former district", "pages": "Pages crawled",
            "staged": "Articles staged", "loaded": "Articles loaded", "left": "Left", "milestone": "Milestone",
@@ -223,10 +227,12 @@ def write_progress_html(path: Path, rows, registry, today: dt.date, lang: str = 
     overdue = sorted((r for r in rows if not r.done), key=lambda r: min(
         [m["days"] for m in r.milestones.values() if not m["done"]] or [10**6]))[:10]
     left = sorted((r for r in rows if r.staged - r.loaded > 0), key=lambda r: r.loaded - r.staged)[:10]
+    unaccounted = sorted((r for r in rows if r.unaccounted), key=lambda r: -r.unaccounted)[:10]
     html = _env.get_template("progress.html").render(
         lang=lang, l=labels, states=states, levels=levels, rows=rows, headers=headers, table=table, charts=charts,
         today=today.strftime("%d/%m/%Y"), deadline=deadline.strftime("%d/%m/%Y"), profile=registry.profile.title,
         done=sum(r.done for r in rows), total=len(rows), overdue=overdue, left=left, colours=STATE_COLOURS,
+        unaccounted=unaccounted,
         legend=order, overdue_count=sum(1 for r in rows if not r.done and any(
             m["days"] < 0 and not m["done"] for m in r.milestones.values())),
         days=lambda m: _days(m, labels), dmy=_dmy)

@@ -167,6 +167,7 @@ class AgencyProgress(Result):
     done: bool = False  # loaded in full (archive-only: archived)
     done_on: str | None = None
     evidence: dict = field(default_factory=dict)  # state -> what shows it
+    unaccounted: int | None = None  # crawled legacy URLs not accounted for at the last `verify` (None: never run)
     history: list = field(default_factory=list)  # every event: {at, event, detail}
 
 
