@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import defer
 
 from portalize.core import config
@@ -315,10 +315,9 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
                 on_portal += 1
                 if not adopt:
                     continue
-            row = PlanEntry(plan_id=plan_id, position=0, uid=e.uid, action=e.action, title=e.title, reason=e.reason,
-                            diff=e.diff, expected_hash=e.expected_hash, expected_map_hash=e.expected_map_hash,
-                            fields=e.fields, unresolved=e.unresolved)
-            session.add(row)
+            row = dict(plan_id=plan_id, position=0, uid=e.uid, action=e.action, title=e.title, reason=e.reason,
+                       diff=e.diff, expected_hash=e.expected_hash, expected_map_hash=e.expected_map_hash,
+                       fields=e.fields, unresolved=e.unresolved, result={})
             written.append(((order[e.action], e.title, e.uid), row, (e.uid, e.action, e.expected_hash,
                                                                       e.expected_map_hash)))
             counts[e.action] += 1
@@ -348,9 +347,11 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
 
 
 def _let_go(session, written: list, keys: list) -> None:
-    """Write the pending entries, keep what ordering needs, and free the rest."""
-    session.flush()
-    keys.extend((sort_key, row.id, key) for sort_key, row, key in written)
+    """Write the pending entries (one multi-row insert), keep what ordering needs, free the rest."""
+    if written:
+        ids = session.scalars(insert(PlanEntry).returning(PlanEntry.id, sort_by_parameter_order=True),
+                              [row for _, row, _ in written]).all()
+        keys.extend((sort_key, entry_id, key) for (sort_key, _, key), entry_id in zip(written, ids))
     written.clear()
     session.expunge_all()
 

@@ -1,7 +1,9 @@
 """One HTML body for portals that keep a single body per item: the migrated body, the legal
-document's fields as a table, the files not already linked from the body, the author. Pure."""
+document's fields as a table, the files not already linked from the body, the author; and
+dates as those portals take them (UTC). Pure."""
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 import jinja2
@@ -31,3 +33,16 @@ def unlinked_files(fields: dict) -> list[dict]:
 def post_content(fields: dict) -> str:
     return environment().get_template("post_content.html").render(
         f=fields, document=document_rows(fields), files=unlinked_files(fields)).strip()
+
+
+def gmt(value: str | None) -> str | None:
+    """An ISO date with its offset, as WordPress's date_gmt (UTC, no offset)."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))  # Vietnam, no daylight saving
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")

@@ -26,8 +26,7 @@ from ..credentials import secret
 from ..http import PortalHttp
 from ..links_page import LINKS_SLUG, LINKS_TITLE, links_html, parse_links, with_link
 from ..marker import marked, read_marker
-from ..render import post_content
-from ..wordpress.adapter import gmt
+from ..render import gmt, post_content
 from .templates import dig, render
 
 SECTIONS = {"name", "description", "capabilities", "auth", "subsite", "category", "items", "files", "links"}

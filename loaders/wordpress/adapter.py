@@ -18,7 +18,6 @@ install), written through the REST API with an application password.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
 import threading
 from urllib.parse import quote
@@ -30,7 +29,7 @@ from ..credentials import secret
 from ..http import PortalHttp
 from ..links_page import LINKS_SLUG, LINKS_TITLE, links_html, parse_links, with_link
 from ..marker import marked, read_marker
-from ..render import post_content
+from ..render import gmt, post_content
 
 _FIELDS = "id,link,slug,modified_gmt,status"
 
@@ -203,15 +202,3 @@ class WordPressPortal:
             self._save_links(page, kept)
         return len(kept) != len(links)
 
-
-def gmt(value: str | None) -> str | None:
-    """An ISO date with its offset, as WordPress's date_gmt (UTC, no offset)."""
-    if not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))  # Vietnam, no daylight saving
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
