@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -60,6 +61,21 @@ class LinkRef:
     id: str
     url: str
     created: bool
+
+
+class CategoryCache:
+    """Each (subsite, group) category looked up or made once per adapter, however many threads
+    write: `get(subsite, group, make)` calls `make()` the first time only."""
+
+    def __init__(self):
+        self._known: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, subsite: str, group: str, make) -> str:
+        with self._lock:
+            if (subsite, group) not in self._known:
+                self._known[(subsite, group)] = str(make())
+            return self._known[(subsite, group)]
 
 
 class Portal(Protocol):

@@ -372,16 +372,17 @@ def staged_warnings(session, agency_code: str) -> dict[str, list[str]]:
 def plan_previews(session, plan_id: int) -> dict[str, dict]:
     """uid -> what each write of the plan puts on the portal, for the review page: its fields
     with references shown as the addresses known now (the portal's for loaded items, else the
-    legacy page or file), the legal document's fields, its files."""
+    legacy page or file), the legal document's fields, its files. Two queries for the targets
+    of every entry's links, whatever the plan's size."""
     rows = session.execute(select(PlanEntry.uid, PlanEntry.fields).where(
-        PlanEntry.plan_id == plan_id, PlanEntry.action.in_(WRITES + ("conflict",)), PlanEntry.fields.is_not(None)))
+        PlanEntry.plan_id == plan_id, PlanEntry.action.in_(WRITES + ("conflict",)), PlanEntry.fields.is_not(None))).all()
+    targets = set().union(*(references(fields)[0] for _, fields in rows)) if rows else set()
+    loaded = dict(session.execute(select(IdMap.uid, IdMap.portal_url).where(IdMap.uid.in_(list(targets))))
+                  .all()) if targets else {}
+    legacy = dict(session.execute(select(StagedArticle.uid, StagedArticle.data["source_url"].as_string())
+                                  .where(StagedArticle.uid.in_(list(targets)))).all()) if targets else {}
     previews = {}
     for uid, fields in rows:
-        targets = references(fields)[0]
-        loaded = dict(session.execute(select(IdMap.uid, IdMap.portal_url).where(IdMap.uid.in_(list(targets))))
-                      .all()) if targets else {}
-        legacy = dict(session.execute(select(StagedArticle.uid, StagedArticle.data["source_url"].as_string())
-                                      .where(StagedArticle.uid.in_(list(targets)))).all()) if targets else {}
         shown, _ = resolve(fields, loaded, {}, fallback=legacy)
         previews[uid] = {**shown, "document_rows": document_rows(fields),
                          "files": (fields.get("attachments") or []) + (fields.get("images") or [])}

@@ -4,6 +4,7 @@ dates as those portals take them (UTC). Pure."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from functools import lru_cache
 
 import jinja2
@@ -33,6 +34,18 @@ def unlinked_files(fields: dict) -> list[dict]:
 def post_content(fields: dict) -> str:
     return environment().get_template("post_content.html").render(
         f=fields, document=document_rows(fields), files=unlinked_files(fields)).strip()
+
+
+def post_parts(key: str, digest: str, fields: dict) -> dict:
+    """What a one-body portal is sent for an item: `content` (body, document table, files,
+    author), `body` (the content and the identity marker), and `title` and `summary` escaped:
+    they are plain text, and portals such as WordPress take HTML there (unfiltered for a super
+    admin), so markup in a legacy title stays inert."""
+    from .marker import marked
+    content = post_content(fields)
+    title = html.escape(fields.get("title") or "", quote=False)
+    return {"content": content, "title": title, "body": marked(key, digest, title, content),
+            "summary": html.escape(fields.get("summary") or "", quote=False)}
 
 
 def gmt(value: str | None) -> str | None:

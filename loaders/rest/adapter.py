@@ -11,9 +11,7 @@ Template values: `portal` (portal.yml's `portal:`), `key`, `name`, `path` (a uni
 from __future__ import annotations
 
 import base64
-import html
 import json
-import threading
 from pathlib import Path
 
 import urllib3
@@ -21,12 +19,12 @@ import yaml
 
 from portalize.core.errors import MappingError, PortalError
 
-from ..base import CAPABILITIES, LinkRef, Remote
+from ..base import CAPABILITIES, CategoryCache, Remote
 from ..credentials import secret
 from ..http import PortalHttp
-from ..links_page import LINKS_SLUG, LINKS_TITLE, links_html, parse_links, with_link
-from ..marker import marked, read_marker
-from ..render import gmt, post_content
+from ..links_page import LINKS_SLUG, LINKS_TITLE, LinksOnAPage
+from ..marker import read_marker
+from ..render import gmt, post_parts
 from .templates import dig, render
 
 SECTIONS = {"name", "description", "capabilities", "auth", "subsite", "category", "items", "files", "links"}
@@ -59,7 +57,7 @@ def load_mapping(path: Path) -> dict:
     return mapping
 
 
-class RestPortal:
+class RestPortal(LinksOnAPage):
     name = "rest"
 
     def __init__(self, config: dict, mappings_root: Path | None = None):
@@ -77,10 +75,9 @@ class RestPortal:
                                retries=int(config.get("retries", 4)), rate_limit=config.get("rate_limit"),
                                pool=int(config.get("concurrency", 4)), backoff=float(config.get("backoff", 0.5)),
                                connect_to=config.get("connect_to"))
-        self._categories: dict[tuple[str, str], str] = {}
+        self._categories = CategoryCache()
         self._sites: dict[str, str] = {}
         self._paths: dict[str, str] = {}  # subsite handle -> the unit's target path
-        self._lock = threading.Lock()  # one category created once, however many threads write
 
     def _auth(self, config: dict) -> dict:
         auth = self.mapping.get("auth") or {"scheme": "basic"}
@@ -152,24 +149,19 @@ class RestPortal:
     ensure_subsite = find_subsite
 
     def ensure_category(self, subsite: str, group: str, name: str) -> str:
-        with self._lock:
-            return self._ensure_category(subsite, group, name)
-
-    def _ensure_category(self, subsite: str, group: str, name: str) -> str:
-        section = self.mapping.get("category")
-        if not section:
+        if not self.mapping.get("category"):
             return group
-        cached = self._categories.get((subsite, group))
-        if cached:
-            return cached
+        return self._categories.get(subsite, group, lambda: self._find_or_make_category(subsite, group, name))
+
+    def _find_or_make_category(self, subsite: str, group: str, name: str):
+        section = self.mapping["category"]
         values = {"subsite": subsite, "group": group, "name": name}
         _, found = self._call(section["find"], values)
         category = self._select(section["find"], values, found)
         if not category:
             _, made = self._call(section["create"], values, creates=True)
             category = self._select(section["create"], values, made)
-        self._categories[(subsite, group)] = str(category)
-        return str(category)
+        return category
 
     # -- items -------------------------------------------------------------------------------
     def _remote(self, data: dict, subsite: str) -> Remote:
@@ -216,11 +208,8 @@ class RestPortal:
 
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
                    item_id: str | None = None) -> Remote:
-        content = post_content(fields)
-        title = html.escape(fields.get("title") or "", quote=False)
         values = {"subsite": subsite, "category": category, "group": fields.get("group"), "key": key, "slug": slug,
-                  "f": fields, "content": content, "title": title, "body": marked(key, digest, title, content),
-                  "summary": html.escape(fields.get("summary") or "", quote=False), "digest": digest,
+                  "f": fields, **post_parts(key, digest, fields), "digest": digest,
                   "date_gmt": gmt(fields.get("published_at")), "id": item_id}
         upsert = "upsert_by_key" in self.capabilities
         request = self.mapping["items"]["update" if item_id or upsert else "create"]
@@ -251,39 +240,24 @@ class RestPortal:
             self._call(section["after_upload"], {**values, "response": made})
         return self._select(section["upload"], values, made)
 
-    # -- interim links: a links page ---------------------------------------------------------
-    def _links_page(self):
+    # -- interim links: a links page (LinksOnAPage) --------------------------------------
+    def _links_section(self) -> dict:
         section = self.mapping.get("links")
         if not section:
             raise PortalError(f"the mapping of portal {self.name} has no links section",
                               "add one to its file in mappings/portals/, or put the interim links on the portal by hand")
+        return section
+
+    def _read_links(self):
+        section = self._links_section()
         pages = self._listed(section["find"], {"slug": LINKS_SLUG})
-        return section, (pages[0] if pages else None)
+        return (pages[0], dig(pages[0], section.get("content", "content.raw"))) if pages else (None, None)
 
-    def links(self) -> list[dict]:
-        section, page = self._links_page()
-        return parse_links(dig(page, section.get("content", "content.raw"))) if page else []
-
-    def _save_links(self, section: dict, page, links: list[dict]) -> None:
-        values = {"slug": LINKS_SLUG, "title": LINKS_TITLE, "content": links_html(links),
+    def _write_links(self, page, content: str) -> None:
+        section = self._links_section()
+        values = {"slug": LINKS_SLUG, "title": LINKS_TITLE, "content": content,
                   "id": dig(page, section.get("id", "id")) if page else None}
         self._call(section["update" if page else "create"], values, creates=page is None)
-
-    def register_link(self, key: str, title: str, url: str, group: str) -> LinkRef:
-        section, page = self._links_page()
-        current = parse_links(dig(page, section.get("content", "content.raw"))) if page else []
-        links, created = with_link(current, key, title, url, group)
-        self._save_links(section, page, links)
-        return LinkRef(key, url, created)
-
-    def remove_link(self, key: str) -> bool:
-        section, page = self._links_page()
-        links = parse_links(dig(page, section.get("content", "content.raw"))) if page else []
-        kept = [link for link in links if link["key"] != key]
-        if len(kept) != len(links):
-            self._save_links(section, page, kept)
-        return len(kept) != len(links)
-
 
 def _without_none(value):
     if isinstance(value, dict):

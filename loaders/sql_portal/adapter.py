@@ -14,7 +14,7 @@ from portalize.core.config import masked
 from portalize.core.errors import PortalError
 from portalize.core.ledger.db import make_engine, nearly_full
 
-from ..base import LinkRef, Remote, fields_hash
+from ..base import CategoryCache, LinkRef, Remote, fields_hash
 from .models import Category, Item, Link, Media, PortalBase, Subsite, utcnow
 
 WRITTEN = "_written"  # kept in an item's fields: the digest it was written from and the fields' hash then
@@ -27,7 +27,7 @@ class SqlPortal:
     def __init__(self, url: str, base_url: str = "https://portal.example"):
         self.url = url
         self.base_url = base_url.rstrip("/")
-        self._categories: dict[tuple[str, str], str] = {}
+        self._categories = CategoryCache()
         self.engine = make_engine(url)  # SQLite: WAL, synchronous=NORMAL, as the ledger
         try:
             PortalBase.metadata.create_all(self.engine)
@@ -67,17 +67,16 @@ class SqlPortal:
             return str(row.id)
 
     def ensure_category(self, subsite: str, group: str, name: str) -> str:
-        cached = self._categories.get((subsite, group))
-        if cached:
-            return cached
+        return self._categories.get(subsite, group, lambda: self._find_or_make_category(subsite, group, name))
+
+    def _find_or_make_category(self, subsite: str, group: str, name: str) -> int:
         with self._session() as s, s.begin():
             row = s.scalar(select(Category).where(Category.subsite_id == int(subsite), Category.group_code == group))
             if row is None:
                 row = Category(subsite_id=int(subsite), group_code=group, name=name)
                 s.add(row)
                 s.flush()
-            self._categories[(subsite, group)] = str(row.id)
-            return str(row.id)
+            return row.id
 
     # -- items -------------------------------------------------------------------------------
     def _remote(self, item: Item, paths: dict[int, str]) -> Remote:

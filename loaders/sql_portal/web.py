@@ -15,11 +15,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from ..render import DOCUMENT_LABELS
+from ..render import document_rows
 from .models import Category, Item, Link, Media, PortalBase, Subsite
 
 _ENV = Environment(loader=PackageLoader("portalize.loaders.sql_portal", "templates"), autoescape=select_autoescape())
-_DOCUMENT_LABELS = DOCUMENT_LABELS
 
 
 def _date(value: str | None) -> str | None:
@@ -99,8 +98,7 @@ class PortalFront:
     def _item(self, session: Session, subsite: Subsite, item: Item):
         fields = item.fields
         category = session.get(Category, item.category_id)
-        document = [(label, fields["document"][key]) for key, label in _DOCUMENT_LABELS
-                    if fields.get("document") and fields["document"].get(key)]
+        document = document_rows(fields)
         files = [{"filename": f["filename"], "href": f"/documents/{f['sha256'][:16]}/{quote(f['filename'])}"}
                  for f in fields.get("attachments") or [] if f.get("sha256")]
         # Links and pictures that name the portal's public address are served from here.

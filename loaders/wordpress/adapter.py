@@ -18,18 +18,16 @@ install), written through the REST API with an application password.
 from __future__ import annotations
 
 import base64
-import html
-import threading
 from urllib.parse import quote
 
 from portalize.core.errors import MappingError, PortalError
 
-from ..base import LinkRef, Remote
+from ..base import CategoryCache, Remote
 from ..credentials import secret
 from ..http import PortalHttp
-from ..links_page import LINKS_SLUG, LINKS_TITLE, links_html, parse_links, with_link
-from ..marker import marked, read_marker
-from ..render import gmt, post_content
+from ..links_page import LINKS_SLUG, LINKS_TITLE, LinksOnAPage
+from ..marker import read_marker
+from ..render import gmt, post_parts
 
 _FIELDS = "id,link,slug,modified_gmt,status"
 
@@ -40,7 +38,7 @@ def site_slug(path: str) -> str:
     return [p for p in path.strip("/").split("/") if p][-1].lower()
 
 
-class WordPressPortal:
+class WordPressPortal(LinksOnAPage):
     name = "wordpress"
     capabilities = frozenset({"subsites", "media", "menus", "revision"})
 
@@ -56,9 +54,8 @@ class WordPressPortal:
                                timeout=float(config.get("timeout", 60)), retries=int(config.get("retries", 4)),
                                rate_limit=config.get("rate_limit"), pool=int(config.get("concurrency", 4)),
                                backoff=float(config.get("backoff", 0.5)), connect_to=config.get("connect_to"))
-        self._categories: dict[tuple[str, str], str] = {}
+        self._categories = CategoryCache()
         self._sites: dict[str, str] = {}
-        self._lock = threading.Lock()  # one category created once, however many threads write
 
     def close(self) -> None:
         self.http.close()
@@ -87,21 +84,14 @@ class WordPressPortal:
     ensure_subsite = find_subsite
 
     def ensure_category(self, subsite: str, group: str, name: str) -> str:
-        with self._lock:
-            return self._ensure_category(subsite, group, name)
+        return self._categories.get(subsite, group, lambda: self._find_or_make_category(subsite, group, name))
 
-    def _ensure_category(self, subsite: str, group: str, name: str) -> str:
-        cached = self._categories.get((subsite, group))
-        if cached:
-            return cached
+    def _find_or_make_category(self, subsite: str, group: str, name: str) -> str:
         found = self.http.request("GET", f"{subsite}/wp-json/wp/v2/categories?slug={quote(group)}&_fields=id").json()
         if found:
-            category = str(found[0]["id"])
-        else:
-            category = str(self.http.request("POST", f"{subsite}/wp-json/wp/v2/categories",
-                                             json_body={"name": name, "slug": group}, creates=True).json()["id"])
-        self._categories[(subsite, group)] = category
-        return category
+            return found[0]["id"]
+        return self.http.request("POST", f"{subsite}/wp-json/wp/v2/categories",
+                                 json_body={"name": name, "slug": group}, creates=True).json()["id"]
 
     # -- items -------------------------------------------------------------------------------
     def _remote(self, post: dict) -> Remote:
@@ -135,13 +125,9 @@ class WordPressPortal:
 
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
                    item_id: str | None = None) -> Remote:
-        content = post_content(fields)
-        # Titles and summaries are plain text; WordPress takes HTML there (and does not filter it
-        # for a super admin), so they are escaped: markup in a legacy title stays inert.
-        title = html.escape(fields.get("title") or "", quote=False)
-        payload = {"title": title, "content": marked(key, digest, title, content),
-                   "excerpt": html.escape(fields.get("summary") or "", quote=False), "status": "publish", "slug": slug,
-                   "categories": [int(category)]}
+        sent = post_parts(key, digest, fields)
+        payload = {"title": sent["title"], "content": sent["body"], "excerpt": sent["summary"], "status": "publish",
+                   "slug": slug, "categories": [int(category)]}
         published = gmt(fields.get("published_at"))
         if published:
             payload["date_gmt"] = published
@@ -173,32 +159,13 @@ class WordPressPortal:
                           json_body={"slug": slug, "title": filename, "description": f"sha256:{sha256}"})
         return media["source_url"]
 
-    # -- interim links: one page of the main site --------------------------------------------
-    def _links_page(self) -> dict | None:
+    # -- interim links: one page of the main site (LinksOnAPage) ---------------------------
+    def _read_links(self):
         pages = self.http.request("GET", f"{self.url}/wp-json/wp/v2/pages?slug={LINKS_SLUG}&status=any&context=edit"
                                          "&_fields=id,content").json()
-        return pages[0] if pages else None
+        return (pages[0], pages[0]["content"]["raw"]) if pages else (None, None)
 
-    def links(self) -> list[dict]:
-        page = self._links_page()
-        return parse_links(page["content"]["raw"]) if page else []
-
-    def _save_links(self, page: dict | None, links: list[dict]) -> None:
-        payload = {"title": LINKS_TITLE, "slug": LINKS_SLUG, "status": "publish", "content": links_html(links)}
+    def _write_links(self, page: dict | None, content: str) -> None:
+        payload = {"title": LINKS_TITLE, "slug": LINKS_SLUG, "status": "publish", "content": content}
         path = f"{self.url}/wp-json/wp/v2/pages" + (f"/{page['id']}" if page else "")
         self.http.request("POST", f"{path}?_fields=id", json_body=payload, creates=page is None)
-
-    def register_link(self, key: str, title: str, url: str, group: str) -> LinkRef:
-        page = self._links_page()
-        links, created = with_link(parse_links(page["content"]["raw"]) if page else [], key, title, url, group)
-        self._save_links(page, links)
-        return LinkRef(key, url, created)
-
-    def remove_link(self, key: str) -> bool:
-        page = self._links_page()
-        links = parse_links(page["content"]["raw"]) if page else []
-        kept = [link for link in links if link["key"] != key]
-        if len(kept) != len(links):
-            self._save_links(page, kept)
-        return len(kept) != len(links)
-

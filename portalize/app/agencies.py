@@ -63,7 +63,7 @@ def set_date(code: str, milestone: str, when: str, reason: str, by: str | None =
 
     from ..core.errors import UsageProblem
     from ..core.registry import MILESTONES
-    from .progress import agency_progress, today_local
+    from .progress import milestones_of, today_local
 
     if milestone not in MILESTONES:
         raise UsageProblem(f"unknown milestone {milestone!r}; valid: {', '.join(MILESTONES)}")
@@ -75,13 +75,11 @@ def set_date(code: str, milestone: str, when: str, reason: str, by: str | None =
         raise UsageProblem(f"{when!r} is not a date (use YYYY-MM-DD)") from None
     registry = context.load()
     agency = registry.agency(code)
-    with context.portal_of(registry) as portal:
-        current = next(r for r in agency_progress(registry, portal, today_local(registry.profile.timezone))
-                       if r.code == code).milestones.get(milestone)
-    by = by or getpass.getuser()
-    detail = {"milestone": milestone, "from": current["date"] if current else None, "to": new.isoformat(),
-              "reason": reason.strip(), "by": by}
     with transaction() as session:
+        current = milestones_of(agency, agency_store.events_of(session, code), registry.profile.deadline,
+                                today_local(registry.profile.timezone)).get(milestone)
+        detail = {"milestone": milestone, "from": current["date"] if current else None, "to": new.isoformat(),
+                  "reason": reason.strip(), "by": by or getpass.getuser()}
         agency_store.register_agency(session, agency)
         agency_store.record_event(session, code, "date-changed", **detail)
     return detail

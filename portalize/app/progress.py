@@ -23,7 +23,8 @@ def today_local(timezone: str) -> dt.date:
     return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
-def _milestones(agency, events, statutory: dt.date, linked: bool, done: bool, today: dt.date) -> dict:
+def milestones_of(agency, events, statutory: dt.date, today: dt.date, linked: bool = False,
+                  done: bool = False) -> dict:
     """link / content / cutover -> {date, days, done, changed}: the agency file's dates, then
     each audited change (`portalize agencies set-date`) in order."""
     dates = {"content": agency.target_date or statutory, **{k: v for k, v in agency.milestones.items() if v}}
@@ -86,7 +87,7 @@ def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
             accepted = next((e.detail for e in reversed(history) if e.event == "quality-accepted"), None)
             checked = _latest(history, ("verified", "verify-failed"))
             target = agency.target_date or statutory
-            milestones = _milestones(agency, history, statutory, agency.code in linked, done_event is not None, today)
+            milestones = milestones_of(agency, history, statutory, today, agency.code in linked, done_event is not None)
             rows.append(AgencyProgress(
                 code=agency.code, name=agency.name, level=agency.level, state=state,
                 disposition=agency.disposition, successor=agency.successor, linked=agency.code in linked,

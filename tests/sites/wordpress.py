@@ -53,6 +53,7 @@ ROUTER = r"""<?php
 // folder for /wp-content/, WordPress's static files, PHP entry points, else index.php.
 $_SERVER['WORDPRESS_CONFIG'] = '%(config)s';
 $path = urldecode(parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH));
+%(site_prefix)s
 if (file_exists('%(dir)s/blocked') && preg_match(file_get_contents('%(dir)s/blocked'), $_SERVER['REQUEST_URI'])) {
     http_response_code(404); echo 'blocked'; return true;
 }
@@ -60,7 +61,8 @@ if (strpos($path, '/wp-content/') === 0 && strpos($path, '..') === false) {
     $file = '%(content)s' . substr($path, strlen('/wp-content'));
     if (is_file($file)) {
         $types = ['css' => 'text/css', 'js' => 'application/javascript', 'svg' => 'image/svg+xml',
-                  'pdf' => 'application/pdf', 'png' => 'image/png', 'jpg' => 'image/jpeg', 'woff2' => 'font/woff2',
+                  'pdf' => 'application/pdf', 'png' => 'image/png', 'jpg' => 'image/jpeg', 'jpeg' => 'image/jpeg',
+                  'gif' => 'image/gif', 'woff2' => 'font/woff2', 'doc' => 'application/msword',
                   'docx' => 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'];
         $ext = strtolower(pathinfo($file, PATHINFO_EXTENSION));
         header('Content-Type: ' . ($types[$ext] ?? 'application/octet-stream'));
@@ -210,7 +212,7 @@ class WordPressSite:
             "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT", "SECURE_AUTH_SALT",
             "LOGGED_IN_SALT", "NONCE_SALT"))
         values = {"dir": self.root, "content": self.content, "host": self.host, "keys": keys,
-                  "config": CONFIG_NAME, "wp": WORDPRESS}
+                  "config": CONFIG_NAME, "wp": WORDPRESS, "site_prefix": ""}
         if not (self.root / "settings.php").exists():
             (self.root / "settings.php").write_text(SETTINGS % values)
         (self.root / "router.php").write_text(ROUTER % values)

@@ -18,7 +18,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .wordpress import CONFIG_NAME, INSTALL, WORDPRESS, WordPressSite, free_port
+from .wordpress import CONFIG_NAME, INSTALL, ROUTER, WORDPRESS, WordPressSite, free_port
 
 NETWORK_SETTINGS = """<?php
 define('DB_NAME', 'wordpress');
@@ -91,42 +91,10 @@ restore_current_blog();
 echo json_encode(['id' => $id, 'url' => get_home_url($id, '/')]);
 """
 
-ROUTER = r"""<?php
-// The .htaccess of a subdirectory network for PHP's built-in server: a site's prefix is dropped
-// from /wp-admin, /wp-includes, /wp-content and *.php paths; uploads come from the instance's own
-// content folder; everything else goes to index.php.
-$_SERVER['WORDPRESS_CONFIG'] = '%(config)s';
-$path = urldecode(parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH));
-if (preg_match('#^/[_0-9a-zA-Z-]+(/wp-(?:content|admin|includes)/.*)$#', $path, $m)) { $path = $m[1]; }
-elseif (preg_match('#^/[_0-9a-zA-Z-]+(/[^/]+\.php)$#', $path, $m)) { $path = $m[1]; }
-if (strpos($path, '/wp-content/') === 0 && strpos($path, '..') === false) {
-    $file = '%(content)s' . substr($path, strlen('/wp-content'));
-    if (is_file($file)) {
-        $types = ['css' => 'text/css', 'js' => 'application/javascript', 'svg' => 'image/svg+xml',
-                  'pdf' => 'application/pdf', 'png' => 'image/png', 'jpg' => 'image/jpeg', 'jpeg' => 'image/jpeg',
-                  'gif' => 'image/gif', 'woff2' => 'font/woff2', 'doc' => 'application/msword',
-                  'docx' => 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'];
-        $ext = strtolower(pathinfo($file, PATHINFO_EXTENSION));
-        header('Content-Type: ' . ($types[$ext] ?? 'application/octet-stream'));
-        header('Content-Length: ' . filesize($file));
-        readfile($file);
-        return true;
-    }
-    http_response_code(404); return true;
-}
-$target = '%(wp)s' . $path;
-if ($path !== '/' && is_file($target) && substr($path, -4) !== '.php') {
-    return false;
-}
-if (substr($path, -4) === '.php' && is_file($target)) {
-    $_SERVER['SCRIPT_FILENAME'] = $target; $_SERVER['SCRIPT_NAME'] = $path; $_SERVER['PHP_SELF'] = $path;
-    chdir(dirname($target));
-    require $target;
-    return true;
-}
-$_SERVER['SCRIPT_FILENAME'] = '%(wp)s/index.php'; $_SERVER['SCRIPT_NAME'] = '/index.php'; $_SERVER['PHP_SELF'] = '/index.php';
-require '%(wp)s/index.php';
-"""
+# A subdirectory network's .htaccess rule, for the single-site router: a site's prefix is
+# dropped from /wp-admin, /wp-includes, /wp-content and *.php paths.
+SITE_PREFIX = r"""if (preg_match('#^/[_0-9a-zA-Z-]+(/wp-(?:content|admin|includes)/.*)$#', $path, $m)) { $path = $m[1]; }
+elseif (preg_match('#^/[_0-9a-zA-Z-]+(/[^/]+\.php)$#', $path, $m)) { $path = $m[1]; }"""
 
 
 class WordPressNetwork(WordPressSite):
@@ -179,7 +147,7 @@ class WordPressNetwork(WordPressSite):
                 "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT", "SECURE_AUTH_SALT",
                 "LOGGED_IN_SALT", "NONCE_SALT")))
         values = {"dir": self.root, "content": self.content, "host": self.host, "config": CONFIG_NAME,
-                  "wp": WORDPRESS, "keys": keys_file.read_text(),
+                  "wp": WORDPRESS, "keys": keys_file.read_text(), "site_prefix": SITE_PREFIX,
                   "network": MULTISITE % {"host": self.host} if multisite else ""}
         (self.root / "settings.php").write_text(NETWORK_SETTINGS % values)
         (self.root / "router.php").write_text(ROUTER % values)

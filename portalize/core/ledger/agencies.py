@@ -61,3 +61,8 @@ def all_events(session: Session) -> dict[str, list[AgencyEvent]]:
     for event in session.scalars(select(AgencyEvent).order_by(AgencyEvent.id)):
         out.setdefault(event.agency, []).append(event)
     return out
+
+
+def events_of(session: Session, agency: str) -> list[AgencyEvent]:
+    """One agency's events in order."""
+    return list(session.scalars(select(AgencyEvent).where(AgencyEvent.agency == agency).order_by(AgencyEvent.id)))
