@@ -131,6 +131,8 @@ def parse_origins(value) -> dict[str, str]:
     return {h.strip().lower(): u.strip() for h, u in pairs}
 
 
+SITEMAP_PRIORITY = 10  # above every page request (0): the site's inventory is read first
+
 class LegacySiteSpider(scrapy.Spider):
     name = "legacy"
 
@@ -225,8 +227,11 @@ class LegacySiteSpider(scrapy.Spider):
                 yield request
         for origin in sorted({f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.agency.base_urls}):
             # Probes: a site without a sitemap answers 404, which is not a page of the site.
+            # Sitemaps come first (SITEMAP_PRIORITY): they say what exists, which a crawl cut
+            # short by its page limit must still know, to report what it missed.
             for path in self.discovery.get("sitemaps") or ["/sitemap.xml"]:
                 yield scrapy.Request(f"{origin}{path}", callback=self.parse_sitemap, errback=self.on_probe_error,
+                                     priority=SITEMAP_PRIORITY,
                                      meta={"kind": "feed", "referer": None, "dont_retry": True})
 
     def _resume_from_ledger(self):
@@ -479,7 +484,7 @@ class LegacySiteSpider(scrapy.Spider):
             link = entry.get("loc", "").strip()
             if sitemap.type == "sitemapindex" and self._wanted(link):
                 yield scrapy.Request(link, callback=self.parse_sitemap, errback=self.on_error,
-                                     meta={"kind": "feed", "referer": response.url})
+                                     priority=SITEMAP_PRIORITY, meta={"kind": "feed", "referer": response.url})
             elif self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
                 yield from self._request(link, referer=response.url, kind=self._kind(link), depth=self._depth(response))
 
