@@ -3,6 +3,7 @@ so a run that dies part-way is finished by running the same command again, with 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
@@ -14,7 +15,9 @@ from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 
-from .base import fields_hash
+from .base import ItemWrite, Remote, fields_hash
+from .link_rewrite import derive_fields
+from .plan import settled_items, unchanged_digest
 from .references import references, resolve, slug_for, written_digest
 
 WRITES = ("create", "update", "restore")
@@ -26,9 +29,20 @@ def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
     staged = {s.uid: s for s in session.execute(select(StagedArticle.uid, StagedArticle.content_hash, StagedArticle.status)
                                                 .where(StagedArticle.agency == plan.agency,
                                                        StagedArticle.status.not_in(("list", "excluded"))))}
-    mapped = {m.uid: m for m in session.execute(select(IdMap.uid, IdMap.portal_hash).where(IdMap.agency == plan.agency))}
+    mapped = {m.uid: m for m in session.execute(select(IdMap.uid, IdMap.portal_hash, IdMap.content_hash)
+                                                .where(IdMap.agency == plan.agency))}
     reasons = []
     planned = {e.uid for e in entries}
+    same = (plan.unchanged or {}).get("uids") or []
+    if same:  # the plan's list of unchanged items: each still settled, with the id-map hash it had
+        planned |= set(same)
+        settled = {uid: map_hash for uid, _, _, map_hash, _ in settled_items(session, plan.agency)}
+        moved = [uid for uid in same if uid not in settled]
+        reasons += [f"{uid}: transformed differently since the plan was made"
+                    if uid not in staged or uid not in mapped or staged[uid].content_hash != mapped[uid].content_hash
+                    else f"{uid}: loaded by another plan since" for uid in moved]
+        if not moved and unchanged_digest((uid, settled[uid]) for uid in same) != plan.unchanged["digest"]:
+            reasons.append(f"{len(same)} items planned as unchanged: loaded by another plan since")
     rollback = plan.summary.get("kind") == "rollback"
     if not plan.summary.get("partial") and not rollback:
         for uid in sorted(set(staged) - planned):
@@ -184,6 +198,8 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
     waiting = []  # entries written while an item of this plan they link to was not on the portal yet
     in_plan = {f"item:{uid}" for _, uid, action in pending if action in WRITES}
     batched = "upsert_by_key" in getattr(portal, "capabilities", ())
+    # ...and one that takes many writes in one request gets each batch's writes together.
+    many = batched and "batch_writes" in portal.capabilities and callable(getattr(portal, "write_items", None))
     step = _batch_size() if batched else 1
     for start in range(0, len(pending), step):
         part = pending[start:start + step]
@@ -198,11 +214,14 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
                     "mapped": {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.uid.in_(uids)))}}
             creates = {uid: entries[entry_id] for entry_id, uid, action in writes if action == "create"}
             found = _found_on_portal(portal, subsite, creates) if batched and creates else None
-            failure = None
+            failure, ready = None, []
             for entry_id, uid, action in part:
                 entry = entries[entry_id]
                 try:
-                    if action in WRITES:
+                    if action in WRITES and many:  # made ready here, written together below
+                        ready.append(_prepare(session, plan_id, entry, uid, action, portal, subsite, agency,
+                                              category_names, done, found, rows))
+                    elif action in WRITES:
                         wrote = _write_entry(session, plan_id, entry, uid, action, portal, subsite, agency,
                                              category_names, done, found, rows)
                         recovered += wrote["recovered"]
@@ -217,6 +236,16 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
                 except (PortalError, StalePlan) as exc:  # what landed before it is recorded, then it is raised
                     failure = exc
                     break
+            wrote_batch: list = []
+            try:
+                if ready:
+                    _write_batch(session, plan_id, ready, portal, subsite, agency, done, wrote_batch)
+            except PortalError as exc:
+                failure = failure or exc
+            for w, wrote in wrote_batch:
+                recovered += wrote["recovered"]
+                if in_plan.intersection(wrote["missing"]):
+                    waiting.append((w.entry.id, w.uid))
         if failure is not None:
             raise failure
         if progress:
@@ -251,29 +280,54 @@ def _record_intents(writes) -> None:
             entry = session.get(PlanEntry, entry_id)
             if not (entry.result or {}).get("intent"):
                 entry.result = {**(entry.result or {}), "intent": action, "at": utcnow().isoformat(),
-                                "slug": slug_for(uid, entry.fields["title"])}
+                                "slug": slug_for(uid, _title(entry))}
 
 
 def _found_on_portal(portal, subsite, entries: dict) -> dict:
     """The portal's items for these uids (uid -> plan entry), in one request: what a killed run
     already wrote."""
-    return portal.find_items(subsite, {uid: slug_for(uid, entry.fields["title"]) for uid, entry in entries.items()})
+    return portal.find_items(subsite, {uid: slug_for(uid, _title(entry)) for uid, entry in entries.items()})
 
 
-def _write_entry(session, plan_id, entry, uid, action, portal, subsite, agency, category_names, done, found,
-                 rows=None) -> dict:
-    """One planned write: files first, references resolved, the item written, the id map and the
-    audit log updated. `done` None: the second write of an item whose links are resolved now.
+def _title(entry: PlanEntry) -> str:
+    """The title an entry writes (a create planned from its outline has its fields derived later)."""
+    return entry.fields["title"] if entry.fields is not None else entry.title
+
+
+@dataclass
+class _Write:
+    """One planned write made ready: files on the portal, references resolved, category known."""
+    entry: PlanEntry
+    uid: str
+    action: str
+    staged: StagedArticle
+    mapped: IdMap | None
+    fields: dict
+    slug: str
+    digest: str  # what the portal keeps of the planned fields (written_digest)
+    resolved: dict
+    missing: list
+    files: dict
+    category: str
+    there: Remote | None  # the item as found on the portal, when looked up
+    item_id: str | None
+
+    def request(self) -> ItemWrite:
+        return ItemWrite(self.category, self.uid, self.slug, self.resolved, self.digest, self.item_id)
+
+
+def _prepare(session, plan_id, entry, uid, action, portal, subsite, agency, category_names, done, found,
+             rows=None) -> _Write:
+    """Files first, references resolved, the category and the item looked up: all but the write.
     `found`: the portal's items by key, read beforehand for a batch (None: looked up here when
     an intent was recorded or the item is not mapped). `rows`: the batch's articles and id-map
     rows, read beforehand."""
-    fields = entry.fields  # exactly what was planned and reviewed
-    slug = slug_for(uid, fields["title"])
-    earlier = (entry.result or {}).get("intent")
-    restores = (entry.result or {}).get("restores_plan")  # a rollback's restore: the plan it goes back to
-    digest = fields_hash(fields)
     staged = rows["staged"][uid] if rows else session.get(StagedArticle, uid)
     mapped = rows["mapped"].get(uid) if rows else session.get(IdMap, uid)
+    # Exactly what was planned and reviewed: stored, or for a create planned from its outline,
+    # derived from the article (its content hash checked as the plan's) and the planned links.
+    fields = entry.fields if entry.fields is not None else derive_fields(staged.data, entry.links)
+    slug = slug_for(uid, fields["title"])
     try:
         files = _put_files(session, portal, subsite, agency.code, staged.data, fields)
         item_uids, _ = references(fields)
@@ -283,42 +337,94 @@ def _write_entry(session, plan_id, entry, uid, action, portal, subsite, agency, 
         there = None
         if found is not None:
             there = found.get(uid)
-        elif earlier or mapped is None:
+        elif (entry.result or {}).get("intent") or mapped is None:
             there = portal.find_items(subsite, {uid: (mapped.slug if mapped and mapped.slug else slug)}).get(uid)
-        if there is not None and there.digest == written_digest(digest, missing) and done is not None:
-            ref, was_there = there, True
-        else:
-            item_id = (mapped.portal_id if mapped is not None and action in ("update", "restore")
-                       else (there.id if there else None))
-            ref = portal.write_item(subsite, category, uid, slug, resolved, written_digest(digest, missing),
-                                    item_id=item_id)
-            was_there = False
     except Exception as exc:
-        written = sum(done.values()) if done else 0
-        if isinstance(exc, PortalError):  # the adapter's own message, with where apply stood
-            raise PortalError(f"{exc.message}; while writing {staged.data['source_url']}: {written} items of plan "
-                              f"{plan_id} were written and kept",
-                              f"{exc.hint}; then run `portalize apply {plan_id}` to continue") from exc
-        raise PortalError(f"the portal refused {staged.data['source_url']} ({type(exc).__name__}: {exc}); "
-                          f"{written} items of plan {plan_id} were written and kept",
-                          f"run `portalize apply {plan_id}` again to continue") from exc
+        raise _refused(exc, staged, plan_id, done) from exc
+    item_id = (mapped.portal_id if mapped is not None and action in ("update", "restore") else (there.id if there else None))
+    return _Write(entry, uid, action, staged, mapped, fields, slug, written_digest(fields_hash(fields), missing),
+                  resolved, missing, files, category, there, item_id)
+
+
+def _landed(w: _Write, done) -> bool:
+    """Already on the portal exactly as planned (written by a run that was killed before the
+    ledger recorded it): recorded, not written again."""
+    return w.there is not None and w.there.digest == w.digest and done is not None
+
+
+def _refused(exc, staged, plan_id, done) -> PortalError:
+    """The portal's refusal, naming the legacy page and where apply stood."""
+    written = sum(done.values()) if done else 0
+    if isinstance(exc, PortalError):  # the adapter's own message, with where apply stood
+        return PortalError(f"{exc.message}; while writing {staged.data['source_url']}: {written} items of plan "
+                           f"{plan_id} were written and kept",
+                           f"{exc.hint}; then run `portalize apply {plan_id}` to continue")
+    return PortalError(f"the portal refused {staged.data['source_url']} ({type(exc).__name__}: {exc}); "
+                       f"{written} items of plan {plan_id} were written and kept",
+                       f"run `portalize apply {plan_id}` again to continue")
+
+
+def _write_one(portal, subsite, w: _Write, plan_id, done) -> Remote:
+    try:
+        return portal.write_item(subsite, w.category, w.uid, w.slug, w.resolved, w.digest, item_id=w.item_id)
+    except Exception as exc:
+        raise _refused(exc, w.staged, plan_id, done) from exc
+
+
+def _write_entry(session, plan_id, entry, uid, action, portal, subsite, agency, category_names, done, found,
+                 rows=None) -> dict:
+    """One planned write: files first, references resolved, the item written, the id map and the
+    audit log updated. `done` None: the second write of an item whose links are resolved now."""
+    w = _prepare(session, plan_id, entry, uid, action, portal, subsite, agency, category_names, done, found, rows)
+    if _landed(w, done):
+        return _record(session, plan_id, w, w.there, True, agency, done)
+    return _record(session, plan_id, w, _write_one(portal, subsite, w, plan_id, done), False, agency, done)
+
+
+def _write_batch(session, plan_id, ready: list[_Write], portal, subsite, agency, done, out: list) -> None:
+    """A batch's writes in one request to a portal that takes many (`write_items`); when the
+    portal refuses the batch, they are written one by one, so the item at fault is named and
+    every item before it is kept. Each write's record is appended to `out` as it is made."""
+    pending = [w for w in ready if not _landed(w, done)]
+    out += [(w, _record(session, plan_id, w, w.there, True, agency, done)) for w in ready if _landed(w, done)]
+    refs = None
+    if len(pending) > 1:
+        try:
+            refs = portal.write_items(subsite, [w.request() for w in pending])
+        except Exception:  # noqa: BLE001 - told item by item below
+            refs = None
+    if refs is None:
+        for w in pending:
+            out.append((w, _record(session, plan_id, w, _write_one(portal, subsite, w, plan_id, done), False, agency,
+                                   done)))
+        return
+    out += [(w, _record(session, plan_id, w, ref, False, agency, done)) for w, ref in zip(pending, refs)]
+
+
+def _record(session, plan_id, w: _Write, ref: Remote, was_there: bool, agency, done) -> dict:
+    """The ledger's side of a write that landed: the id map, the audit log, the entry."""
+    entry, uid, action, staged, mapped = w.entry, w.uid, w.action, w.staged, w.mapped
+    restores = (entry.result or {}).get("restores_plan")  # a rollback's restore: the plan it goes back to
     if mapped is None:
         mapped = IdMap(uid=uid, agency=agency.code)
         session.add(mapped)
     mapped.source_url, mapped.portal_id, mapped.portal_url = staged.data["source_url"], ref.id, ref.url
     # A restore wrote an older version: the id map says which (the next plan updates it to the source).
     mapped.content_hash = entry.expected_hash if action == "restore" else staged.content_hash
-    mapped.portal_hash = written_digest(digest, missing)
-    mapped.portal_revision, mapped.slug = ref.revision, slug
+    mapped.portal_hash = w.digest
+    mapped.portal_revision, mapped.slug = ref.revision, w.slug
     # A restore points the id map back at the plan whose fields it wrote (the next plan's diff).
     mapped.status, mapped.last_loaded_at, mapped.plan_id = "loaded", utcnow(), restores or plan_id
+    missing = w.missing
     if done is None:
         session.add(AuditLog(agency=agency.code, plan_id=plan_id, action="resolve-links", target=ref.url,
                              detail={"uid": uid, "portal_id": ref.id, "unresolved": missing}))
         return {"recovered": False, "missing": missing}
     session.add(AuditLog(agency=agency.code, plan_id=plan_id, action=action, target=ref.url,
-                         detail={"uid": uid, "portal_id": ref.id, "revision": ref.revision, "files": sorted(files),
+                         detail={"uid": uid, "portal_id": ref.id, "revision": ref.revision, "files": sorted(w.files),
                                  "unresolved": missing, **({"recovered": True} if was_there else {})}))
+    if entry.fields is None:
+        entry.fields = w.fields  # kept: the next plan's diff and a rollback's restore read it
     entry.result = {"portal_id": ref.id, "portal_url": ref.url, "revision": ref.revision,
                     **({"restores_plan": restores} if restores else {}), **({"unresolved": missing} if missing else {})}
     entry.applied_at = utcnow()

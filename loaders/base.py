@@ -21,6 +21,7 @@ CAPABILITIES = (
     "menus",          # interim links are kept by the portal (a menu or a links page)
     "redirects",      # the portal can hold redirects itself
     "revision",       # each item carries a revision marker (edited on the portal = marker changed)
+    "batch_writes",   # `write_items`: many items in one request or transaction
 )
 
 # "Known after apply": a plan's bodies link to {{item:UID}} and {{asset:SHA256}}; apply puts
@@ -54,6 +55,17 @@ class Remote:
 
 
 ItemRef = Remote  # what a write returns
+
+
+@dataclass(frozen=True)
+class ItemWrite:
+    """One item of a `write_items` batch: `write_item`'s arguments."""
+    category: str
+    key: str
+    slug: str
+    fields: dict
+    digest: str
+    item_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,12 +103,18 @@ class Portal(Protocol):
     def ensure_category(self, subsite: str, group: str, name: str) -> str: ...
     # Batch reads: one request for many items (planning never asks one by one).
     def read_items(self, subsite: str, item_ids: list[str]) -> dict[str, Remote]: ...
+    # Optional: every item's revision marker in the subsite ({item id: revision}), in as few
+    # requests as the portal allows; a re-plan of an unchanged agency reads nothing else.
+    def revisions(self, subsite: str) -> dict[str, str]: ...
     # Items by external key; `wanted` maps each key to the slug it was (or will be) written with,
     # for portals that can only find by slug.
     def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]: ...
     # Create (item_id None) or update. `digest` is kept with the item when the portal can.
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
                    item_id: str | None = None) -> Remote: ...
+    # Optional, with the `batch_writes` capability: many writes in one request or transaction,
+    # their items in the same order. Apply writes a refused batch again one item at a time.
+    def write_items(self, subsite: str, writes: list[ItemWrite]) -> list[Remote]: ...
     def delete_item(self, subsite: str, item_id: str) -> None: ...
     # A file, de-duplicated by sha256 on the portal's side when it can; returns its public URL.
     def put_file(self, subsite: str, filename: str, media_type: str | None, data: bytes, sha256: str) -> str: ...

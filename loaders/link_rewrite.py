@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from portalize.transform.embedded import decode_data_url
+from portalize.transform.embedded import KEY_PREFIX, decode_data_url
 from portalize.transform.fragments import inner_html, parse_fragment
 from portalize.transform.markdown import to_markdown
 from portalize.transform.urls import canonical_url
+
+from .base import item_fields
 
 
 @dataclass
@@ -34,7 +36,52 @@ class UrlMap:
         return (urlsplit(url).hostname or "").lower() in self.legacy_hosts
 
 
-def rewrite_fields(fields: dict, url_map: UrlMap) -> tuple[dict, list[str]]:
+class PlannedLinks:
+    """The url map as one planned create saw it: its legacy links' references (None: no
+    portal address), its files' and pasted images' references. Drives `rewrite_fields` to the
+    same fields at apply as at plan, whatever was staged since."""
+
+    def __init__(self, links: dict):
+        self.pages: dict[str, str | None] = links.get("pages") or {}
+        self.files: dict[str, str] = links.get("files") or {}
+
+    def lookup(self, url: str) -> str | None:
+        return self.pages.get(url)
+
+    def is_legacy(self, url: str) -> bool:
+        return url in self.pages
+
+
+def plan_links(outline: dict, url_map: UrlMap) -> tuple[dict, list[str]]:
+    """(the references an article's outline gets from the url map, for PlannedLinks; its legacy
+    links with no portal address, as `rewrite_fields` lists them). Reads no body."""
+    pages: dict[str, str | None] = {}
+    files: dict[str, str] = {}
+    for value in outline.get("links") or []:
+        if value.startswith(KEY_PREFIX):
+            if url_map.files.get(value):
+                files[value] = url_map.files[value]
+        elif url_map.is_legacy(value):
+            pages[value] = url_map.lookup(value)
+    for asset in (outline.get("attachments") or []) + (outline.get("images") or []):
+        if url_map.files.get(asset["url"]):
+            files[asset["url"]] = url_map.files[asset["url"]]
+    links = {k: v for k, v in (("pages", pages), ("files", files)) if v}
+    return links, [url for url, target in pages.items() if not target]
+
+
+def derive_fields(article: dict, links: dict) -> dict:
+    """The fields a create planned from its outline writes: the article's item fields with its
+    links rewritten as planned. A body is parsed only when one of its links gets a reference."""
+    planned = PlannedLinks(links)
+    fields = item_fields(article)
+    if not any(planned.pages.values()) and not any(key.startswith(KEY_PREFIX) for key in planned.files):
+        return {**fields, **{kind: [{**asset, "portal_url": planned.files.get(asset["url"])}
+                                    for asset in fields.get(kind) or []] for kind in ("attachments", "images")}}
+    return rewrite_fields(fields, planned)[0]
+
+
+def rewrite_fields(fields: dict, url_map: UrlMap | PlannedLinks) -> tuple[dict, list[str]]:
     """(fields with links rewritten, legacy URLs left unresolved). Pure."""
     html = fields.get("body_html") or ""
     unresolved: list[str] = []

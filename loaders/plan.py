@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, not_, or_, select, update
 from sqlalchemy.orm import defer
 
 from portalize.core import config
@@ -23,7 +23,7 @@ from portalize.transform.markdown import to_markdown
 
 from .base import ASSET_REF, ITEM_REF, Remote, fields_hash, item_fields
 from .diff import field_diff
-from .link_rewrite import UrlMap, rewrite_fields
+from .link_rewrite import UrlMap, derive_fields, plan_links, rewrite_fields
 from .references import references, resolve, slug_for, waiting_links
 from .render import document_rows
 
@@ -42,6 +42,7 @@ class PlannedEntry:
     expected_map_hash: str | None = None
     fields: dict | None = None
     unresolved: list = field(default_factory=list)
+    links: dict | None = None  # a create planned from the outline: apply derives its fields
 
 
 def fingerprint(keys) -> str:
@@ -85,14 +86,34 @@ def build_url_map(session, registry) -> UrlMap:
 
 def _staged_addresses(session):
     """What the url map needs of every staged article, without its body (a province stages
-    hundreds of thousands): the JSON fields are read in the database."""
+    hundreds of thousands): its outline, or for an article staged before outlines were kept,
+    the JSON fields read in the database."""
+    ok = StagedArticle.status == "ok"
+    for uid, agency, key, outline in session.execute(select(
+            StagedArticle.uid, StagedArticle.agency, StagedArticle.fingerprint, StagedArticle.outline)
+            .where(ok, StagedArticle.outline.is_not(None))):
+        yield _Address(uid, agency, key, outline["source_url"], outline.get("title"), outline.get("published_at"),
+                       outline.get("aliases"), outline.get("attachments"), outline.get("images"))
     data = StagedArticle.data
-    return session.execute(select(
+    yield from session.execute(select(
         StagedArticle.uid, StagedArticle.agency, StagedArticle.fingerprint,
         data["source_url"].as_string().label("source_url"), data["title"].as_string().label("title"),
         data["published_at"].as_string().label("published_at"), data["aliases"].label("aliases"),
         data["attachments"].label("attachments"), data["images"].label("images"),
-    ).where(StagedArticle.status == "ok"))
+    ).where(ok, StagedArticle.outline.is_(None)))
+
+
+@dataclass(frozen=True)
+class _Address:
+    uid: str
+    agency: str
+    fingerprint: str | None
+    source_url: str
+    title: str | None
+    published_at: str | None
+    aliases: list | None
+    attachments: list | None
+    images: list | None
 
 
 def _fingerprint_of(session, uid: str) -> str:
@@ -120,10 +141,11 @@ class _PortalView:
     """What the portal and the ledger hold for one chunk of entries, read in a few requests:
     the loaded items' revisions, the unknown keys looked up, the fields last written."""
 
-    def __init__(self, session, portal, subsite, chunk: list[StagedArticle], mapped: dict[str, IdMap]):
-        ok = [s for s in chunk if s.status == "ok"] if subsite is not None else []
-        known = [mapped[s.uid] for s in ok if s.uid in mapped]
-        unknown = {s.uid: slug_for(s.uid, s.data.get("title") or "") for s in ok if s.uid not in mapped}
+    def __init__(self, session, portal, subsite, titles: dict[str, str], mapped: dict[str, IdMap]):
+        """`titles`: uid -> title of the chunk's items (ok rows)."""
+        titles = titles if subsite is not None else {}
+        known = [mapped[uid] for uid in titles if uid in mapped]
+        unknown = {uid: slug_for(uid, title) for uid, title in titles.items() if uid not in mapped}
         self.read = portal.read_items(subsite, [m.portal_id for m in known]) if known else {}
         self.found = portal.find_items(subsite, unknown) if unknown else {}
         wanted = [(m.plan_id, m.uid) for m in known if m.plan_id]
@@ -218,56 +240,101 @@ def _shared_fingerprints(session, agency_code: str) -> set[str]:
                                                                StagedArticle.fingerprint.in_(shared))))
 
 
-def _unchanged_quickly(session, portal, subsite, rows, mapped: dict, force, shared: set) -> dict[str, PlannedEntry]:
-    """The entries known unchanged without reading their articles: the same staged content as
-    when loaded, all its links resolved then, not a cross-reference, and the portal's revision
-    marker where it was. One batch read of markers, one query for the titles."""
-    quick = {uid: mapped[uid] for uid, status, content_hash in rows
-             if status == "ok" and uid in mapped and uid not in force and uid not in shared
-             and mapped[uid].content_hash == content_hash and mapped[uid].portal_revision
-             and not mapped[uid].portal_hash.startswith("unresolved:")}
-    if not quick or subsite is None:
-        return {}
-    remote = portal.read_items(subsite, [m.portal_id for m in quick.values()])
-    same = {uid: m for uid, m in quick.items()
-            if remote.get(m.portal_id) is not None and remote[m.portal_id].revision == m.portal_revision}
-    titles = dict(session.execute(select(PlanEntry.uid, PlanEntry.title).where(
-        PlanEntry.plan_id.in_({m.plan_id for m in same.values()}), PlanEntry.uid.in_(list(same)))).all()) if same else {}
-    return {uid: PlannedEntry(uid, "unchanged", titles.get(uid) or m.source_url, expected_hash=m.content_hash,
-                              expected_map_hash=m.portal_hash)
-            for uid, m in same.items()}
+def _settled():
+    """Loaded from exactly the staged content, every link resolved then, the portal's revision
+    marker kept: unchanged, unless the portal's marker has moved."""
+    return and_(StagedArticle.status == "ok", StagedArticle.content_hash == IdMap.content_hash,
+                IdMap.portal_revision.is_not(None), not_(IdMap.portal_hash.startswith("unresolved:")))
 
 
-def _planned(session, agency, portal, url_map_of, only=None, force=frozenset(), sync: bool = False):
-    """Each staged article of the agency as a planned entry, a chunk of rows at a time; with
-    `sync`, a delete for each loaded item whose article is gone from the source. Articles known
-    unchanged are decided without reading them; the others are read and their links rewritten
-    (`url_map_of()` builds the map of every migrating unit's addresses, once, when first needed)."""
+def settled_items(session, agency_code: str) -> list:
+    """(uid, portal id, revision, id-map hash, content hash) of the agency's settled items, in
+    one query answered from indexes (no article is read)."""
+    return session.execute(select(IdMap.uid, IdMap.portal_id, IdMap.portal_revision, IdMap.portal_hash,
+                                  IdMap.content_hash)
+                           .join(StagedArticle, StagedArticle.uid == IdMap.uid)
+                           .where(StagedArticle.agency == agency_code, IdMap.agency == agency_code, _settled())).all()
+
+
+def unchanged_digest(pairs) -> str:
+    """Of (uid, id-map hash) pairs in uid order: what a plan's list of unchanged items stood on."""
+    return hashlib.sha256("\n".join(f"{uid}|{map_hash}" for uid, map_hash in pairs).encode()).hexdigest()
+
+
+def _unchanged_quickly(session, portal, subsite, agency_code: str, force, only, shared: set):
+    """({uid: id-map hash} of the items known unchanged without reading them: settled, not
+    forced, not a cross-reference, and the portal's revision marker where it was; [(uid,
+    status, content hash)] of the other settled items, planned one by one). One query of the
+    ledger, one read of the portal's markers (`revisions`, else a batch `read_items`)."""
+    rows = [r for r in settled_items(session, agency_code) if only is None or r[0] in only]
+    candidates = [r for r in rows if r[0] not in force and r[0] not in shared and subsite is not None]
+    if candidates and callable(getattr(portal, "revisions", None)):
+        revisions = portal.revisions(subsite)
+    elif candidates:
+        revisions = {item_id: remote.revision for item_id, remote in
+                     portal.read_items(subsite, [r[1] for r in candidates]).items()}
+    quick = {uid: map_hash for uid, item_id, revision, map_hash, _ in candidates if revisions.get(item_id) == revision}
+    return quick, [(uid, "ok", content_hash) for uid, _, _, _, content_hash in rows if uid not in quick]
+
+
+def _articles(session, uids: list[str]) -> list[StagedArticle]:
+    return list(session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids)))) if uids else []
+
+
+def _from_outline(row, view: _PortalView, url_map_of) -> PlannedEntry | None:
+    """A skip, or the create of an item the portal does not hold, decided from the article's
+    outline: the entry keeps the references its links get (apply derives the fields from the
+    article and them). None: the article itself is needed."""
+    if row.status != "ok":
+        return PlannedEntry(row.uid, "skip", row.outline.get("source_url", ""), reason=row.reason,
+                            expected_hash=row.content_hash)
+    url_map = url_map_of()
+    if row.uid in view.found or row.uid in url_map.copies:
+        return None
+    links, unresolved = plan_links(row.outline, url_map)
+    return PlannedEntry(row.uid, "create", row.outline.get("title") or "", expected_hash=row.content_hash,
+                        links=links, unresolved=unresolved)
+
+
+def _planned(session, agency, portal, subsite, url_map_of, settled: list, only=None, force=frozenset(),
+             sync: bool = False):
+    """Each staged article of the agency that is not known unchanged as a planned entry, a
+    chunk of rows at a time (`settled`: the loaded ones among them); with `sync`, a delete for
+    each loaded item whose article is gone from the source. Skips and creates are decided from
+    the articles' outlines; the others are read and their links rewritten (`url_map_of()`
+    builds the map of every migrating unit's addresses, once, when first needed)."""
     agency_code = agency.code
-    # Read only: a plan writes nothing to the portal (None: no subsite yet, so nothing on it).
-    subsite = portal.find_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
-    mapped = {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.agency == agency_code))}
     # List pages (how items were found) and excluded pages (not content) are never planned.
     rows = session.execute(select(StagedArticle.uid, StagedArticle.status, StagedArticle.content_hash)
-                           .where(StagedArticle.agency == agency_code,
-                                  StagedArticle.status.not_in(("list", "excluded")))).all()
+                           .outerjoin(IdMap, IdMap.uid == StagedArticle.uid)
+                           .where(StagedArticle.agency == agency_code, StagedArticle.status.not_in(("list", "excluded")),
+                                  or_(IdMap.uid.is_(None), not_(_settled())))).all() + settled
     if only is not None:
         rows = [r for r in rows if r[0] in only]
-    shared = _shared_fingerprints(session, agency_code) if mapped else set()
     for start in range(0, len(rows), _CHUNK):
-        part = rows[start:start + _CHUNK]
-        known = _unchanged_quickly(session, portal, subsite, part, mapped, force, shared)
-        rest = [r[0] for r in part if r[0] not in known]
-        chunk = session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(rest))).all() if rest else []
-        view = _PortalView(session, portal, subsite, chunk, mapped) if chunk else None
-        decided = {s.uid: _entry(s, mapped.get(s.uid), view, url_map_of, force) for s in chunk}
-        yield from [known.get(uid) or decided[uid] for uid, _, _ in part]
+        part = [uid for uid, _, _ in rows[start:start + _CHUNK]]
+        mapped = {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.uid.in_(part)))}
+        light = session.execute(select(StagedArticle.uid, StagedArticle.status, StagedArticle.reason,
+                                       StagedArticle.content_hash, StagedArticle.outline)
+                                .where(StagedArticle.uid.in_(part))).all()
+        # Read whole only what the outline cannot decide: items already loaded (or staged before
+        # outlines were kept).
+        outlined = {r.uid: r for r in light if r.outline is not None and not (r.status == "ok" and r.uid in mapped)}
+        chunk = _articles(session, [r.uid for r in light if r.uid not in outlined])
+        titles = {s.uid: s.data.get("title") or "" for s in chunk if s.status == "ok"}
+        titles |= {uid: r.outline.get("title") or "" for uid, r in outlined.items() if r.status == "ok"}
+        view = _PortalView(session, portal, subsite, titles, mapped)
+        decided = {uid: _from_outline(r, view, url_map_of) for uid, r in outlined.items()}
+        # On the portal already, or the same content as another unit's: compared with the article.
+        chunk += _articles(session, [uid for uid, e in decided.items() if e is None])
+        decided |= {s.uid: _entry(s, mapped.get(s.uid), view, url_map_of, force) for s in chunk}
+        yield from [decided[uid] for uid in part]
     if sync:
-        present = set(session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code,
-                                                                      StagedArticle.status == "ok")))
-        for uid, row in sorted(mapped.items()):
-            if uid not in present and (only is None or uid in only):
-                yield PlannedEntry(uid, "delete", row.source_url, expected_map_hash=row.portal_hash,
+        present = select(StagedArticle.uid).where(StagedArticle.agency == agency_code, StagedArticle.status == "ok")
+        for row in session.scalars(select(IdMap).where(IdMap.agency == agency_code, IdMap.uid.not_in(present))
+                                   .order_by(IdMap.uid)):
+            if only is None or row.uid in only:
+                yield PlannedEntry(row.uid, "delete", row.source_url, expected_map_hash=row.portal_hash,
                                    reason=f"gone from the legacy site since it was loaded; {row.portal_url} is removed")
 
 
@@ -299,13 +366,19 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         session.add(plan)
         session.flush()
         plan_id, counts, unresolved = plan.id, Counter(), 0
-        keys, written = [], []  # keys: (sort key, entry id, fingerprint key)
+        keys, written = [], []  # keys: (sort key, fingerprint key)
         # A ledger that knows nothing of this agency's loads, while the portal holds its items,
         # was lost, emptied or replaced: an error, unless adopting them is asked for.
-        ledger_knows = session.scalar(select(func.count()).select_from(IdMap).where(IdMap.agency == agency_code)) > 0
+        ledger_knows = session.scalar(select(IdMap.uid).where(IdMap.agency == agency_code).limit(1)) is not None
         on_portal, writes, held_back = 0, 0, 0
-        only = set(only) if only else None
-        for e in _planned(session, agency, portal, url_map_of, only, frozenset(force), sync):
+        only, force = (set(only) if only else None), frozenset(force)
+        # Read only: a plan writes nothing to the portal (None: no subsite yet, so nothing on it).
+        subsite = portal.find_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
+        quick, settled = {}, []
+        if ledger_knows:
+            shared = _shared_fingerprints(session, agency_code)
+            quick, settled = _unchanged_quickly(session, portal, subsite, agency_code, force, only, shared)
+        for e in _planned(session, agency, portal, subsite, url_map_of, settled, only, force, sync):
             if limit is not None and e.action in WRITES + ("delete",):
                 if writes >= limit:
                     held_back += 1
@@ -317,7 +390,7 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
                     continue
             row = dict(plan_id=plan_id, position=0, uid=e.uid, action=e.action, title=e.title, reason=e.reason,
                        diff=e.diff, expected_hash=e.expected_hash, expected_map_hash=e.expected_map_hash,
-                       fields=e.fields, unresolved=e.unresolved, result={})
+                       fields=e.fields, links=e.links, unresolved=e.unresolved, result={})
             written.append(((order[e.action], e.title, e.uid), row, (e.uid, e.action, e.expected_hash,
                                                                       e.expected_map_hash)))
             counts[e.action] += 1
@@ -334,10 +407,17 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
                              "other content is a conflict and never overwritten)")
         keys.sort()
         if keys:
-            session.execute(update(PlanEntry), [{"id": entry_id, "position": position}
-                                                for position, (_, entry_id, _) in enumerate(keys)])
+            ids = dict(session.execute(select(PlanEntry.uid, PlanEntry.id).where(PlanEntry.plan_id == plan_id)).all())
+            table = PlanEntry.__table__
+            session.execute(update(table).where(table.c.id == bindparam("entry")).values(position=bindparam("at")),
+                            [{"entry": ids[sort_key[2]], "at": position} for position, (sort_key, _) in enumerate(keys)])
         plan = session.get(Plan, plan_id)
-        plan.fingerprint = fingerprint(key for _, _, key in keys)
+        # The items known unchanged: one list on the plan, not an entry each.
+        same = sorted(quick.items())
+        plan.unchanged = {"uids": [uid for uid, _ in same], "digest": unchanged_digest(same)} if same else None
+        counts["unchanged"] += len(same)
+        plan.fingerprint = fingerprint([*(key for _, key in keys)] +
+                                       ([("*", "unchanged", str(len(same)), plan.unchanged["digest"])] if same else []))
         plan.summary = {a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name, "unresolved_links": unresolved}
         if only is not None or held_back:
             plan.summary |= {"partial": True, "held_back": held_back}
@@ -347,19 +427,31 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
 
 
 def _let_go(session, written: list, keys: list) -> None:
-    """Write the pending entries (one multi-row insert), keep what ordering needs, free the rest."""
+    """Write the pending entries (one executemany, no row read back), keep what ordering needs,
+    free the rest."""
     if written:
-        ids = session.scalars(insert(PlanEntry).returning(PlanEntry.id, sort_by_parameter_order=True),
-                              [row for _, row, _ in written]).all()
-        keys.extend((sort_key, entry_id, key) for (sort_key, _, key), entry_id in zip(written, ids))
+        session.execute(insert(PlanEntry.__table__), [row for _, row, _ in written])
+        keys.extend((sort_key, key) for sort_key, _, key in written)
     written.clear()
     session.expunge_all()
 
 
 def plan_entries(session, plan_id: int) -> list[PlanEntry]:
-    """The entries in order, for people to read: without the fields apply writes (the bodies)."""
-    return list(session.scalars(select(PlanEntry).options(defer(PlanEntry.fields))
-                                .where(PlanEntry.plan_id == plan_id).order_by(PlanEntry.position)))
+    """The entries in order, for people to read: without the fields apply writes (the bodies).
+    The items the plan keeps as one unchanged list are shown as entries too (not saved), titled
+    as last written."""
+    entries = list(session.scalars(select(PlanEntry).options(defer(PlanEntry.fields))
+                                   .where(PlanEntry.plan_id == plan_id).order_by(PlanEntry.position)))
+    plan = session.get(Plan, plan_id)
+    same = set(((plan.unchanged if plan else None) or {}).get("uids") or ())
+    if not same:
+        return entries
+    written = session.execute(select(IdMap.uid, IdMap.source_url, PlanEntry.title).outerjoin(
+        PlanEntry, and_(PlanEntry.plan_id == IdMap.plan_id, PlanEntry.uid == IdMap.uid)).where(IdMap.agency == plan.agency))
+    shown = [PlanEntry(plan_id=plan_id, uid=uid, action="unchanged", title=title or source_url, reason=None, diff=[],
+                       unresolved=[], result={}) for uid, source_url, title in written if uid in same]
+    order = {a: i for i, a in enumerate(ACTIONS)}
+    return sorted(entries + shown, key=lambda e: (order[e.action], e.title, e.uid))
 
 
 def staged_warnings(session, agency_code: str) -> dict[str, list[str]]:
@@ -369,13 +461,34 @@ def staged_warnings(session, agency_code: str) -> dict[str, list[str]]:
     return {uid: warnings for uid, warnings in rows if warnings}
 
 
-def plan_previews(session, plan_id: int) -> dict[str, dict]:
+def entry_fields(session, plan_id: int, actions=WRITES) -> dict[str, dict]:
+    """uid -> the fields each entry of these actions writes: as stored, or for a create planned
+    from its outline, derived from the staged article and the entry's planned links (what apply
+    will write while the article's content hash is the planned one)."""
+    rows = session.execute(select(PlanEntry.uid, PlanEntry.fields, PlanEntry.links).where(
+        PlanEntry.plan_id == plan_id, PlanEntry.action.in_(actions)).order_by(PlanEntry.position)).all()
+    out = {uid: fields for uid, fields, _ in rows if fields is not None}
+    derived = {uid: links for uid, fields, links in rows if fields is None and links is not None}
+    for start in range(0, len(derived), _CHUNK):
+        part = list(derived)[start:start + _CHUNK]
+        articles = dict(session.execute(select(StagedArticle.uid, StagedArticle.data)
+                                        .where(StagedArticle.uid.in_(part))).all())
+        out |= {uid: derive_fields(articles[uid], derived[uid]) for uid in part if uid in articles}
+    return out
+
+
+def create_diffs(entries, fields: dict[str, dict]) -> dict[str, list]:
+    """uid -> the diff each create shows (a create planned from its outline stores none)."""
+    return {e.uid: e.diff or field_diff(None, fields[e.uid]) for e in entries
+            if e.action == "create" and e.uid in fields}
+
+
+def plan_previews(session, plan_id: int, fields: dict[str, dict] | None = None) -> dict[str, dict]:
     """uid -> what each write of the plan puts on the portal, for the review page: its fields
     with references shown as the addresses known now (the portal's for loaded items, else the
     legacy page or file), the legal document's fields, its files. Two queries for the targets
     of every entry's links, whatever the plan's size."""
-    rows = session.execute(select(PlanEntry.uid, PlanEntry.fields).where(
-        PlanEntry.plan_id == plan_id, PlanEntry.action.in_(WRITES + ("conflict",)), PlanEntry.fields.is_not(None))).all()
+    rows = list((fields if fields is not None else entry_fields(session, plan_id, WRITES + ("conflict",))).items())
     targets = set().union(*(references(fields)[0] for _, fields in rows)) if rows else set()
     loaded = dict(session.execute(select(IdMap.uid, IdMap.portal_url).where(IdMap.uid.in_(list(targets))))
                   .all()) if targets else {}

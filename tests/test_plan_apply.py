@@ -12,7 +12,9 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 
+from portalize.core.ledger.db import transaction
 from portalize.loaders.apply import apply_plan
+from portalize.loaders.plan import entry_fields
 from portalize.loaders.registry import open_portal
 from portalize.cli import cli
 from portalize.core.errors import PortalError
@@ -133,6 +135,8 @@ def test_item_edited_on_the_portal_is_not_overwritten(crawled):
 class FailingPortal:
     """The real SQL portal, failing once on the Nth item write (a portal answering 500)."""
 
+    write_items = None  # one write at a time, so that the Nth is the one that fails
+
     def __init__(self, real, fail_on: int):
         self.real, self.fail_on, self.calls = real, fail_on, 0
 
@@ -162,6 +166,37 @@ def test_apply_killed_midway_resumes_without_duplicates(crawled):
     assert "5 created" in out
     assert db.execute("select count(*), count(distinct external_key) from items").fetchone() == (7, 7)
     assert ledger.execute("select count(*) from id_map").fetchone() == (7,)
+
+
+class RefusesBatches(FailingPortal):
+    """The real SQL portal answering 500 to every batch of writes, and once to the Nth single write."""
+
+    def __init__(self, real, fail_on: int):
+        super().__init__(real, fail_on)
+        self.batches = []
+
+    def write_items(self, subsite, writes):
+        self.batches.append(len(writes))
+        raise PortalError("portal answered HTTP 500 to a batch of writes", "try again")
+
+
+def test_a_refused_batch_is_written_item_by_item_and_the_item_at_fault_named(crawled):
+    invoke("transform", "stnmt", "-s")
+    plan = plan_json("stnmt")
+    registry = load_registry()
+    names = {g.code: g.name for g in registry.profile.groups}
+    refusing = RefusesBatches(open_portal(registry.portal), fail_on=3)
+    with pytest.raises(PortalError) as stopped:
+        apply_plan(plan["plan"], refusing, registry.agency("stnmt"), names)
+    assert refusing.batches == [7] and refusing.calls == 3  # the batch, then one by one up to the third
+    assert "2 items of plan" in stopped.value.message and f"portalize apply {plan['plan']}" in stopped.value.hint
+    db, ledger = portal_db(crawled), ledger_db(crawled)
+    assert db.execute("select count(*) from items").fetchone() == (2,)
+    assert ledger.execute("select count(*) from plan_entries where plan_id=? and applied_at is not null",
+                          (plan["plan"],)).fetchone() == (2,)
+    out = invoke("apply", str(plan["plan"]), "-s").output  # the real portal takes the batch of the other 5
+    assert "5 created" in out
+    assert db.execute("select count(*), count(distinct external_key) from items").fetchone() == (7, 7)
 
 
 class Killed(BaseException):
@@ -364,22 +399,24 @@ def test_an_article_reposted_by_two_units_is_loaded_once(crawled, staged_before_
     if staged_before_fingerprints:
         ledger.execute("update staged_articles set fingerprint = null")
         ledger.commit()
-    original = next(e for e in plan_json("skhcn")["entries"] if e["title"].startswith("Công bố chỉ số"))
+    planned = {code: plan_json(code) for code in ("skhcn", "xtdt")}
+    original = next(e for e in planned["skhcn"]["entries"] if e["title"].startswith("Công bố chỉ số"))
     assert original["action"] == "create" and original["reason"] is None
-    copy = next(e for e in plan_json("xtdt")["entries"] if e["title"].startswith("Công bố chỉ số"))
+    copy = next(e for e in planned["xtdt"]["entries"] if e["title"].startswith("Công bố chỉ số"))
     assert copy["action"] == "create"
     assert copy["reason"] == f"same content as {original['uid']} (Sở Khoa học và Công nghệ): loaded as a cross-reference"
+
     def planned_body(uid):
-        fields = ledger_db(crawled).execute("select fields from plan_entries where uid = ? order by id desc",
-                                            (uid,)).fetchone()[0]
-        return json.loads(fields)["body_html"]
+        plan = next(p["plan"] for p in planned.values() if any(e["uid"] == uid for e in p["entries"]))
+        with transaction() as session:
+            return entry_fields(session, plan)[uid]["body_html"]
     body = planned_body(copy["uid"])
     assert "Nội dung này đã được Sở Khoa học và Công nghệ đăng trên cổng" in body
     # A link to the original (a reference, resolved at apply), not a second copy.
     assert f'href="{{{{item:{original["uid"]}}}}}"' in body and "31,5 điểm" not in body
     assert "31,5 điểm" in planned_body(original["uid"])
-    invoke("apply", str(plan_json("skhcn")["plan"]), "-s")
-    invoke("apply", str(plan_json("xtdt")["plan"]), "-s")
+    invoke("apply", str(planned["skhcn"]["plan"]), "-s")
+    invoke("apply", str(planned["xtdt"]["plan"]), "-s")
     loaded = portal_db(crawled).execute("select json_extract(fields, '$.body_html') from items where external_key = ?",
                                         (copy["uid"],)).fetchone()[0]
     assert re.search(r'href="https://tinhmau.gov.vn/web/skhcn/-/cong-bo-chi-so-[^"]+"', loaded)

@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from portalize.core.errors import PortalError
-from portalize.loaders.base import CAPABILITIES, fields_hash
+from portalize.loaders.base import CAPABILITIES, ItemWrite, fields_hash
 from portalize.loaders.registry import open_portal
 from portalize.loaders.sql_portal import SqlPortal
 
@@ -180,6 +180,34 @@ def test_many_items_are_read_in_batches(case):
         {r.id: r.revision for r in made.values()}
     found = case.portal.find_items(subsite, {k: f"tin-so-{i}-{i:012x}" for i, k in enumerate(made)})
     assert set(found) == set(made)
+
+
+def test_a_batch_of_writes_creates_and_updates_in_order(case):
+    """`write_items`, where the adapter declares `batch_writes`: new and known keys in one call,
+    the answers in the order asked, each as `write_item` would answer it."""
+    if "batch_writes" not in case.portal.capabilities:
+        assert not callable(getattr(case.portal, "write_items", None))
+        return
+    n = next(_sites)
+    subsite = case.subsite(f"don-vi-{n}", f"Đơn vị thử {n}")
+    category = case.portal.ensure_category(subsite, "news", "Tin tức")
+    first = _fields(title="Tin đã có")
+    known = case.portal.write_item(subsite, category, f"don-vi-{n}-000000000001", "tin-da-co-000000000001", first,
+                                   fields_hash(first))
+    writes = [ItemWrite(category, f"don-vi-{n}-{i:012x}", f"tin-{i}-{i:012x}", _fields(title=f"Tin số {i}"),
+                        fields_hash(_fields(title=f"Tin số {i}"))) for i in range(2, 5)]
+    changed = _fields(title="Tin đã có (cập nhật)")
+    writes.insert(1, ItemWrite(category, known.key, "tin-da-co-000000000001", changed, fields_hash(changed), known.id))
+    answers = case.portal.write_items(subsite, writes)
+    assert [a.key for a in answers] == [w.key for w in writes]
+    assert answers[1].id == known.id and answers[1].revision != known.revision
+    assert case.stored_title(subsite, known.id) == "Tin đã có (cập nhật)"
+    assert len({a.id for a in answers}) == 4
+    read = case.portal.read_items(subsite, [a.id for a in answers])
+    assert {a.id: a.revision for a in answers} == {i: r.revision for i, r in read.items()}
+    found = case.portal.find_items(subsite, {w.key: w.slug for w in writes})
+    assert {k: r.digest for k, r in found.items()} == {w.key: w.digest for w in writes}
+    assert [case.stored_title(subsite, a.id) for a in answers] == [w.fields["title"] for w in writes]
 
 
 def test_files_are_stored_once_per_content(case):

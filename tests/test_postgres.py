@@ -133,6 +133,8 @@ def test_the_portal_database_gone_mid_apply_stops_with_a_message_and_the_same_co
     registry = load_registry()
 
     class GoesAway:
+        write_items = None  # one write at a time: the database goes away at the fourth
+
         def __init__(self, real):
             self.real, self.calls = real, 0
 

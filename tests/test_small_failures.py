@@ -70,13 +70,13 @@ def test_a_full_disk_while_transforming_and_applying_stops_cleanly_and_the_same_
         filler = tiny / "filler"
 
         def fill():
-            with open(filler, "wb") as out:
-                try:
+            try:
+                with open(filler, "wb") as out:
                     while True:
                         out.write(b"\0" * 65536)
                         out.flush()
-                except OSError:
-                    pass
+            except OSError:  # full (or already too full to make the file at all)
+                pass
 
         fill()
         failed = run_portalize("transform", "stnmt", "-s", env_extra=env, check=False)

@@ -6,7 +6,7 @@ any edit made on the portal changes it), kept in the items' `revision` column so
 markers without reading bodies."""
 from __future__ import annotations
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import bindparam, insert, inspect, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from portalize.core.config import masked
 from portalize.core.errors import PortalError
 from portalize.core.ledger.db import make_engine, nearly_full
 
-from ..base import CategoryCache, LinkRef, Remote, fields_hash
+from ..base import CategoryCache, ItemWrite, LinkRef, Remote, fields_hash
 from .models import Category, Item, Link, Media, PortalBase, Subsite, utcnow
 
 WRITTEN = "_written"  # kept in an item's fields: the digest it was written from and the fields' hash then
@@ -22,18 +22,21 @@ WRITTEN = "_written"  # kept in an item's fields: the digest it was written from
 
 class SqlPortal:
     name = "sql"
-    capabilities = frozenset({"upsert_by_key", "subsites", "media", "menus", "revision"})
+    capabilities = frozenset({"upsert_by_key", "subsites", "media", "menus", "revision", "batch_writes"})
 
     def __init__(self, url: str, base_url: str = "https://portal.example"):
         self.url = url
         self.base_url = base_url.rstrip("/")
         self._categories = CategoryCache()
+        self._known_paths: dict[int, str] = {}  # subsite id -> path (a subsite's path never changes)
         self.engine = make_engine(url)  # SQLite: WAL, synchronous=NORMAL, as the ledger
         try:
             PortalBase.metadata.create_all(self.engine)
             if "revision" not in {c["name"] for c in inspect(self.engine).get_columns("items")}:
                 with self.engine.begin() as connection:  # a store made before revisions were kept
                     connection.execute(text("ALTER TABLE items ADD COLUMN revision VARCHAR(64)"))
+            for index in Item.__table__.indexes:  # made with the table; added to a store made before
+                index.create(self.engine, checkfirst=True)
         except OperationalError as exc:
             raise _storage_problem(url, exc) from exc
 
@@ -106,6 +109,15 @@ class SqlPortal:
                 out[str(item.id)] = self._remote(item, paths)
             return out
 
+    def revisions(self, subsite: str) -> dict[str, str]:
+        """Every item's revision marker in the subsite, in one query answered by an index (items
+        stored before markers were kept are left out: read_items hashes their fields)."""
+        items = Item.__table__
+        with self.engine.connect() as connection:
+            return {str(item_id): revision for item_id, revision in connection.execute(
+                select(items.c.id, items.c.revision).where(items.c.subsite_id == int(subsite),
+                                                           items.c.revision.is_not(None)))}
+
     def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]:
         """Many items by external key in one query (the slugs are not needed here)."""
         with self._session() as s:
@@ -117,18 +129,52 @@ class SqlPortal:
         """Create or update the item with this external key: re-running never duplicates."""
         written = fields_hash(fields)
         stored = {**fields, WRITTEN: {"digest": digest, "hash": written}}
-        with self._write() as s:
-            item = s.scalar(select(Item).where(Item.external_key == key))
-            if item is None:
-                item = Item(external_key=key, subsite_id=int(subsite), category_id=int(category), slug=slug,
-                            fields=stored, revision=written)
-                s.add(item)
+        items, now = Item.__table__, utcnow()
+        with self._write() as s:  # table statements, not the ORM: one query, one write, one commit
+            found = s.execute(select(items.c.id, items.c.subsite_id).where(items.c.external_key == key)).first()
+            values = dict(category_id=int(category), slug=slug, fields=stored, revision=written, updated_at=now)
+            if found is None:
+                subsite_id = int(subsite)
+                item_id = s.execute(insert(items).values(external_key=key, subsite_id=subsite_id, created_at=now,
+                                                         **values).returning(items.c.id)).scalar_one()
             else:
-                item.category_id, item.slug, item.fields, item.updated_at = int(category), slug, stored, utcnow()
-                item.revision = written
-            s.flush()
-            path = s.scalar(select(Subsite.path).where(Subsite.id == item.subsite_id))
-            return Remote(str(item.id), f"{self.base_url}{path}/-/{item.slug}", written, key, digest)
+                item_id, subsite_id = found
+                s.execute(update(items).where(items.c.id == item_id).values(**values))
+            path = self._subsite_path(s, subsite_id)
+            return Remote(str(item_id), f"{self.base_url}{path}/-/{slug}", written, key, digest)
+
+    def write_items(self, subsite: str, writes: list[ItemWrite]) -> list[Remote]:
+        """Many creates and updates in one transaction (all land, or none): the items found by
+        key in one query, new ones inserted and the others updated in one statement each."""
+        items, now = Item.__table__, utcnow()
+        hashes = [fields_hash(w.fields) for w in writes]
+        stored = [{**w.fields, WRITTEN: {"digest": w.digest, "hash": h}} for w, h in zip(writes, hashes)]
+        keys = [w.key for w in writes]
+        with self._write() as s:
+            there = {key: (item_id, subsite_id) for key, item_id, subsite_id in s.execute(
+                select(items.c.external_key, items.c.id, items.c.subsite_id).where(items.c.external_key.in_(keys)))}
+            new = [dict(external_key=w.key, subsite_id=int(subsite), category_id=int(w.category), slug=w.slug,
+                        fields=f, revision=h, created_at=now, updated_at=now)
+                   for w, h, f in zip(writes, hashes, stored) if w.key not in there]
+            if new:
+                s.execute(insert(items), new)
+                there |= {key: (item_id, subsite_id) for key, item_id, subsite_id in s.execute(
+                    select(items.c.external_key, items.c.id, items.c.subsite_id)
+                    .where(items.c.external_key.in_([n["external_key"] for n in new])))}
+            old = [dict(b_id=there[w.key][0], b_category=int(w.category), b_slug=w.slug, b_fields=f, b_revision=h)
+                   for w, h, f in zip(writes, hashes, stored) if w.key not in {n["external_key"] for n in new}]
+            if old:
+                s.execute(update(items).where(items.c.id == bindparam("b_id")).values(
+                    category_id=bindparam("b_category"), slug=bindparam("b_slug"), fields=bindparam("b_fields", type_=items.c.fields.type),
+                    revision=bindparam("b_revision"), updated_at=now), old)
+            paths = {subsite_id: self._subsite_path(s, subsite_id) for _, subsite_id in there.values()}
+        return [Remote(str(there[w.key][0]), f"{self.base_url}{paths[there[w.key][1]]}/-/{w.slug}", h, w.key, w.digest)
+                for w, h in zip(writes, hashes)]
+
+    def _subsite_path(self, s, subsite_id: int) -> str:
+        if subsite_id not in self._known_paths:
+            self._known_paths[subsite_id] = s.scalar(select(Subsite.path).where(Subsite.id == subsite_id))
+        return self._known_paths[subsite_id]
 
     def delete_item(self, subsite: str, item_id: str) -> None:
         with self._session() as s, s.begin():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, DateTime, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portalize.core.ledger.models import utcnow
@@ -33,6 +33,8 @@ class Category(PortalBase):
 
 class Item(PortalBase):
     __tablename__ = "items"
+    # Every item's revision marker in a subsite, read from the index alone (a re-plan).
+    __table_args__ = (Index("ix_items_revisions", "subsite_id", "id", "revision"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_key: Mapped[str] = mapped_column(String(80), unique=True)  # the migration uid
     subsite_id: Mapped[int] = mapped_column(ForeignKey("subsites.id"))

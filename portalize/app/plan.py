@@ -7,7 +7,7 @@ from ..core.errors import PlanNotFound, QualityGateFailed
 from ..core.ledger import agencies as agency_store, plans as plan_store, staging
 from ..core.ledger.db import transaction
 from ..loaders.apply import apply_plan
-from ..loaders.plan import make_plan, plan_entries, plan_previews, staged_warnings
+from ..loaders.plan import WRITES, create_diffs, entry_fields, make_plan, plan_entries, plan_previews, staged_warnings
 from ..loaders.rollback import make_rollback
 from . import context
 from .reports import write_plan_html
@@ -62,12 +62,14 @@ def _result(plan, agency, registry, portal_name: str, report=None, accept_qualit
     with transaction() as session:
         entries = plan_entries(session, plan.id)
         warnings = staged_warnings(session, agency.code)
-        previews = plan_previews(session, plan.id)
-    html = write_plan_html(plan, entries, agency, registry, portal_name, warnings, report, accept_quality, previews)
+        fields = entry_fields(session, plan.id, WRITES + ("conflict",))
+        previews = plan_previews(session, plan.id, fields)
+        diffs = create_diffs(entries, fields)
+    views = [PlanEntryView(uid=e.uid, action=e.action, title=e.title, reason=e.reason, diff=diffs.get(e.uid, e.diff),
+                           unresolved=e.unresolved or []) for e in entries]
+    html = write_plan_html(plan, views, agency, registry, portal_name, warnings, report, accept_quality, previews)
     return PlanResult(plan=plan.id, agency=agency.code, summary=dict(plan.summary), html=str(html),
-                      quality=report.to_dict() if report else {}, accepted_quality=accept_quality,
-                      entries=[PlanEntryView(uid=e.uid, action=e.action, title=e.title, reason=e.reason, diff=e.diff)
-                               for e in entries])
+                      quality=report.to_dict() if report else {}, accepted_quality=accept_quality, entries=views)
 
 
 def plan(codes=(), all_: bool = False, accept_quality: str | None = None, adopt: bool = False,
@@ -93,10 +95,11 @@ def show_plan(plan_id: int) -> PlanResult:
         if row is None:
             raise PlanNotFound(f"There is no plan {plan_id}.", "run `portalize plan AGENCY` to make one")
         entries = plan_entries(session, plan_id)
+        diffs = create_diffs(entries, entry_fields(session, plan_id, ("create",)))
         return PlanResult(plan=row.id, agency=row.agency, summary=dict(row.summary), html=None,
                           status=row.status,
                           entries=[PlanEntryView(uid=e.uid, action=e.action, title=e.title, reason=e.reason,
-                                                 diff=e.diff) for e in entries])
+                                                 diff=diffs.get(e.uid, e.diff)) for e in entries])
 
 
 def rollback(code: str, plan_id: int | None = None, force=()) -> PlanResult:

@@ -114,6 +114,7 @@ class PlanEntryView(Result):
     title: str
     reason: str | None
     diff: list
+    unresolved: list = field(default_factory=list)  # legacy links left as they are
 
 
 @dataclass

@@ -10,6 +10,7 @@ from portalize.transform.duplicates import duplicate_reason, fingerprint, group_
 from portalize.transform.hidden import COMPROMISE_HINT
 from portalize.transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
 from portalize.transform.quality import STEPS, field_report
+from portalize.transform.outline import article_outline
 from portalize.transform.schema import Asset, SkippedPage, content_hash
 from portalize.transform.taxonomy import build_index
 from portalize.transform.template import SiteTemplate, learn_template
@@ -125,7 +126,9 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
                     skipped.append((result.source_url, result.reason))
             else:
                 key = fingerprint(result)
-                staging.add_article(session, agency.code, page_id, result.to_dict(), result.content_hash, key)
+                article = result.to_dict()
+                staging.add_article(session, agency.code, page_id, article, result.content_hash, key,
+                                    article_outline(article))
                 fingerprints.append((key, result.source_url, result.uid, page_id in item_like))
                 articles[result.uid] = (result.source_url, result.title, result.warnings)
             if n % _FLUSH_EVERY == 0:
@@ -165,8 +168,10 @@ def _merge_duplicates(session, duplicates) -> None:
         data = {**row.data, "aliases": [*row.data.get("aliases", []), *aliases]}
         data["content_hash"] = row.content_hash = content_hash(data)
         row.data = data
+        if row.outline is not None:
+            row.outline = {**row.outline, "aliases": data["aliases"]}
     for uid, (kept_uid, kept_url) in duplicates.copies.items():
         row = staging.get(session, uid)
         row.status, row.reason, row.content_hash = "skipped", duplicate_reason(kept_uid, kept_url), None
         row.fingerprint = None
-        row.data = {"source_url": row.data["source_url"]}
+        row.data = row.outline = {"source_url": row.data["source_url"]}

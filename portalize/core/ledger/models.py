@@ -82,6 +82,8 @@ class Page(Base):
 class StagedArticle(Base):
     """Transform output: a canonical article, or a skipped page with its reason."""
     __tablename__ = "staged_articles"
+    # What a plan reads of every row, answered from the index alone (not the rows' bodies).
+    __table_args__ = (Index("ix_staged_articles_state", "agency", "uid", "status", "content_hash", "fingerprint"),)
     uid: Mapped[str] = mapped_column(String(80), primary_key=True)
     agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
@@ -92,6 +94,8 @@ class StagedArticle(Base):
     # Title and body text folded (transform.duplicates.content_fingerprint): the same content
     # staged by two units has the same one.
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # What plans read instead of `data` (transform.outline): title, addresses, files, body links.
+    outline: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     transformed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -105,6 +109,9 @@ class Plan(Base):
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     lease: Mapped[str | None] = mapped_column(Text)  # PID@HOST@SINCE of the apply running it (core/leases.py)
+    # The items found unchanged without reading them, as one list rather than an entry each:
+    # {"uids": [...], "digest": sha256 of their "uid|id-map hash" lines}; apply re-checks the digest.
+    unchanged: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class PlanEntry(Base):
@@ -121,6 +128,10 @@ class PlanEntry(Base):
     expected_hash: Mapped[str | None] = mapped_column(String(64))  # staged content hash planned
     expected_map_hash: Mapped[str | None] = mapped_column(String(80))  # id-map hash when planned
     fields: Mapped[dict | None] = mapped_column(JSON)  # exactly what apply writes (links rewritten)
+    # A create planned from its outline: the legacy links' references it was planned with
+    # ({"pages": {url: ref or None}, "files": {url: ref}}); apply derives `fields` from the
+    # staged article (same content hash) and these, and keeps them in `fields` once written.
+    links: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     unresolved: Mapped[list | None] = mapped_column(JSON)  # legacy links with no portal address
     applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     result: Mapped[dict] = mapped_column(JSON, default=dict)

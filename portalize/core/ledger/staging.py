@@ -20,13 +20,14 @@ def add_skipped(session: Session, agency: str, page_id: int, uid: str, source_ur
                 status: str = "skipped") -> None:
     """A page that is no item: `skipped`, `excluded` or `list`, with its reason."""
     session.add(StagedArticle(uid=uid, agency=agency, page_id=page_id, status=status, reason=reason,
-                              data={"source_url": source_url}))
+                              data={"source_url": source_url}, outline={"source_url": source_url}))
 
 
 def add_article(session: Session, agency: str, page_id: int, article: dict, content_hash: str,
-                fingerprint: str) -> None:
+                fingerprint: str, outline: dict | None = None) -> None:
+    """An item; `outline` (transform.outline.article_outline) lets plans leave its body unread."""
     session.add(StagedArticle(uid=article["uid"], agency=agency, page_id=page_id, status="ok", data=article,
-                              content_hash=content_hash, fingerprint=fingerprint))
+                              content_hash=content_hash, fingerprint=fingerprint, outline=outline))
 
 
 def get(session: Session, uid: str) -> StagedArticle | None:

@@ -1,0 +1,44 @@
+"""An article's outline: the little a plan needs of it without reading its body (tens of kB):
+its title and addresses, its files, and the links and images its body points at, in the order
+the loader's link rewrite meets them. Kept beside the staged article. Pure."""
+from __future__ import annotations
+
+from .embedded import decode_data_url
+from .fragments import parse_fragment
+
+# What the outline keeps of each file an article lists.
+FILE_KEYS = ("url", "sha256")
+
+
+def body_links(html: str) -> list[str]:
+    """The absolute links (a href) and then the images (img src) of a body, once each, in
+    document order; an image pasted as a `data:` URL stands as its key (embedded:SHA256)."""
+    if not html or not html.strip() or ("href" not in html and "src" not in html):
+        return []
+    root = parse_fragment(html)
+    found: list[str] = []
+    for element, attribute in [(a, "href") for a in root.iter("a")] + [(i, "src") for i in root.iter("img")]:
+        value = element.get(attribute)
+        pasted = decode_data_url(value) if attribute == "src" else None
+        if pasted is not None:
+            value = pasted.key
+        elif not value or not value.startswith(("http://", "https://")):
+            continue
+        if value not in found:
+            found.append(value)
+    return found
+
+
+def article_outline(article: dict) -> dict:
+    """{title, source_url, published_at, aliases, kind, group, attachments, images, links}."""
+    return {
+        "title": article.get("title") or "",
+        "source_url": article.get("source_url") or "",
+        "published_at": article.get("published_at"),
+        "aliases": list(article.get("aliases") or []),
+        "kind": article.get("kind"),
+        "group": article.get("group"),
+        "attachments": [{k: a.get(k) for k in FILE_KEYS} for a in article.get("attachments") or []],
+        "images": [{k: a.get(k) for k in FILE_KEYS} for a in article.get("images") or []],
+        "links": body_links(article.get("body_html") or ""),
+    }
