@@ -3,7 +3,8 @@ so a run that dies part-way is finished by running the same command again, with 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
@@ -15,7 +16,7 @@ from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 
-from .base import ItemWrite, Remote, fields_hash
+from .base import REFERENCE, ItemWrite, Remote, fields_hash
 from .link_rewrite import derive_fields
 from .plan import settled_items, unchanged_digest
 from .references import references, resolve, slug_for, written_digest
@@ -149,10 +150,11 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             raise StalePlan(f"Plan {plan_id} for {plan.agency} is stale: {shown}.",
                             f"run `portalize plan {plan.agency}` to make a new plan, review it, then apply it")
         pending = [(e.id, e.uid, e.action) for e in entries if e.applied_at is None]
+        targets = _targets(e for e in entries if e.applied_at is None and e.action in WRITES)
         seen = plan.lease
     lease = _take_lease(plan_id, agency.code, seen, break_lease)
     try:
-        return _apply_entries(plan_id, pending, portal, agency, category_names, progress)
+        return _apply_entries(plan_id, pending, targets, portal, agency, category_names, progress)
     finally:
         with transaction() as session:  # released whatever happened; a killed apply leaves it to be taken over
             session.execute(update(Plan).where(Plan.id == plan_id, Plan.lease == lease).values(lease=None))
@@ -186,23 +188,45 @@ def _batch_size() -> int:
     return max(1, int(os.environ.get("PORTALIZE_APPLY_BATCH") or 100))
 
 
-def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, progress) -> dict:
-    """Write the pending entries. A portal that upserts by external key is written a batch of
-    entries per ledger transaction (a run killed inside a batch writes the same items again on
-    resume: found by key, recorded once). Any other portal gets an intent record before each
-    write, in its own transaction."""
+@dataclass
+class _Run:
+    """One apply run: where it writes, how, and what it has done so far."""
+    plan_id: int
+    portal: object
+    subsite: str
+    agency: object
+    category_names: dict
+    in_plan: set  # "item:UID" of this plan's writes
+    batched: bool  # the portal upserts by key: no intents, a batch per ledger transaction
+    many: bool  # a batch's writes go together (write_items, or the adapter's connections)
+    done: dict = field(default_factory=lambda: {a: 0 for a in COUNTED})
+    recovered: int = 0
+    waiting: list = field(default_factory=list)  # written while an item of this plan they link to was not yet
+
+    def wrote(self, entry_id: int, uid: str, wrote: dict) -> None:
+        self.recovered += wrote["recovered"]
+        if self.in_plan.intersection(wrote["missing"]):
+            self.waiting.append((entry_id, uid))
+
+
+def _apply_entries(plan_id: int, pending, targets, portal, agency, category_names: dict, progress) -> dict:
+    """Write the pending entries, a batch per ledger transaction, each item after the items of
+    the plan it links to. A portal that upserts by external key is written without intents (a
+    run killed inside a batch writes the same items again on resume: found by key, recorded
+    once); any other portal gets the batch's intents recorded first."""
     subsite = portal.ensure_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
     task = progress.add_task(f"apply plan {plan_id} ({agency.code})", total=len(pending)) if progress else None
-    done = {a: 0 for a in COUNTED}
-    recovered = 0
-    waiting = []  # entries written while an item of this plan they link to was not on the portal yet
-    in_plan = {f"item:{uid}" for _, uid, action in pending if action in WRITES}
     batched = "upsert_by_key" in getattr(portal, "capabilities", ())
-    # ...and one that takes many writes in one request gets each batch's writes together.
-    many = batched and "batch_writes" in portal.capabilities and callable(getattr(portal, "write_items", None))
-    step = _batch_size() if batched else 1
-    for start in range(0, len(pending), step):
-        part = pending[start:start + step]
+    # Each batch's writes go together: in one request to a portal that takes many, else on
+    # the adapter's `concurrency` connections (their intents recorded first, where needed).
+    workers = max(1, int(getattr(portal, "concurrency", 1) or 1))
+    many = (batched and "batch_writes" in portal.capabilities and callable(getattr(portal, "write_items", None))
+            or workers > 1)
+    run = _Run(plan_id, portal, subsite, agency, category_names,
+               {f"item:{uid}" for _, uid, action in pending if action in WRITES}, batched, many)
+    step = _batch_size() if batched else min(_batch_size(), 4 * workers) if many else 1
+    for levels in _batches(pending, targets, step):
+        part = [p for level in levels for p in level]
         writes = [(entry_id, uid, action) for entry_id, uid, action in part if action in WRITES]
         if writes and not batched:
             _record_intents(writes)
@@ -213,48 +237,30 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
             rows = {"staged": {a.uid: a for a in session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids)))},
                     "mapped": {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.uid.in_(uids)))}}
             creates = {uid: entries[entry_id] for entry_id, uid, action in writes if action == "create"}
-            found = _found_on_portal(portal, subsite, creates) if batched and creates else None
-            failure, ready = None, []
-            for entry_id, uid, action in part:
-                entry = entries[entry_id]
-                try:
-                    if action in WRITES and many:  # made ready here, written together below
-                        ready.append(_prepare(session, plan_id, entry, uid, action, portal, subsite, agency,
-                                              category_names, done, found, rows))
-                    elif action in WRITES:
-                        wrote = _write_entry(session, plan_id, entry, uid, action, portal, subsite, agency,
-                                             category_names, done, found, rows)
-                        recovered += wrote["recovered"]
-                        if in_plan.intersection(wrote["missing"]):
-                            waiting.append((entry_id, uid))
-                    elif action == "delete":
-                        _delete_entry(session, plan_id, entry, uid, portal, subsite, agency, done)
-                    else:
-                        if action == "unchanged" and session.get(IdMap, uid) is None:
-                            _adopt(session, portal, subsite, agency.code, plan_id, uid, entry)
-                        entry.applied_at = utcnow()
-                except (PortalError, StalePlan) as exc:  # what landed before it is recorded, then it is raised
-                    failure = exc
+            if batched:
+                found = _found_on_portal(portal, subsite, creates) if creates else None
+            else:  # every write of the batch has its intent: what a killed run wrote is looked up at once
+                found = _found_on_portal(portal, subsite, {uid: entries[i] for i, uid, _ in writes}) if many and writes else None
+            failure = None
+            for level in levels:  # a level's items link only to items of earlier levels: resolved now
+                failure = _apply_level(session, run, level, entries, rows, found)
+                if failure is not None:
                     break
-            wrote_batch: list = []
-            try:
-                if ready:
-                    _write_batch(session, plan_id, ready, portal, subsite, agency, done, wrote_batch)
-            except PortalError as exc:
-                failure = failure or exc
-            for w, wrote in wrote_batch:
-                recovered += wrote["recovered"]
-                if in_plan.intersection(wrote["missing"]):
-                    waiting.append((w.entry.id, w.uid))
+                session.flush()
         if failure is not None:
             raise failure
         if progress:
             progress.advance(task, len(part))
-    # Items linking to items created later in this run: written again, their links resolved now.
-    for entry_id, uid in waiting:
+    # Items linking to items of this plan written after them (a cycle, or a plan made before
+    # links were kept): written again, their links resolved now, a batch at a time.
+    for start in range(0, len(run.waiting), step):
+        again = run.waiting[start:start + step]
         with transaction() as session:
-            _write_entry(session, plan_id, session.get(PlanEntry, entry_id), uid, "update", portal, subsite, agency,
-                         category_names, None, None)
+            entries = {e.id: e for e in session.scalars(select(PlanEntry).where(PlanEntry.id.in_([i for i, _ in again])))}
+            ready = [_prepare(session, plan_id, entries[i], uid, "update", portal, subsite, agency, category_names,
+                              None, None) for i, uid in again]
+            _write_batch(session, plan_id, ready, portal, subsite, agency, None, [])
+    done, recovered = run.done, run.recovered
     with transaction() as session:
         plan = session.get(Plan, plan_id)
         plan.status, plan.applied_at = "applied", utcnow()
@@ -269,6 +275,100 @@ def _apply_entries(plan_id: int, pending, portal, agency, category_names: dict, 
         agency_store.record_event(session, agency.code, event, plan=plan_id,
                                   **{a: totals.get(a, 0) for a in COUNTED}, this_run=done, recovered=recovered)
         return {"already_applied": False, **plan.summary, "written": done, "recovered": recovered}
+
+
+def _apply_level(session, run: _Run, level, entries: dict, rows: dict, found) -> Exception | None:
+    """One level of a batch: each entry made ready (or deleted, adopted, passed over), then the
+    writes together. Returns the failure that stopped it (what landed before it is recorded)."""
+    writes = [(i, uid) for i, uid, action in level if action in WRITES]
+    batch = _batch_of(session, [(entries[i], rows["staged"][uid]) for i, uid in writes]) if run.many else None
+    failure, ready = None, []
+    for entry_id, uid, action in level:
+        entry = entries[entry_id]
+        try:
+            if action in WRITES and run.many:  # made ready here, written together below
+                ready.append(_prepare(session, run.plan_id, entry, uid, action, run.portal, run.subsite, run.agency,
+                                      run.category_names, run.done, found, rows, batch))
+            elif action in WRITES:
+                run.wrote(entry_id, uid, _write_entry(session, run.plan_id, entry, uid, action, run.portal, run.subsite,
+                                                      run.agency, run.category_names, run.done, found, rows))
+            elif action == "delete":
+                _delete_entry(session, run.plan_id, entry, uid, run.portal, run.subsite, run.agency, run.done)
+            else:
+                if action == "unchanged" and session.get(IdMap, uid) is None:
+                    _adopt(session, run.portal, run.subsite, run.agency.code, run.plan_id, uid, entry)
+                entry.applied_at = utcnow()
+        except (PortalError, StalePlan) as exc:  # what landed before it is recorded, then it is raised
+            failure = exc
+            break
+    written: list = []
+    try:
+        if ready:
+            _write_batch(session, run.plan_id, ready, run.portal, run.subsite, run.agency, run.done, written)
+    except PortalError as exc:
+        failure = failure or exc
+    for w, wrote in written:
+        run.wrote(w.entry.id, w.uid, wrote)
+    return failure
+
+
+def _targets(entries) -> dict[str, set[str]]:
+    """uid -> the items a planned create links to (from its planned links; an entry with stored
+    fields counts as linking to none: a link it has to an item written later is written again)."""
+    out = {}
+    for e in entries:
+        refs = ((e.links or {}).get("pages") or {}).values()
+        out[e.uid] = {m.group(2) for ref in refs if ref for m in [REFERENCE.fullmatch(ref)] if m and m.group(1) == "item"}
+    return out
+
+
+def _batches(pending, targets: dict[str, set[str]], step: int):
+    """The pending entries in batches of about `step`, each a list of levels: an item is written
+    after the items of this plan it links to (Kahn's order, level by level), so its links are
+    resolved when it is written. Levels of a few items (a series, each linking to the one
+    before) share a batch, written level after level; items in a cycle come last, in plan order,
+    and their links to each other are resolved by a second write."""
+    position = {uid: n for n, (_, uid, _) in enumerate(pending)}
+    waits = {uid: (targets.get(uid, set()) & position.keys()) - {uid} for uid in position}
+    followers: dict[str, list[str]] = {}
+    for uid, needs in waits.items():
+        for target in needs:
+            followers.setdefault(target, []).append(uid)
+    left = {uid: len(needs) for uid, needs in waits.items()}
+    level, placed, by_uid = [uid for uid in position if not left[uid]], set(), {p[1]: p for p in pending}
+    small: list[list[str]] = []  # levels of a few items (a series linking one to the next), in one batch
+    while level:
+        if len(level) < max(2, step // 4):
+            small.append(level)
+            if sum(map(len, small)) >= step:
+                yield [[by_uid[uid] for uid in lv] for lv in small]
+                small = []
+        else:
+            if small:
+                yield [[by_uid[uid] for uid in lv] for lv in small]
+                small = []
+            for start in range(0, len(level), step):
+                yield [[by_uid[uid] for uid in level[start:start + step]]]
+        placed.update(level)
+        after = [f for uid in level for f in followers.get(uid, ()) if not _one_less(left, f)]
+        level = sorted(set(after), key=position.get)
+    if small:
+        yield [[by_uid[uid] for uid in lv] for lv in small]
+    rest = [p for p in pending if p[1] not in placed]
+    for start in range(0, len(rest), step):
+        yield [rest[start:start + step]]
+
+
+def _one_less(left: dict, uid: str) -> int:
+    left[uid] -= 1
+    return left[uid]
+
+
+def _batch_of(session, writes) -> dict:
+    """A batch's fields by entry id, and the addresses of the items they link to, in two queries."""
+    fields = {entry.id: _fields_of(entry, staged) for entry, staged in writes}
+    targets = set().union(*(references(f)[0] for f in fields.values())) if fields else set()
+    return {"fields": fields, "addresses": _item_addresses(session, targets)}
 
 
 def _record_intents(writes) -> None:
@@ -316,22 +416,25 @@ class _Write:
         return ItemWrite(self.category, self.uid, self.slug, self.resolved, self.digest, self.item_id)
 
 
+def _fields_of(entry: PlanEntry, staged: StagedArticle) -> dict:
+    """Exactly what was planned and reviewed: stored, or for a create planned from its outline,
+    derived from the article (its content hash checked as the plan's) and the planned links."""
+    return entry.fields if entry.fields is not None else derive_fields(staged.data, entry.links)
+
+
 def _prepare(session, plan_id, entry, uid, action, portal, subsite, agency, category_names, done, found,
-             rows=None) -> _Write:
+             rows=None, batch: dict | None = None) -> _Write:
     """Files first, references resolved, the category and the item looked up: all but the write.
     `found`: the portal's items by key, read beforehand for a batch (None: looked up here when
     an intent was recorded or the item is not mapped). `rows`: the batch's articles and id-map
-    rows, read beforehand."""
+    rows, read beforehand; `batch`: its fields by entry id and its links' targets' addresses."""
     staged = rows["staged"][uid] if rows else session.get(StagedArticle, uid)
     mapped = rows["mapped"].get(uid) if rows else session.get(IdMap, uid)
-    # Exactly what was planned and reviewed: stored, or for a create planned from its outline,
-    # derived from the article (its content hash checked as the plan's) and the planned links.
-    fields = entry.fields if entry.fields is not None else derive_fields(staged.data, entry.links)
+    fields = batch["fields"][entry.id] if batch else _fields_of(entry, staged)
     slug = slug_for(uid, fields["title"])
     try:
         files = _put_files(session, portal, subsite, agency.code, staged.data, fields)
-        item_uids, _ = references(fields)
-        loaded, legacy = _item_addresses(session, item_uids)
+        loaded, legacy = batch["addresses"] if batch else _item_addresses(session, references(fields)[0])
         resolved, missing = resolve(fields, loaded, files, fallback=legacy)
         category = portal.ensure_category(subsite, fields["group"], category_names.get(fields["group"], fields["group"]))
         there = None
@@ -382,23 +485,43 @@ def _write_entry(session, plan_id, entry, uid, action, portal, subsite, agency, 
 
 
 def _write_batch(session, plan_id, ready: list[_Write], portal, subsite, agency, done, out: list) -> None:
-    """A batch's writes in one request to a portal that takes many (`write_items`); when the
+    """A batch's writes in one request to a portal that takes many (`write_items`; when the
     portal refuses the batch, they are written one by one, so the item at fault is named and
-    every item before it is kept. Each write's record is appended to `out` as it is made."""
+    every item before it is kept), or on the adapter's connections at once. Each write's
+    record is appended to `out` as it is made."""
     pending = [w for w in ready if not _landed(w, done)]
     out += [(w, _record(session, plan_id, w, w.there, True, agency, done)) for w in ready if _landed(w, done)]
     refs = None
-    if len(pending) > 1:
+    if len(pending) > 1 and "batch_writes" in portal.capabilities and callable(getattr(portal, "write_items", None)):
         try:
             refs = portal.write_items(subsite, [w.request() for w in pending])
         except Exception:  # noqa: BLE001 - told item by item below
             refs = None
+    elif len(pending) > 1:
+        _write_concurrently(session, plan_id, pending, portal, subsite, agency, done, out)
+        return
     if refs is None:
         for w in pending:
             out.append((w, _record(session, plan_id, w, _write_one(portal, subsite, w, plan_id, done), False, agency,
                                    done)))
         return
     out += [(w, _record(session, plan_id, w, ref, False, agency, done)) for w, ref in zip(pending, refs)]
+
+
+def _write_concurrently(session, plan_id, pending: list[_Write], portal, subsite, agency, done, out: list) -> None:
+    """The writes on the adapter's `concurrency` connections; every write that landed is
+    recorded, then the first refusal (in plan order) is raised."""
+    workers = max(1, int(getattr(portal, "concurrency", 1) or 1))
+    with ThreadPoolExecutor(max_workers=min(workers, len(pending)), thread_name_prefix="apply") as pool:
+        futures = [pool.submit(portal.write_item, subsite, w.category, w.uid, w.slug, w.resolved, w.digest,
+                               item_id=w.item_id) for w in pending]
+        wait(futures)
+    refused = [(w, f.exception()) for w, f in zip(pending, futures) if f.exception() is not None]
+    out += [(w, _record(session, plan_id, w, f.result(), False, agency, done))
+            for w, f in zip(pending, futures) if f.exception() is None]
+    if refused:
+        w, exc = refused[0]
+        raise _refused(exc, w.staged, plan_id, done) from exc
 
 
 def _record(session, plan_id, w: _Write, ref: Remote, was_there: bool, agency, done) -> dict:

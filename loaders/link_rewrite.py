@@ -87,28 +87,39 @@ def rewrite_fields(fields: dict, url_map: UrlMap | PlannedLinks) -> tuple[dict, 
     unresolved: list[str] = []
     if html.strip():
         root = parse_fragment(html)
-        changed = False
+        changed: dict[str, str] = {}  # old address -> reference
         for element, attribute in [(a, "href") for a in root.iter("a")] + [(i, "src") for i in root.iter("img")]:
             value = element.get(attribute)
             pasted = decode_data_url(value) if attribute == "src" else None
             if pasted is not None and url_map.files.get(pasted.key):
                 element.set(attribute, url_map.files[pasted.key])  # uploaded as a file; see apply
-                changed = True
+                changed[value] = url_map.files[pasted.key]
                 continue
             if not value or not value.startswith(("http://", "https://")) or not url_map.is_legacy(value):
                 continue
             target = url_map.lookup(value)
             if target:
                 element.set(attribute, target)
-                changed = True
+                changed[value] = target
             elif value not in unresolved:
                 unresolved.append(value)
         if changed:
-            body = inner_html(root)
-            fields = {**fields, "body_html": body, "body_markdown": to_markdown(body)}
+            markdown = fields.get("body_markdown")
+            fields = {**fields, "body_html": inner_html(root),
+                      "body_markdown": _rewrite_markdown(markdown, changed) if markdown else to_markdown(inner_html(root))}
     for kind in ("attachments", "images"):
         assets = []
         for asset in fields.get(kind) or []:
             assets.append({**asset, "portal_url": url_map.files.get(asset["url"])})  # a reference
         fields = {**fields, kind: assets}
     return fields, unresolved
+
+
+def _rewrite_markdown(markdown: str, changed: dict[str, str]) -> str:
+    """The body's Markdown with the same addresses rewritten, link by link: `[text](old)`,
+    `[text](old "title")`, `![alt](old)`, and `<old>` (an address shown as its own text, which
+    becomes `[old](new)`), rather than the whole body converted again (milliseconds each)."""
+    for old, new in changed.items():
+        markdown = markdown.replace(f"]({old})", f"]({new})").replace(f']({old} "', f']({new} "')
+        markdown = markdown.replace(f"<{old}>", f"[{old}]({new})")
+    return markdown

@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 
-from sqlalchemy import and_, bindparam, func, insert, not_, or_, select, update
-from sqlalchemy.orm import defer
+from sqlalchemy import and_, bindparam, exists, insert, not_, or_, select, update
+from sqlalchemy.orm import aliased, defer
 
 from portalize.core import config
 from portalize.core.errors import ArchiveOnly, LostLedger
@@ -233,11 +233,13 @@ _CHUNK = 200  # staged articles read, and plan entries written then let go, at a
 
 
 def _shared_fingerprints(session, agency_code: str) -> set[str]:
-    """uids of the agency whose content another unit also staged (cross-references)."""
-    shared = (select(StagedArticle.fingerprint).where(StagedArticle.status == "ok", StagedArticle.fingerprint.is_not(None))
-              .group_by(StagedArticle.fingerprint).having(func.count(func.distinct(StagedArticle.agency)) > 1))
-    return set(session.scalars(select(StagedArticle.uid).where(StagedArticle.agency == agency_code,
-                                                               StagedArticle.fingerprint.in_(shared))))
+    """uids of the agency whose content another unit also staged (cross-references): looked up
+    by fingerprint in an index, not by grouping the province's articles."""
+    other = aliased(StagedArticle)
+    return set(session.scalars(select(StagedArticle.uid).where(
+        StagedArticle.agency == agency_code, StagedArticle.fingerprint.is_not(None),
+        exists().where(other.fingerprint == StagedArticle.fingerprint, other.agency != agency_code,
+                       other.status == "ok"))))
 
 
 def _settled():
@@ -339,14 +341,15 @@ def _planned(session, agency, portal, subsite, url_map_of, settled: list, only=N
 
 
 def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: int | None = None,
-              sync: bool = False, force=()) -> Plan:
+              sync: bool = False, force=(), url_maps: dict | None = None) -> Plan:
     """Build and save a plan; earlier pending plans of the agency are superseded. Entries are
     written as they are planned and not kept in memory (an agency may have tens of thousands);
     their order (by action, then title) is set at the end.
 
     A partial plan: `only` (these uids), `limit` (at most N writes; the rest waits for the next
     plan). `sync`: also delete loaded items gone from the source. `force`: these uids' conflicts
-    become updates that overwrite the portal's version."""
+    become updates that overwrite the portal's version. `url_maps`: a dict kept across the plans
+    of one run (`plan --all`), so the map of the province's addresses is built once."""
     agency_code, disposition = agency.code, agency.disposition
     if disposition == "archive-only":
         raise ArchiveOnly(f"Agency {agency_code} is archive-only: its legacy site is crawled and kept, "
@@ -354,12 +357,12 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
                           f"change disposition in mappings/agencies/{agency_code}.yml to migrate if it should be")
     order = {a: i for i, a in enumerate(ACTIONS)}
     with transaction() as session:
-        built: list[UrlMap] = []
+        built = url_maps if url_maps is not None else {}
 
-        def url_map_of() -> UrlMap:
-            if not built:
-                built.append(build_url_map(session, registry))
-            return built[0]
+        def url_map_of() -> UrlMap:  # staging does not change while plans are made
+            if "map" not in built:
+                built["map"] = build_url_map(session, registry)
+            return built["map"]
         session.execute(update(Plan).where(Plan.agency == agency_code, Plan.status == "pending")
                         .values(status="superseded"))
         plan = Plan(agency=agency_code, fingerprint="", created_at=utcnow(), summary={})

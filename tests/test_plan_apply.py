@@ -79,6 +79,14 @@ def test_plan_apply_and_idempotence(crawled):
     assert "already applied" in invoke("apply", str(plan["plan"]), "-s").output
     again = plan_json("stnmt")
     assert again["summary"]["unchanged"] == 7 and again["summary"]["create"] == again["summary"]["update"] == 0
+    # Known unchanged without reading them, they are one list on the plan, not an entry each
+    # (the one whose link waits for an item of another unit is an entry, with its reason); the
+    # plan still shows each, titled as written.
+    assert ledger.execute("select action, reason from plan_entries where plan_id = ?", (again["plan"],)).fetchall() == [
+        ("unchanged", "links to 1 item(s) not loaded yet; they are resolved by the first plan after those are loaded")]
+    assert len(json.loads(ledger.execute("select unchanged from plans where id = ?", (again["plan"],)).fetchone()[0])["uids"]) == 6
+    assert sorted((e["action"], e["title"]) for e in again["entries"]) == sorted(("unchanged", e["title"])
+                                                                                for e in plan["entries"])
     invoke("apply", str(again["plan"]), "-s")
     assert db.execute("select count(*) from items").fetchone() == (7,)
 
@@ -188,7 +196,9 @@ def test_a_refused_batch_is_written_item_by_item_and_the_item_at_fault_named(cra
     refusing = RefusesBatches(open_portal(registry.portal), fail_on=3)
     with pytest.raises(PortalError) as stopped:
         apply_plan(plan["plan"], refusing, registry.agency("stnmt"), names)
-    assert refusing.batches == [7] and refusing.calls == 3  # the batch, then one by one up to the third
+    # The batch (6 items: the seventh links to one of them, so it is written after them), then
+    # one by one up to the third.
+    assert refusing.batches == [6] and refusing.calls == 3
     assert "2 items of plan" in stopped.value.message and f"portalize apply {plan['plan']}" in stopped.value.hint
     db, ledger = portal_db(crawled), ledger_db(crawled)
     assert db.execute("select count(*) from items").fetchone() == (2,)

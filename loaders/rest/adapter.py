@@ -71,6 +71,7 @@ class RestPortal(LinksOnAPage):
         self.capabilities = frozenset(self.mapping.get("capabilities") or ())
         self.portal = {k: v for k, v in config.items() if not k.startswith("password") and k not in ("token_env", "token_file")}
         self.url = config.get("url", "").rstrip("/")
+        self.concurrency = int(config.get("concurrency", 4))  # writes apply makes at once
         self.http = PortalHttp(self.url, self._auth(config), timeout=float(config.get("timeout", 60)),
                                retries=int(config.get("retries", 4)), rate_limit=config.get("rate_limit"),
                                pool=int(config.get("concurrency", 4)), backoff=float(config.get("backoff", 0.5)),

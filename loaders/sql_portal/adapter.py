@@ -20,6 +20,14 @@ from .models import Category, Item, Link, Media, PortalBase, Subsite, utcnow
 WRITTEN = "_written"  # kept in an item's fields: the digest it was written from and the fields' hash then
 
 
+def _stamped(fields: dict, digest: str) -> tuple[dict, str]:
+    """(what an item stores, its revision marker: the hash of its fields, which any edit of
+    them changes); the fields keep the digest they were written from and that hash, so the item
+    vouches for the digest while its fields are the ones written."""
+    revision = fields_hash(fields)
+    return {**fields, WRITTEN: {"digest": digest, "hash": revision}}, revision
+
+
 class SqlPortal:
     name = "sql"
     capabilities = frozenset({"upsert_by_key", "subsites", "media", "menus", "revision", "batch_writes"})
@@ -86,9 +94,10 @@ class SqlPortal:
         stored = dict(item.fields)
         written = stored.pop(WRITTEN, None) or {}
         now = fields_hash(stored)
+        vouched = written.get("hash") == now
         return Remote(id=str(item.id), url=f"{self.base_url}{paths[item.subsite_id]}/-/{item.slug}",
                       revision=item.revision or now, key=item.external_key,
-                      digest=written.get("digest") if written.get("hash") == now else None)
+                      digest=written.get("digest") if vouched else None)
 
     @staticmethod
     def _paths(s) -> dict[int, str]:
@@ -127,8 +136,7 @@ class SqlPortal:
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
                    item_id: str | None = None) -> Remote:
         """Create or update the item with this external key: re-running never duplicates."""
-        written = fields_hash(fields)
-        stored = {**fields, WRITTEN: {"digest": digest, "hash": written}}
+        stored, written = _stamped(fields, digest)
         items, now = Item.__table__, utcnow()
         with self._write() as s:  # table statements, not the ORM: one query, one write, one commit
             found = s.execute(select(items.c.id, items.c.subsite_id).where(items.c.external_key == key)).first()
@@ -147,8 +155,8 @@ class SqlPortal:
         """Many creates and updates in one transaction (all land, or none): the items found by
         key in one query, new ones inserted and the others updated in one statement each."""
         items, now = Item.__table__, utcnow()
-        hashes = [fields_hash(w.fields) for w in writes]
-        stored = [{**w.fields, WRITTEN: {"digest": w.digest, "hash": h}} for w, h in zip(writes, hashes)]
+        stamped = [_stamped(w.fields, w.digest) for w in writes]
+        stored, hashes = [f for f, _ in stamped], [h for _, h in stamped]
         keys = [w.key for w in writes]
         with self._write() as s:
             there = {key: (item_id, subsite_id) for key, item_id, subsite_id in s.execute(

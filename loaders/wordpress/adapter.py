@@ -50,6 +50,7 @@ class WordPressPortal(LinksOnAPage):
         if not user:
             raise MappingError(["mappings/portal.yml:portal.user: the WordPress user that publishes is needed"])
         token = base64.b64encode(f"{user}:{secret(config)}".encode()).decode()
+        self.concurrency = int(config.get("concurrency", 4))  # writes apply makes at once
         self.http = PortalHttp(self.url, {"Authorization": f"Basic {token}", "Accept": "application/json"},
                                timeout=float(config.get("timeout", 60)), retries=int(config.get("retries", 4)),
                                rate_limit=config.get("rate_limit"), pool=int(config.get("concurrency", 4)),

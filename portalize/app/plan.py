@@ -81,10 +81,11 @@ def plan(codes=(), all_: bool = False, accept_quality: str | None = None, adopt:
     their conflicts become updates over the portal's version."""
     registry = context.load()
     selected = context.select(registry, codes, all_)
+    url_maps: dict = {}  # the province's addresses, mapped once for all the agencies planned
     with context.portal_of(registry) as portal:
         return [plan_agency(registry, portal, agency, pass_over_archive_only=all_ or len(selected) > 1,
                             accept_quality=accept_quality, adopt=adopt, only=tuple(only) or None, limit=limit,
-                            sync=sync, force=tuple(force))
+                            sync=sync, force=tuple(force), url_maps=url_maps)
                 for agency in selected]
 
 

@@ -83,7 +83,9 @@ class StagedArticle(Base):
     """Transform output: a canonical article, or a skipped page with its reason."""
     __tablename__ = "staged_articles"
     # What a plan reads of every row, answered from the index alone (not the rows' bodies).
-    __table_args__ = (Index("ix_staged_articles_state", "agency", "uid", "status", "content_hash", "fingerprint"),)
+    __table_args__ = (Index("ix_staged_articles_state", "agency", "uid", "status", "content_hash", "fingerprint"),
+                      # The same content staged by another unit (cross-references), found by fingerprint.
+                      Index("ix_staged_articles_fingerprint", "fingerprint", "agency", "status"))
     uid: Mapped[str] = mapped_column(String(80), primary_key=True)
     agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))

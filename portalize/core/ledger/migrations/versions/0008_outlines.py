@@ -40,9 +40,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("unchanged", sa.JSON(), nullable=True))
     op.create_index("ix_staged_articles_state", "staged_articles",
                     ["agency", "uid", "status", "content_hash", "fingerprint"])
+    op.create_index("ix_staged_articles_fingerprint", "staged_articles", ["fingerprint", "agency", "status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_staged_articles_fingerprint", table_name="staged_articles")
     op.drop_index("ix_staged_articles_state", table_name="staged_articles")
     with op.batch_alter_table("plans") as batch:
         batch.drop_column("unchanged")
