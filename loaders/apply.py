@@ -232,7 +232,8 @@ def _apply_entries(plan_id: int, pending, targets, portal, agency, category_name
             _record_intents(writes)
         with transaction() as session:
             # One query each for the batch's entries, articles and id-map rows (then in the session).
-            entries = {e.id: e for e in session.scalars(select(PlanEntry).where(PlanEntry.id.in_([i for i, _, _ in part])))}
+            entries = {e.id: e for e in session.scalars(select(PlanEntry).options(defer(PlanEntry.diff))
+                                                        .where(PlanEntry.id.in_([i for i, _, _ in part])))}
             uids = [uid for _, uid, _ in part]
             rows = {"staged": {a.uid: a for a in session.scalars(select(StagedArticle).where(StagedArticle.uid.in_(uids)))},
                     "mapped": {m.uid: m for m in session.scalars(select(IdMap).where(IdMap.uid.in_(uids)))}}

@@ -3,6 +3,7 @@ file lists say {{item:UID}} and {{asset:SHA256}}; the portal's addresses are put
 targets exist, from the id map and the asset map. Pure."""
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from portalize.transform.taxonomy import fold
@@ -55,6 +56,7 @@ def slugify(text: str) -> str:
     return "-".join(fold(text).split())[:120] or "bai-viet"
 
 
+@lru_cache(maxsize=8192)  # asked for twice per write (finding the item, writing it)
 def slug_for(key: str, title: str) -> str:
     """An item's slug, from its final title, with the end of its uid so it stays unique:
     `hoi-nghi-tong-ket-nam-2024-3f2a9c1b0d4e`."""

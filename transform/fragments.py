@@ -12,6 +12,10 @@ def parse_fragment(html: str) -> lxml.html.HtmlElement:
 
 
 def inner_html(root: lxml.html.HtmlElement) -> str:
-    """The HTML inside `root`, as parse_fragment took it in."""
+    """The HTML inside `root`, as parse_fragment took it in: the wrapper serialised once and
+    taken off (a call per child costs more for long bodies)."""
+    whole = lxml.html.tostring(root, encoding="unicode", with_tail=False)
+    if root.tag == "div" and not root.attrib and whole.startswith("<div>") and whole.endswith("</div>"):
+        return whole[len("<div>"):-len("</div>")]
     return escape(root.text or "", quote=False) + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in root)
