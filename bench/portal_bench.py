@@ -1,7 +1,9 @@
 """bench/portal: writing posts into a real WordPress multisite network (Debian's packages, on
 loopback) through the `wordpress` adapter, against raw REST calls with the same payloads in the
-same run (the baseline), with 1 and 4 clients; and where an adapter write's time goes (the
-server's answer against portalize's own work). Needs `bash scripts/system-deps.sh` once.
+same run (the baseline), with 1 and 4 clients; where an adapter write's time goes (the
+server's answer against portalize's own work); and `apply` of a plan of that many articles
+(staged straight into a ledger of its own) with `concurrency: 1` and `4`. Needs
+`bash scripts/system-deps.sh` once.
 
     .venv/bin/python bench/portal_bench.py [--posts 200]
 """
@@ -99,6 +101,8 @@ def main() -> None:
             start = time.perf_counter()
             portal.read_items(subsite, [str(i) for i in ids])
             read_time = time.perf_counter() - start
+            applied = {workers: apply_run(network, Path(folder), code, workers, args.posts)
+                       for workers, code in ((1, "stnmt"), (4, "skhcn"))}
         finally:
             network.stop()
     print(f"WordPress 6.1 multisite (Debian), PHP built-in server with 4 workers, {args.posts} posts per run:")
@@ -110,7 +114,50 @@ def main() -> None:
           f"{100 * in_http / total:.0f}% (portalize's own work: {1000 * (total - in_http) / (args.posts // 4):.1f} ms)")
     print(f"  revision markers of {len(ids)} posts read back (planning): {read_time:.2f} s "
           f"({len(ids) / read_time:.0f} posts/s, batches of 100)")
+    for workers, seconds in applied.items():
+        print(f"  portalize apply of {args.posts} creates, concurrency {workers}: {args.posts / seconds:6.1f} articles/s "
+              f"(ratio to the adapter with {workers} client(s): "
+              f"{results[f'adapter, {workers} client' + ('s' if workers > 1 else '')] / seconds:.2f})")
     print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def apply_run(network, folder: Path, code: str, workers: int, posts: int) -> float:
+    """Seconds `apply` takes to write a plan of `posts` creates into the unit's WordPress site;
+    the articles are staged straight into a ledger (as transform leaves them), then planned."""
+    import os
+    os.environ["PORTALIZE_DB"] = f"sqlite:///{folder / f'ledger-{code}.db'}"
+    from portalize.core.ledger import agencies as agency_store, pages as page_store, staging
+    from portalize.core.ledger.db import transaction
+    from portalize.core.registry import load_registry
+    from portalize.crawlers.items import PageItem
+    from portalize.loaders.apply import apply_plan
+    from portalize.loaders.plan import make_plan
+    from portalize.loaders.registry import open_portal
+    from portalize.transform.outline import article_outline
+    from portalize.transform.schema import content_hash
+    registry = load_registry(ROOT / "mappings")
+    agency = registry.agency(code)
+    network.create_site(code, agency.subsite_name)
+    with transaction() as session:
+        agency_store.register_agency(session, agency)
+        run = page_store.start_crawl_run(session, code)
+        for i in range(posts):
+            article = {**fields(i), "uid": f"{code}-{i:012x}", "agency": code, "aliases": [], "warnings": [],
+                       "source_url": f"http://{code}.tinhmau.gov.vn/tin/{i}"}
+            article["content_hash"] = content_hash(article)
+            page = page_store.save_page(session, code, run, PageItem(article["source_url"], "item", 200, b"<html/>"))
+            staging.add_article(session, code, page.id, article, article["content_hash"], f"fp-{code}-{i}",
+                                article_outline(article))
+    portal = open_portal({"adapter": "wordpress", "url": network.origin, "user": "quantri",
+                          "password_file": str(network.root / "app-password"), "concurrency": workers})
+    plan = make_plan(agency, registry, portal)
+    names = {g.code: g.name for g in registry.profile.groups}
+    start = time.perf_counter()
+    result = apply_plan(plan.id, portal, agency, names)
+    seconds = time.perf_counter() - start
+    assert result["written"]["create"] == posts, result
+    portal.close()
+    return seconds
 
 
 if __name__ == "__main__":

@@ -218,13 +218,14 @@ def _apply_entries(plan_id: int, pending, targets, portal, agency, category_name
     task = progress.add_task(f"apply plan {plan_id} ({agency.code})", total=len(pending)) if progress else None
     batched = "upsert_by_key" in getattr(portal, "capabilities", ())
     # Each batch's writes go together: in one request to a portal that takes many, else on
-    # the adapter's `concurrency` connections (their intents recorded first, where needed).
+    # the adapter's `concurrency` connections; without upsert by key, a batch is 4 writes per
+    # connection, its intents recorded and what a killed run wrote looked up, once per batch.
     workers = max(1, int(getattr(portal, "concurrency", 1) or 1))
     many = (batched and "batch_writes" in portal.capabilities and callable(getattr(portal, "write_items", None))
-            or workers > 1)
+            or workers > 1 or not batched)
     run = _Run(plan_id, portal, subsite, agency, category_names,
                {f"item:{uid}" for _, uid, action in pending if action in WRITES}, batched, many)
-    step = _batch_size() if batched else min(_batch_size(), 4 * workers) if many else 1
+    step = _batch_size() if batched else min(_batch_size(), 4 * workers)
     for levels in _batches(pending, targets, step):
         part = [p for level in levels for p in level]
         writes = [(entry_id, uid, action) for entry_id, uid, action in part if action in WRITES]
