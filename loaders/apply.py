@@ -447,7 +447,8 @@ def _prepare(session, plan_id, entry, uid, action, portal, subsite, agency, cate
     except Exception as exc:
         raise _refused(exc, staged, plan_id, done) from exc
     item_id = (mapped.portal_id if mapped is not None and action in ("update", "restore") else (there.id if there else None))
-    return _Write(entry, uid, action, staged, mapped, fields, slug, written_digest(fields_hash(fields), missing),
+    legacy = len(entry.unresolved or []) if action != "restore" else 0
+    return _Write(entry, uid, action, staged, mapped, fields, slug, written_digest(fields_hash(fields), missing, legacy),
                   resolved, missing, files, category, there, item_id)
 
 

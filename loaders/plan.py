@@ -24,7 +24,7 @@ from portalize.transform.markdown import to_markdown
 from .base import ASSET_REF, ITEM_REF, Remote, fields_hash, item_fields
 from .diff import field_diff
 from .link_rewrite import UrlMap, derive_fields, plan_links, rewrite_fields
-from .references import references, resolve, slug_for, waiting_links
+from .references import legacy_links, references, resolve, slug_for, waiting_links
 from .render import document_rows
 
 ACTIONS = ("create", "update", "restore", "delete", "unchanged", "skip", "conflict")
@@ -216,7 +216,12 @@ def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_
                             diff=field_diff(before, fields), **base)
     if new_hash == mapped.portal_hash:
         return PlannedEntry(action="unchanged", **base)
-    reason = None
+    kept = legacy_links(mapped.portal_hash)
+    if kept is not None and kept[1] == new_hash:
+        return PlannedEntry(action="unchanged", reason=f"{kept[0]} link(s) to pages of units that are not migrated "
+                            "(or not staged yet) are kept as legacy addresses; read again at every plan", **base)
+    reason = None if kept is None or len(unresolved) >= kept[0] else (
+        f"{kept[0] - len(unresolved)} link(s) to legacy pages now lead to migrated items")
     waiting = waiting_links(mapped.portal_hash, new_hash)
     if waiting is not None:
         # Written with links to items that were not on the portal yet: rewritten once one is.
@@ -243,10 +248,12 @@ def _shared_fingerprints(session, agency_code: str) -> set[str]:
 
 
 def _settled():
-    """Loaded from exactly the staged content, every link resolved then, the portal's revision
-    marker kept: unchanged, unless the portal's marker has moved."""
+    """Loaded from exactly the staged content, every link resolved then (none to an item not
+    loaded, none to a legacy page of a unit not staged), the portal's revision marker kept:
+    unchanged, unless the portal's marker has moved."""
     return and_(StagedArticle.status == "ok", StagedArticle.content_hash == IdMap.content_hash,
-                IdMap.portal_revision.is_not(None), not_(IdMap.portal_hash.startswith("unresolved:")))
+                IdMap.portal_revision.is_not(None), not_(IdMap.portal_hash.startswith("unresolved:")),
+                not_(IdMap.portal_hash.startswith("legacy:")))
 
 
 def settled_items(session, agency_code: str) -> list:

@@ -64,11 +64,15 @@ def slug_for(key: str, title: str) -> str:
 
 
 
-def written_digest(digest: str, missing: list[str]) -> str:
+def written_digest(digest: str, missing: list[str], legacy: int = 0) -> str:
     """What the id map keeps of a write: the planned fields' hash, marked when links to items
-    could not be resolved yet (the next plan then updates the item, once they are loaded)."""
+    could not be resolved yet (the next plan updates the item, once they are loaded), or when
+    links to legacy pages of units not staged yet were kept as they are (every plan reads the
+    item again: once such a unit is staged, they become links to its items)."""
     waiting = sum(m.startswith("item:") for m in missing)
-    return f"unresolved:{waiting}:{digest[:64]}" if waiting else digest
+    if waiting:
+        return f"unresolved:{waiting}:{digest[:64]}"
+    return f"legacy:{legacy}:{digest[:64]}" if legacy else digest
 
 
 def waiting_links(marker: str, digest: str) -> int | None:
@@ -78,3 +82,12 @@ def waiting_links(marker: str, digest: str) -> int | None:
     if not head.startswith("unresolved:") or tail != digest[:64]:
         return None
     return int(head.split(":")[1])
+
+
+def legacy_links(marker: str) -> tuple[int, str] | None:
+    """(how many links to legacy pages of units not staged were kept, the fields' hash) of a
+    marker written so, else None."""
+    head, _, tail = marker.rpartition(":")
+    if not head.startswith("legacy:"):
+        return None
+    return int(head.split(":")[1]), tail

@@ -1,10 +1,12 @@
 """Plan decisions without a crawl: staged articles written straight into a real SQLite ledger,
 planned and applied against a portal held in memory."""
 import pytest
+from sqlalchemy import select
 
 from portalize.core.errors import PortalError, StalePlan
 from portalize.core.ledger import agencies as agency_store, pages as page_store, staging
 from portalize.core.ledger.db import transaction
+from portalize.core.ledger.models import PlanEntry
 from portalize.core.registry import load_registry
 from portalize.crawlers.items import PageItem
 from portalize.loaders.apply import apply_plan
@@ -195,3 +197,37 @@ def test_a_rollback_keeps_an_item_edited_on_the_portal_since(setup):
     apply_plan(undo.id, portal, agency, names)
     assert portal.items[item["id"]]["fields"]["title"] == "Biên tập viên cổng đã sửa"
     assert _all_actions(make_rollback(agency, portal, plan.id, force=["a1"])) == {"delete": 1}
+
+
+def test_a_link_to_a_unit_staged_later_becomes_a_link_to_its_item(setup):
+    """An article links to a page of a unit not crawled yet: kept as the legacy address, and the
+    item is read again at every plan (not passed as unchanged), so once that unit is staged
+    the next plan rewrites the link to its item."""
+    registry, agency, portal, names = setup
+    other = registry.agency("skhcn")
+    with transaction() as session:
+        agency_store.register_agency(session, other)
+    link = "http://skhcn.tinhmau.gov.vn/tin/cong-bo-chi-so-doi-moi-sang-tao"
+    _stage(_article("a1", "Tin một", f'<p>Xem <a href="{link}">bài của Sở Khoa học và Công nghệ</a>.</p>'))
+    first = make_plan(agency, registry, portal)
+    assert _actions(first) == {"create": 1} and first.summary["unresolved_links"] == 1
+    apply_plan(first.id, portal, agency, names)
+    again = make_plan(agency, registry, portal)
+    assert _actions(again) == {"unchanged": 1}
+    with transaction() as session:
+        (reason,) = session.execute(select(PlanEntry.reason).where(PlanEntry.plan_id == again.id)).one()
+    assert reason.startswith("1 link(s) to pages of units that are not migrated (or not staged yet) are kept")
+    # The science department is crawled and transformed: its article is staged under that address.
+    with transaction() as session:
+        run = page_store.start_crawl_run(session, "skhcn")
+        page = page_store.save_page(session, "skhcn", run, PageItem(link, "item", 200, b"<html/>"))
+        article = {**_article("skhcn-b1", "Công bố chỉ số đổi mới sáng tạo"), "agency": "skhcn", "source_url": link}
+        article["content_hash"] = content_hash(article)
+        staging.add_article(session, "skhcn", page.id, article, article["content_hash"], "fp-skhcn-b1")
+    then = make_plan(agency, registry, portal)
+    assert _actions(then) == {"update": 1} and then.summary["unresolved_links"] == 0
+    with transaction() as session:
+        reason, fields = session.execute(select(PlanEntry.reason, PlanEntry.fields)
+                                         .where(PlanEntry.plan_id == then.id)).one()
+    assert reason == "1 link(s) to legacy pages now lead to migrated items"
+    assert 'href="{{item:skhcn-b1}}"' in fields["body_html"]
