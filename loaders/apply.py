@@ -16,10 +16,11 @@ from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 
-from .base import REFERENCE, ItemWrite, Remote, fields_hash
+from .base import ItemWrite, Remote, fields_hash
 from .link_rewrite import derive_fields
 from .plan import settled_items, unchanged_digest
 from .references import references, resolve, slug_for, written_digest
+from .write_order import in_batches, link_targets
 
 WRITES = ("create", "update", "restore")
 COUNTED = WRITES + ("delete",)
@@ -150,7 +151,7 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             raise StalePlan(f"Plan {plan_id} for {plan.agency} is stale: {shown}.",
                             f"run `portalize plan {plan.agency}` to make a new plan, review it, then apply it")
         pending = [(e.id, e.uid, e.action) for e in entries if e.applied_at is None]
-        targets = _targets(e for e in entries if e.applied_at is None and e.action in WRITES)
+        targets = link_targets(e for e in entries if e.applied_at is None and e.action in WRITES)
         seen = plan.lease
     lease = _take_lease(plan_id, agency.code, seen, break_lease)
     try:
@@ -226,7 +227,7 @@ def _apply_entries(plan_id: int, pending, targets, portal, agency, category_name
     run = _Run(plan_id, portal, subsite, agency, category_names,
                {f"item:{uid}" for _, uid, action in pending if action in WRITES}, batched, many)
     step = _batch_size() if batched else min(_batch_size(), 4 * workers)
-    for levels in _batches(pending, targets, step):
+    for levels in in_batches(pending, targets, step):
         part = [p for level in levels for p in level]
         writes = [(entry_id, uid, action) for entry_id, uid, action in part if action in WRITES]
         if writes and not batched:
@@ -312,58 +313,6 @@ def _apply_level(session, run: _Run, level, entries: dict, rows: dict, found) ->
     for w, wrote in written:
         run.wrote(w.entry.id, w.uid, wrote)
     return failure
-
-
-def _targets(entries) -> dict[str, set[str]]:
-    """uid -> the items a planned create links to (from its planned links; an entry with stored
-    fields counts as linking to none: a link it has to an item written later is written again)."""
-    out = {}
-    for e in entries:
-        refs = ((e.links or {}).get("pages") or {}).values()
-        out[e.uid] = {m.group(2) for ref in refs if ref for m in [REFERENCE.fullmatch(ref)] if m and m.group(1) == "item"}
-    return out
-
-
-def _batches(pending, targets: dict[str, set[str]], step: int):
-    """The pending entries in batches of about `step`, each a list of levels: an item is written
-    after the items of this plan it links to (Kahn's order, level by level), so its links are
-    resolved when it is written. Levels of a few items (a series, each linking to the one
-    before) share a batch, written level after level; items in a cycle come last, in plan order,
-    and their links to each other are resolved by a second write."""
-    position = {uid: n for n, (_, uid, _) in enumerate(pending)}
-    waits = {uid: (targets.get(uid, set()) & position.keys()) - {uid} for uid in position}
-    followers: dict[str, list[str]] = {}
-    for uid, needs in waits.items():
-        for target in needs:
-            followers.setdefault(target, []).append(uid)
-    left = {uid: len(needs) for uid, needs in waits.items()}
-    level, placed, by_uid = [uid for uid in position if not left[uid]], set(), {p[1]: p for p in pending}
-    small: list[list[str]] = []  # levels of a few items (a series linking one to the next), in one batch
-    while level:
-        if len(level) < max(2, step // 4):
-            small.append(level)
-            if sum(map(len, small)) >= step:
-                yield [[by_uid[uid] for uid in lv] for lv in small]
-                small = []
-        else:
-            if small:
-                yield [[by_uid[uid] for uid in lv] for lv in small]
-                small = []
-            for start in range(0, len(level), step):
-                yield [[by_uid[uid] for uid in level[start:start + step]]]
-        placed.update(level)
-        after = [f for uid in level for f in followers.get(uid, ()) if not _one_less(left, f)]
-        level = sorted(set(after), key=position.get)
-    if small:
-        yield [[by_uid[uid] for uid in lv] for lv in small]
-    rest = [p for p in pending if p[1] not in placed]
-    for start in range(0, len(rest), step):
-        yield [rest[start:start + step]]
-
-
-def _one_less(left: dict, uid: str) -> int:
-    left[uid] -= 1
-    return left[uid]
 
 
 def _batch_of(session, writes) -> dict:
