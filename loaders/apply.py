@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
@@ -13,7 +14,7 @@ from portalize.core import leases
 from portalize.core.errors import Busy, PlanNotFound, PortalError, StalePlan
 from portalize.core.ledger import agencies as agency_store, pages as page_store
 from portalize.core.ledger.db import transaction
-from portalize.core.ledger.models import AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
+from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 
 from .base import ItemWrite, Remote, fields_hash
@@ -396,9 +397,24 @@ def _prepare(session, plan_id, entry, uid, action, portal, subsite, agency, cate
     except Exception as exc:
         raise _refused(exc, staged, plan_id, done) from exc
     item_id = (mapped.portal_id if mapped is not None and action in ("update", "restore") else (there.id if there else None))
-    legacy = len(entry.unresolved or []) if action != "restore" else 0
+    # Links kept as legacy addresses because their unit is not staged yet: read again by every
+    # plan until it is (a dead link of a staged unit's site stays as it is, listed by verify).
+    legacy = sum(_host(url) in _unstaged_hosts(session) for url in entry.unresolved or []) if action != "restore" else 0
     return _Write(entry, uid, action, staged, mapped, fields, slug, written_digest(fields_hash(fields), missing, legacy),
                   resolved, missing, files, category, there, item_id)
+
+
+def _unstaged_hosts(session) -> set[str]:
+    """The legacy hosts of registered units with nothing staged, once per ledger transaction."""
+    if "unstaged_hosts" not in session.info:
+        staged = select(StagedArticle.uid).where(StagedArticle.agency == AgencyRow.code).exists()
+        session.info["unstaged_hosts"] = {host.lower() for (config,) in session.execute(
+            select(AgencyRow.config).where(~staged)) for host in (config or {}).get("hosts") or ()}
+    return session.info["unstaged_hosts"]
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 def _landed(w: _Write, done) -> bool:
