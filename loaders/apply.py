@@ -200,7 +200,6 @@ class _Run:
     category_names: dict
     in_plan: set  # "item:UID" of this plan's writes
     batched: bool  # the portal upserts by key: no intents, a batch per ledger transaction
-    many: bool  # a batch's writes go together (write_items, or the adapter's connections)
     done: dict = field(default_factory=lambda: {a: 0 for a in COUNTED})
     recovered: int = 0
     waiting: list = field(default_factory=list)  # written while an item of this plan they link to was not yet
@@ -219,15 +218,11 @@ def _apply_entries(plan_id: int, pending, targets, portal, agency, category_name
     subsite = portal.ensure_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
     task = progress.add_task(f"apply plan {plan_id} ({agency.code})", total=len(pending)) if progress else None
     batched = "upsert_by_key" in getattr(portal, "capabilities", ())
-    # Each batch's writes go together: in one request to a portal that takes many, else on
-    # the adapter's `concurrency` connections; without upsert by key, a batch is 4 writes per
-    # connection, its intents recorded and what a killed run wrote looked up, once per batch.
-    workers = max(1, int(getattr(portal, "concurrency", 1) or 1))
-    many = (batched and "batch_writes" in portal.capabilities and callable(getattr(portal, "write_items", None))
-            or workers > 1 or not batched)
+    # Each batch's writes go together (_write_batch); without upsert by key, a batch is 4 writes
+    # per connection, its intents recorded and what a killed run wrote looked up, once per batch.
     run = _Run(plan_id, portal, subsite, agency, category_names,
-               {f"item:{uid}" for _, uid, action in pending if action in WRITES}, batched, many)
-    step = _batch_size() if batched else min(_batch_size(), 4 * workers)
+               {f"item:{uid}" for _, uid, action in pending if action in WRITES}, batched)
+    step = _batch_size() if batched else min(_batch_size(), 4 * _workers(portal))
     for levels in in_batches(pending, targets, step):
         part = [p for level in levels for p in level]
         writes = [(entry_id, uid, action) for entry_id, uid, action in part if action in WRITES]
@@ -244,7 +239,7 @@ def _apply_entries(plan_id: int, pending, targets, portal, agency, category_name
             if batched:
                 found = _found_on_portal(portal, subsite, creates) if creates else None
             else:  # every write of the batch has its intent: what a killed run wrote is looked up at once
-                found = _found_on_portal(portal, subsite, {uid: entries[i] for i, uid, _ in writes}) if many and writes else None
+                found = _found_on_portal(portal, subsite, {uid: entries[i] for i, uid, _ in writes}) if writes else None
             failure = None
             for level in levels:  # a level's items link only to items of earlier levels: resolved now
                 failure = _apply_level(session, run, level, entries, rows, found)
@@ -285,17 +280,14 @@ def _apply_level(session, run: _Run, level, entries: dict, rows: dict, found) ->
     """One level of a batch: each entry made ready (or deleted, adopted, passed over), then the
     writes together. Returns the failure that stopped it (what landed before it is recorded)."""
     writes = [(i, uid) for i, uid, action in level if action in WRITES]
-    batch = _batch_of(session, [(entries[i], rows["staged"][uid]) for i, uid in writes]) if run.many else None
+    batch = _batch_of(session, [(entries[i], rows["staged"][uid]) for i, uid in writes])
     failure, ready = None, []
     for entry_id, uid, action in level:
         entry = entries[entry_id]
         try:
-            if action in WRITES and run.many:  # made ready here, written together below
+            if action in WRITES:  # made ready here, written together below
                 ready.append(_prepare(session, run.plan_id, entry, uid, action, run.portal, run.subsite, run.agency,
                                       run.category_names, run.done, found, rows, batch))
-            elif action in WRITES:
-                run.wrote(entry_id, uid, _write_entry(session, run.plan_id, entry, uid, action, run.portal, run.subsite,
-                                                      run.agency, run.category_names, run.done, found, rows))
             elif action == "delete":
                 _delete_entry(session, run.plan_id, entry, uid, run.portal, run.subsite, run.agency, run.done)
             else:
@@ -328,11 +320,10 @@ def _record_intents(writes) -> None:
     killed between the portal's write and the ledger's finds the item when resumed and records
     it, instead of writing (and counting) it a second time."""
     with transaction() as session:
-        for entry_id, uid, action in writes:
-            entry = session.get(PlanEntry, entry_id)
+        for entry in session.scalars(select(PlanEntry).where(PlanEntry.id.in_([i for i, _, _ in writes]))):
             if not (entry.result or {}).get("intent"):
-                entry.result = {**(entry.result or {}), "intent": action, "at": utcnow().isoformat(),
-                                "slug": slug_for(uid, _title(entry))}
+                entry.result = {**(entry.result or {}), "intent": entry.action, "at": utcnow().isoformat(),
+                                "slug": slug_for(entry.uid, _title(entry))}
 
 
 def _found_on_portal(portal, subsite, entries: dict) -> dict:
@@ -442,16 +433,6 @@ def _write_one(portal, subsite, w: _Write, plan_id, done) -> Remote:
         raise _refused(exc, w.staged, plan_id, done) from exc
 
 
-def _write_entry(session, plan_id, entry, uid, action, portal, subsite, agency, category_names, done, found,
-                 rows=None) -> dict:
-    """One planned write: files first, references resolved, the item written, the id map and the
-    audit log updated. `done` None: the second write of an item whose links are resolved now."""
-    w = _prepare(session, plan_id, entry, uid, action, portal, subsite, agency, category_names, done, found, rows)
-    if _landed(w, done):
-        return _record(session, plan_id, w, w.there, True, agency, done)
-    return _record(session, plan_id, w, _write_one(portal, subsite, w, plan_id, done), False, agency, done)
-
-
 def _write_batch(session, plan_id, ready: list[_Write], portal, subsite, agency, done, out: list) -> None:
     """A batch's writes in one request to a portal that takes many (`write_items`; when the
     portal refuses the batch, they are written one by one, so the item at fault is named and
@@ -459,28 +440,30 @@ def _write_batch(session, plan_id, ready: list[_Write], portal, subsite, agency,
     record is appended to `out` as it is made."""
     pending = [w for w in ready if not _landed(w, done)]
     out += [(w, _record(session, plan_id, w, w.there, True, agency, done)) for w in ready if _landed(w, done)]
-    refs = None
     if len(pending) > 1 and "batch_writes" in portal.capabilities and callable(getattr(portal, "write_items", None)):
         try:
             refs = portal.write_items(subsite, [w.request() for w in pending])
-        except Exception:  # noqa: BLE001 - told item by item below
+        except Exception:  # noqa: BLE001 - written one by one below, the refusal then named
             refs = None
-    elif len(pending) > 1:
+        if refs is not None:
+            out += [(w, _record(session, plan_id, w, ref, False, agency, done)) for w, ref in zip(pending, refs)]
+            return
+    elif len(pending) > 1 and _workers(portal) > 1:
         _write_concurrently(session, plan_id, pending, portal, subsite, agency, done, out)
         return
-    if refs is None:
-        for w in pending:
-            out.append((w, _record(session, plan_id, w, _write_one(portal, subsite, w, plan_id, done), False, agency,
-                                   done)))
-        return
-    out += [(w, _record(session, plan_id, w, ref, False, agency, done)) for w, ref in zip(pending, refs)]
+    for w in pending:  # one at a time: the first refusal stops the batch
+        out.append((w, _record(session, plan_id, w, _write_one(portal, subsite, w, plan_id, done), False, agency, done)))
+
+
+def _workers(portal) -> int:
+    """The writes the adapter makes at once (`concurrency` in portal.yml; 1 when it has none)."""
+    return max(1, int(getattr(portal, "concurrency", 1) or 1))
 
 
 def _write_concurrently(session, plan_id, pending: list[_Write], portal, subsite, agency, done, out: list) -> None:
     """The writes on the adapter's `concurrency` connections; every write that landed is
     recorded, then the first refusal (in plan order) is raised."""
-    workers = max(1, int(getattr(portal, "concurrency", 1) or 1))
-    with ThreadPoolExecutor(max_workers=min(workers, len(pending)), thread_name_prefix="apply") as pool:
+    with ThreadPoolExecutor(max_workers=min(_workers(portal), len(pending)), thread_name_prefix="apply") as pool:
         futures = [pool.submit(portal.write_item, subsite, w.category, w.uid, w.slug, w.resolved, w.digest,
                                item_id=w.item_id) for w in pending]
         wait(futures)

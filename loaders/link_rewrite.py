@@ -76,8 +76,7 @@ def derive_fields(article: dict, links: dict) -> dict:
     planned = PlannedLinks(links)
     fields = item_fields(article)
     if not any(planned.pages.values()) and not any(key.startswith(KEY_PREFIX) for key in planned.files):
-        return {**fields, **{kind: [{**asset, "portal_url": planned.files.get(asset["url"])}
-                                    for asset in fields.get(kind) or []] for kind in ("attachments", "images")}}
+        return _with_file_references(fields, planned.files)
     return rewrite_fields(fields, planned)[0]
 
 
@@ -107,12 +106,13 @@ def rewrite_fields(fields: dict, url_map: UrlMap | PlannedLinks) -> tuple[dict, 
             markdown = fields.get("body_markdown")
             fields = {**fields, "body_html": inner_html(root),
                       "body_markdown": _rewrite_markdown(markdown, changed) if markdown else to_markdown(inner_html(root))}
-    for kind in ("attachments", "images"):
-        assets = []
-        for asset in fields.get(kind) or []:
-            assets.append({**asset, "portal_url": url_map.files.get(asset["url"])})  # a reference
-        fields = {**fields, kind: assets}
-    return fields, unresolved
+    return _with_file_references(fields, url_map.files), unresolved
+
+
+def _with_file_references(fields: dict, files: dict[str, str]) -> dict:
+    """Each listed file with its reference ({{asset:SHA256}}, or None) as its portal_url."""
+    return {**fields, **{kind: [{**asset, "portal_url": files.get(asset["url"])} for asset in fields.get(kind) or []]
+                         for kind in ("attachments", "images")}}
 
 
 def _rewrite_markdown(markdown: str, changed: dict[str, str]) -> str:

@@ -479,8 +479,9 @@ def entry_fields(session, plan_id: int, actions=WRITES) -> dict[str, dict]:
         PlanEntry.plan_id == plan_id, PlanEntry.action.in_(actions)).order_by(PlanEntry.position)).all()
     out = {uid: fields for uid, fields, _ in rows if fields is not None}
     derived = {uid: links for uid, fields, links in rows if fields is None and links is not None}
-    for start in range(0, len(derived), _CHUNK):
-        part = list(derived)[start:start + _CHUNK]
+    waiting = list(derived)
+    for start in range(0, len(waiting), _CHUNK):
+        part = waiting[start:start + _CHUNK]
         articles = dict(session.execute(select(StagedArticle.uid, StagedArticle.data)
                                         .where(StagedArticle.uid.in_(part))).all())
         out |= {uid: derive_fields(articles[uid], derived[uid]) for uid in part if uid in articles}

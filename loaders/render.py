@@ -48,13 +48,20 @@ def post_parts(key: str, digest: str, fields: dict) -> dict:
             "summary": html.escape(fields.get("summary") or "", quote=False)}
 
 
-def gmt(value: str | None) -> str | None:
-    """An ISO date with its offset, as WordPress's date_gmt (UTC, no offset)."""
+def parse_iso(value: str | None) -> dt.datetime | None:
+    """An ISO date or time as the articles carry it, or None (empty, or not one)."""
     if not value:
         return None
     try:
-        moment = dt.datetime.fromisoformat(value)
+        return dt.datetime.fromisoformat(value)
     except ValueError:
+        return None
+
+
+def gmt(value: str | None) -> str | None:
+    """An ISO date with its offset, as WordPress's date_gmt (UTC, no offset)."""
+    moment = parse_iso(value)
+    if moment is None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))  # Vietnam, no daylight saving

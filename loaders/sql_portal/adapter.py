@@ -146,20 +146,7 @@ class SqlPortal:
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
                    item_id: str | None = None) -> Remote:
         """Create or update the item with this external key: re-running never duplicates."""
-        stored, written = _stamped(fields, digest)
-        items, now = Item.__table__, utcnow()
-        with self._write() as s:  # table statements, not the ORM: one query, one write, one commit
-            found = s.execute(select(items.c.id, items.c.subsite_id).where(items.c.external_key == key)).first()
-            values = dict(category_id=int(category), slug=slug, fields=stored, revision=written, updated_at=now)
-            if found is None:
-                subsite_id = int(subsite)
-                item_id = s.execute(insert(items).values(external_key=key, subsite_id=subsite_id, created_at=now,
-                                                         **values).returning(items.c.id)).scalar_one()
-            else:
-                item_id, subsite_id = found
-                s.execute(update(items).where(items.c.id == item_id).values(**values))
-            path = self._subsite_path(s, subsite_id)
-            return Remote(str(item_id), f"{self.base_url}{path}/-/{slug}", written, key, digest)
+        return self.write_items(subsite, [ItemWrite(category, key, slug, fields, digest, item_id)])[0]
 
     def write_items(self, subsite: str, writes: list[ItemWrite]) -> list[Remote]:
         """Many creates and updates in one transaction (all land, or none): the items found by
@@ -168,23 +155,21 @@ class SqlPortal:
         stamped = [_stamped(w.fields, w.digest) for w in writes]
         stored, hashes = [f for f, _ in stamped], [h for _, h in stamped]
         keys = [w.key for w in writes]
-        with self._write() as s:
-            there = {key: (item_id, subsite_id) for key, item_id, subsite_id in s.execute(
-                select(items.c.external_key, items.c.id, items.c.subsite_id).where(items.c.external_key.in_(keys)))}
+        with self._write() as s:  # table statements, not the ORM
+            there = _by_key(s, keys)
             new = [dict(external_key=w.key, subsite_id=int(subsite), category_id=int(w.category), slug=w.slug,
                         fields=f, revision=h, created_at=now, updated_at=now)
                    for w, h, f in zip(writes, hashes, stored) if w.key not in there]
+            old = [dict(b_id=there[w.key][0], b_category=int(w.category), b_slug=w.slug, b_fields=f, b_revision=h)
+                   for w, h, f in zip(writes, hashes, stored) if w.key in there]
             if new:
                 s.execute(insert(items), new)
-                there |= {key: (item_id, subsite_id) for key, item_id, subsite_id in s.execute(
-                    select(items.c.external_key, items.c.id, items.c.subsite_id)
-                    .where(items.c.external_key.in_([n["external_key"] for n in new])))}
-            old = [dict(b_id=there[w.key][0], b_category=int(w.category), b_slug=w.slug, b_fields=f, b_revision=h)
-                   for w, h, f in zip(writes, hashes, stored) if w.key not in {n["external_key"] for n in new}]
+                there |= _by_key(s, [n["external_key"] for n in new])
             if old:
                 s.execute(update(items).where(items.c.id == bindparam("b_id")).values(
-                    category_id=bindparam("b_category"), slug=bindparam("b_slug"), fields=bindparam("b_fields", type_=items.c.fields.type),
-                    revision=bindparam("b_revision"), updated_at=now), old)
+                    category_id=bindparam("b_category"), slug=bindparam("b_slug"),
+                    fields=bindparam("b_fields", type_=items.c.fields.type), revision=bindparam("b_revision"),
+                    updated_at=now), old)
             paths = {subsite_id: self._subsite_path(s, subsite_id) for _, subsite_id in there.values()}
         return [Remote(str(there[w.key][0]), f"{self.base_url}{paths[there[w.key][1]]}/-/{w.slug}", h, w.key, w.digest)
                 for w, h in zip(writes, hashes)]
@@ -232,6 +217,13 @@ class SqlPortal:
         with self._session() as s:
             return [{"key": r.key, "title": r.title, "url": r.url, "group": r.group_code}
                     for r in s.scalars(select(Link).order_by(Link.id))]
+
+
+def _by_key(session, keys: list[str]) -> dict[str, tuple[int, int]]:
+    """external key -> (item id, subsite id) of the items that have these keys."""
+    items = Item.__table__
+    return {key: (item_id, subsite_id) for key, item_id, subsite_id in session.execute(
+        select(items.c.external_key, items.c.id, items.c.subsite_id).where(items.c.external_key.in_(keys)))}
 
 
 def _storage_problem(url: str, exc) -> PortalError:

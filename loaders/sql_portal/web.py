@@ -7,7 +7,6 @@ Paths are the portal's own (`/<subsite path>/-/<slug>`, `/documents/<sha>/<file>
 bodies that name the portal's public address are served from here."""
 from __future__ import annotations
 
-import datetime as dt
 import mimetypes
 from urllib.parse import quote, unquote
 
@@ -15,7 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from ..render import document_rows
+from ..render import document_rows, parse_iso
 from .models import Category, Item, Link, Media, PortalBase, Subsite
 
 _ENV = Environment(loader=PackageLoader("portalize.loaders.sql_portal", "templates"), autoescape=select_autoescape())
@@ -23,12 +22,9 @@ _ENV = Environment(loader=PackageLoader("portalize.loaders.sql_portal", "templat
 
 def _date(value: str | None) -> str | None:
     """An ISO time as a Vietnamese reader writes it (dd/mm/yyyy HH:MM)."""
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return value
+    parsed = parse_iso(value)
+    if parsed is None:
+        return value or None
     return parsed.strftime("%d/%m/%Y %H:%M") if len(value) > 10 else parsed.strftime("%d/%m/%Y")
 
 
