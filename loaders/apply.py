@@ -19,7 +19,7 @@ from portalize.transform.embedded import KEY_PREFIX, embedded_images
 
 from .base import ItemWrite, Remote, fields_hash
 from .link_rewrite import derive_fields
-from .plan import settled_items, unchanged_digest
+from .plan import settle, settled_items, unchanged_digest
 from .references import references, resolve, slug_for, written_digest
 from .write_order import in_batches, link_targets
 
@@ -129,7 +129,10 @@ def _item_addresses(session, uids) -> tuple[dict[str, str], dict[str, str]]:
     return loaded, legacy
 
 
-def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None, break_lease: bool = False) -> dict:
+def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None, break_lease: bool = False,
+               registry=None) -> dict:
+    """Write plan `plan_id` to the portal. With the `registry`, an agency left with nothing to
+    write is then recorded as settled (plan.settle), so its next plan need not check each item."""
     with transaction() as session:
         plan = session.get(Plan, plan_id)
         if plan is None:
@@ -156,10 +159,13 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
         seen = plan.lease
     lease = _take_lease(plan_id, agency.code, seen, break_lease)
     try:
-        return _apply_entries(plan_id, pending, targets, portal, agency, category_names, progress)
+        result = _apply_entries(plan_id, pending, targets, portal, agency, category_names, progress)
     finally:
         with transaction() as session:  # released whatever happened; a killed apply leaves it to be taken over
             session.execute(update(Plan).where(Plan.id == plan_id, Plan.lease == lease).values(lease=None))
+    if registry is not None:
+        settle(registry, portal, agency)
+    return result
 
 
 def _take_lease(plan_id: int, agency: str, seen: str | None, break_lease: bool) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, defer
 
 from portalize.core import config
 from portalize.core.errors import ArchiveOnly, LostLedger
+from portalize.core.ledger import settled as settled_store
 from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, utcnow
 from portalize.transform.duplicates import content_fingerprint
@@ -270,20 +271,89 @@ def unchanged_digest(pairs) -> str:
     return hashlib.sha256("\n".join(f"{uid}|{map_hash}" for uid, map_hash in pairs).encode()).hexdigest()
 
 
-def _unchanged_quickly(session, portal, subsite, agency_code: str, force, only, shared: set):
+def _unchanged_quickly(session, portal, subsite, agency_code: str, force, only, shared: set, revisions=None):
     """({uid: id-map hash} of the items known unchanged without reading them: settled, not
     forced, not a cross-reference, and the portal's revision marker where it was; [(uid,
     status, content hash)] of the other settled items, planned one by one). One query of the
-    ledger, one read of the portal's markers (`revisions`, else a batch `read_items`)."""
+    ledger, one read of the portal's markers (`revisions`, given or read now, else a batch
+    `read_items`)."""
     rows = [r for r in settled_items(session, agency_code) if only is None or r[0] in only]
     candidates = [r for r in rows if r[0] not in force and r[0] not in shared and subsite is not None]
-    if candidates and callable(getattr(portal, "revisions", None)):
-        revisions = portal.revisions(subsite)
-    elif candidates:
+    if candidates and revisions is None:
+        revisions = _revisions(portal, subsite)
+    if candidates and revisions is None:
         revisions = {item_id: remote.revision for item_id, remote in
                      portal.read_items(subsite, [r[1] for r in candidates]).items()}
     quick = {uid: map_hash for uid, item_id, revision, map_hash, _ in candidates if revisions.get(item_id) == revision}
     return quick, [(uid, "ok", content_hash) for uid, _, _, _, content_hash in rows if uid not in quick]
+
+
+def _revisions(portal, subsite) -> dict[str, str] | None:
+    """Every revision marker of the subsite in one read, when the portal gives them (`revisions`)."""
+    if subsite is None or not callable(getattr(portal, "revisions", None)):
+        return None
+    return portal.revisions(subsite)
+
+
+def portal_marker(revisions: dict[str, str]) -> str:
+    """A digest of every item's revision marker in the subsite: any edit, create or delete on
+    the portal changes it."""
+    return hashlib.sha256("\n".join(sorted(f"{i}|{r}" for i, r in revisions.items())).encode()).hexdigest()
+
+
+def mappings_digest(registry, portal) -> str:
+    """What a plan reads of the mappings: every unit's name, addresses, disposition and subsite
+    (links and cross-references between units), and which portal."""
+    units = [(a.code, a.name, a.disposition, a.hosts, a.subsite_name, a.subsite_path,
+              tuple(a.platform.discovery.get("drop_params") or ())) for _, a in sorted(registry.agencies.items())]
+    return hashlib.sha256(repr((units, portal.name)).encode()).hexdigest()
+
+
+def _settled_stamp(agency_code: str, state: tuple, registry, portal, revisions) -> tuple[str, str] | None:
+    """(ledger stamp, portal marker) an agency's settlement stands on (`state`: the ledger's, in
+    brief); None when the portal cannot give every marker of a subsite at once."""
+    if revisions is None:
+        return None
+    return settled_store.stamp(agency_code, state, mappings_digest(registry, portal)), portal_marker(revisions)
+
+
+def _unsettled(session, agency_code: str) -> list:
+    """(uid, status, content hash) of the agency's staged articles a plan decides one by one:
+    neither list pages (how items were found) nor excluded pages (not content), and not
+    settled."""
+    return session.execute(select(StagedArticle.uid, StagedArticle.status, StagedArticle.content_hash)
+                           .outerjoin(IdMap, IdMap.uid == StagedArticle.uid)
+                           .where(StagedArticle.agency == agency_code, StagedArticle.status.not_in(("list", "excluded")),
+                                  or_(IdMap.uid.is_(None), not_(_settled())))).all()
+
+
+def settle(registry, portal, agency) -> bool:
+    """After an apply: record the agency as settled when it is (every item settled with the
+    portal's marker where it was, nothing else staged but skipped pages), so the next plan
+    trusts it; else forget any earlier record. True when recorded."""
+    code = agency.code
+    with transaction() as session:
+        subsite = portal.find_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
+        revisions = _revisions(portal, subsite)
+        stamp = _settled_stamp(code, settled_store.ledger_state(session, code), registry, portal, revisions)
+        if stamp is not None:
+            quick, others = _unchanged_quickly(session, portal, subsite, code, frozenset(), None,
+                                               _shared_fingerprints(session, code), revisions)
+            rest = _unsettled(session, code)
+        if stamp is None or not quick or others or any(status == "ok" for _, status, _ in rest):
+            settled_store.forget(session, code)
+            return False
+        skips = session.execute(select(StagedArticle.uid, StagedArticle.data["source_url"].as_string(),
+                                       StagedArticle.reason, StagedArticle.content_hash)
+                                .where(StagedArticle.uid.in_([uid for uid, _, _ in rest])))
+        settled_store.record(session, code, *stamp, _unchanged_list(quick), sorted(list(r) for r in skips))
+        return True
+
+
+def _unchanged_list(quick: dict[str, str]) -> dict | None:
+    """A plan's list of the items known unchanged ({uid: id-map hash}): their uids and a digest."""
+    same = sorted(quick.items())
+    return {"uids": [uid for uid, _ in same], "digest": unchanged_digest(same)} if same else None
 
 
 def _articles(session, uids: list[str]) -> list[StagedArticle]:
@@ -313,11 +383,7 @@ def _planned(session, agency, portal, subsite, url_map_of, settled: list, only=N
     the articles' outlines; the others are read and their links rewritten (`url_map_of()`
     builds the map of every migrating unit's addresses, once, when first needed)."""
     agency_code = agency.code
-    # List pages (how items were found) and excluded pages (not content) are never planned.
-    rows = session.execute(select(StagedArticle.uid, StagedArticle.status, StagedArticle.content_hash)
-                           .outerjoin(IdMap, IdMap.uid == StagedArticle.uid)
-                           .where(StagedArticle.agency == agency_code, StagedArticle.status.not_in(("list", "excluded")),
-                                  or_(IdMap.uid.is_(None), not_(_settled())))).all() + settled
+    rows = _unsettled(session, agency_code) + settled
     if only is not None:
         rows = [r for r in rows if r[0] in only]
     for start in range(0, len(rows), _CHUNK):
@@ -348,7 +414,7 @@ def _planned(session, agency, portal, subsite, url_map_of, settled: list, only=N
 
 
 def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: int | None = None,
-              sync: bool = False, force=(), url_maps: dict | None = None) -> Plan:
+              sync: bool = False, force=(), url_maps: dict | None = None, recheck: bool = False) -> Plan:
     """Build and save a plan; earlier pending plans of the agency are superseded. Entries are
     written as they are planned and not kept in memory (an agency may have tens of thousands);
     their order (by action, then title) is set at the end.
@@ -356,7 +422,11 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
     A partial plan: `only` (these uids), `limit` (at most N writes; the rest waits for the next
     plan). `sync`: also delete loaded items gone from the source. `force`: these uids' conflicts
     become updates that overwrite the portal's version. `url_maps`: a dict kept across the plans
-    of one run (`plan --all`), so the map of the province's addresses is built once."""
+    of one run (`plan --all`), so the map of the province's addresses is built once.
+
+    An agency recorded as settled (by `settle` after an apply, or by a plan that found nothing
+    to do) is planned from that record while the ledger state and every portal marker it stood
+    on are the same: its items are not checked one by one (`recheck` checks them anyway)."""
     agency_code, disposition = agency.code, agency.disposition
     if disposition == "archive-only":
         raise ArchiveOnly(f"Agency {agency_code} is archive-only: its legacy site is crawled and kept, "
@@ -371,7 +441,7 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
                 built["map"] = build_url_map(session, registry)
             return built["map"]
         session.execute(update(Plan).where(Plan.agency == agency_code, Plan.status == "pending")
-                        .values(status="superseded"))
+                        .values(status="superseded").execution_options(synchronize_session=False))  # none loaded yet
         plan = Plan(agency=agency_code, fingerprint="", created_at=utcnow(), summary={})
         session.add(plan)
         session.flush()
@@ -379,16 +449,25 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         keys, written = [], []  # keys: (sort key, fingerprint key)
         # A ledger that knows nothing of this agency's loads, while the portal holds its items,
         # was lost, emptied or replaced: an error, unless adopting them is asked for.
-        ledger_knows = session.scalar(select(IdMap.uid).where(IdMap.agency == agency_code).limit(1)) is not None
+        state = settled_store.ledger_state(session, agency_code)
+        ledger_knows = state[0] > 0
         on_portal, writes, held_back = 0, 0, 0
         only, force = (set(only) if only else None), frozenset(force)
         # Read only: a plan writes nothing to the portal (None: no subsite yet, so nothing on it).
         subsite = portal.find_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
-        quick, settled = {}, []
+        quick, settled, known, stamp, skips = {}, [], None, None, []
+        whole = ledger_knows and only is None and limit is None and not force and not sync
         if ledger_knows:
-            shared = _shared_fingerprints(session, agency_code)
-            quick, settled = _unchanged_quickly(session, portal, subsite, agency_code, force, only, shared)
-        for e in _planned(session, agency, portal, subsite, url_map_of, settled, only, force, sync):
+            revisions = _revisions(portal, subsite)
+            stamp = _settled_stamp(agency_code, state, registry, portal, revisions) if whole else None
+            known = settled_store.recall(session, agency_code, *stamp) if stamp and not recheck else None
+            if known is None:
+                quick, settled = _unchanged_quickly(session, portal, subsite, agency_code, force, only,
+                                                    _shared_fingerprints(session, agency_code), revisions)
+        planned = ((PlannedEntry(uid, "skip", url, reason=reason, expected_hash=expected)
+                    for uid, url, reason, expected in known.skips) if known is not None else
+                   _planned(session, agency, portal, subsite, url_map_of, settled, only, force, sync))
+        for e in planned:
             if limit is not None and e.action in WRITES + ("delete",):
                 if writes >= limit:
                     held_back += 1
@@ -405,8 +484,15 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
                                                                       e.expected_map_hash)))
             counts[e.action] += 1
             unresolved += len(e.unresolved)
+            if e.action == "skip":
+                skips.append([e.uid, e.title, e.reason, e.expected_hash])
             if len(written) >= _CHUNK:
                 _let_go(session, written, keys)
+        in_order = not keys  # fewer entries than a chunk, all still in hand: written once, in order
+        if in_order:
+            written.sort(key=lambda w: w[0])
+            for position, (_, row, _) in enumerate(written):
+                row["position"] = position
         _let_go(session, written, keys)
         if on_portal and not adopt:
             raise LostLedger(f"The ledger {config.masked(config.ledger_url())} has no record of loading {agency_code}, "
@@ -416,21 +502,27 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
                              "--adopt` to take the portal's items into this ledger (the same content is adopted, "
                              "other content is a conflict and never overwritten)")
         keys.sort()
-        if keys:
+        if keys and not in_order:
             ids = dict(session.execute(select(PlanEntry.uid, PlanEntry.id).where(PlanEntry.plan_id == plan_id)).all())
             table = PlanEntry.__table__
             session.execute(update(table).where(table.c.id == bindparam("entry")).values(position=bindparam("at")),
                             [{"entry": ids[sort_key[2]], "at": position} for position, (sort_key, _) in enumerate(keys)])
-        plan = session.get(Plan, plan_id)
         # The items known unchanged: one list on the plan, not an entry each.
-        same = sorted(quick.items())
-        plan.unchanged = {"uids": [uid for uid, _ in same], "digest": unchanged_digest(same)} if same else None
-        counts["unchanged"] += len(same)
+        plan.unchanged = known.unchanged if known is not None else _unchanged_list(quick)
+        same = len((plan.unchanged or {}).get("uids") or ())
+        counts["unchanged"] += same
         plan.fingerprint = fingerprint([*(key for _, key in keys)] +
-                                       ([("*", "unchanged", str(len(same)), plan.unchanged["digest"])] if same else []))
+                                       ([("*", "unchanged", str(same), plan.unchanged["digest"])] if same else []))
         plan.summary = {a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name, "unresolved_links": unresolved}
         if only is not None or held_back:
             plan.summary |= {"partial": True, "held_back": held_back}
+        if known is not None:
+            plan.summary["settled_since"] = known.recorded_at.isoformat(timespec="seconds")
+        elif stamp is not None and same and set(counts) <= {"skip", "unchanged"} and counts["unchanged"] == same:
+            # Nothing to write, every item known unchanged without reading it: the next plan may trust that.
+            settled_store.record(session, agency_code, *stamp, plan.unchanged, skips)
+        elif whole:
+            settled_store.forget(session, agency_code)
         from portalize.core.ledger.agencies import record_event
         record_event(session, agency_code, "planned", plan=plan.id, **plan.summary)
     return plan
@@ -438,12 +530,13 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
 
 def _let_go(session, written: list, keys: list) -> None:
     """Write the pending entries (one executemany, no row read back), keep what ordering needs,
-    free the rest."""
+    free the rest (and the rows read for them)."""
     if written:
         session.execute(insert(PlanEntry.__table__), [row for _, row, _ in written])
         keys.extend((sort_key, key) for sort_key, _, key in written)
     written.clear()
-    session.expunge_all()
+    for row in [r for r in session.identity_map.values() if not isinstance(r, Plan)]:
+        session.expunge(row)  # the articles and id-map rows read for these entries; the plan stays
 
 
 def plan_entries(session, plan_id: int) -> list[PlanEntry]:

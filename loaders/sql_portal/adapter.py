@@ -135,7 +135,7 @@ class SqlPortal:
         with self.engine.connect() as connection:
             return {str(item_id): revision for item_id, revision in connection.execute(
                 select(items.c.id, items.c.revision).where(items.c.subsite_id == int(subsite),
-                                                           items.c.revision.is_not(None)))}
+                                                           items.c.revision.is_not(None))).all()}
 
     def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]:
         """Many items by external key in one query (the slugs are not needed here)."""

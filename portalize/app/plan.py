@@ -73,19 +73,20 @@ def _result(plan, agency, registry, portal_name: str, report=None, accept_qualit
 
 
 def plan(codes=(), all_: bool = False, accept_quality: str | None = None, adopt: bool = False,
-         only=(), limit: int | None = None, sync: bool = False, force=()) -> list[PlanResult]:
+         only=(), limit: int | None = None, sync: bool = False, force=(), recheck: bool = False) -> list[PlanResult]:
     """Save a dry-run plan (create / update / unchanged / skip / conflict, and delete with
     `sync`) per agency. `accept_quality`: why a field report that crosses the quality gate is
     accepted; `adopt`: take items the portal already holds into a ledger that lost track of
     them; `only` (uids) and `limit` (at most N writes) make a partial plan; `force` (uids):
-    their conflicts become updates over the portal's version."""
+    their conflicts become updates over the portal's version; `recheck`: compare each item even
+    for an agency recorded as settled."""
     registry = context.load()
     selected = context.select(registry, codes, all_)
     url_maps: dict = {}  # the province's addresses, mapped once for all the agencies planned
     with context.portal_of(registry) as portal:
         return [plan_agency(registry, portal, agency, pass_over_archive_only=all_ or len(selected) > 1,
                             accept_quality=accept_quality, adopt=adopt, only=tuple(only) or None, limit=limit,
-                            sync=sync, force=tuple(force), url_maps=url_maps)
+                            sync=sync, force=tuple(force), url_maps=url_maps, recheck=recheck)
                 for agency in selected]
 
 
@@ -124,7 +125,7 @@ def apply(plan_id: int, progress=None, break_lease: bool = False) -> ApplyResult
         agency = registry.agency(row.agency)
     names = {g.code: g.name for g in registry.profile.groups}
     with context.portal_of(registry) as portal:
-        result = apply_plan(plan_id, portal, agency, names, progress, break_lease=break_lease)
+        result = apply_plan(plan_id, portal, agency, names, progress, break_lease=break_lease, registry=registry)
     written = result.get("written", {})
     return ApplyResult(plan=plan_id, agency=agency.code, already_applied=result["already_applied"],
                        created=written.get("create", 0), updated=written.get("update", 0),

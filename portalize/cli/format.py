@@ -177,6 +177,10 @@ def plan(p, max_diffs: int = 3) -> None:
                   f"{s['skip']} skip, [red]{s['conflict']} conflict[/]")
     if s.get("partial"):
         say(f"  a partial plan: {s.get('held_back', 0)} more change(s) wait for the next plan")
+    if s.get("settled_since"):
+        say(f"  nothing moved since the agency was recorded as settled ({s['settled_since']}): the ledger and "
+            "every revision marker of its subsite are as they were, so items were not compared one by one "
+            "(--recheck compares them)")
     if s.get("unresolved_links"):
         say(f"  {s['unresolved_links']} link(s) to legacy pages that are not migrated are kept as they are; "
             "they are listed in the HTML review")

@@ -33,6 +33,8 @@ class AgencyRow(Base):
 class AgencyEvent(Base):
     """Lifecycle evidence: registered, linked, crawled, transformed, planned, loaded."""
     __tablename__ = "agency_events"
+    # The province's last event of a kind (the last transform: what re-plans stand on).
+    __table_args__ = (Index("ix_agency_events_event", "event", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
     event: Mapped[str] = mapped_column(String(30))
@@ -142,6 +144,8 @@ class PlanEntry(Base):
 class IdMap(Base):
     """Legacy uid <-> portal item, like Drupal's migrate map."""
     __tablename__ = "id_map"
+    # An agency's loads in brief (how many, by which plan last, when last), from the index alone.
+    __table_args__ = (Index("ix_id_map_loads", "agency", "plan_id", "last_loaded_at"),)
     uid: Mapped[str] = mapped_column(String(80), primary_key=True)
     agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
     source_url: Mapped[str] = mapped_column(Text)
@@ -155,6 +159,21 @@ class IdMap(Base):
     status: Mapped[str] = mapped_column(String(20), default="loaded")
     last_loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+
+
+class SettledAgency(Base):
+    """An agency found entirely settled: every item loaded from exactly what is staged, with
+    its links resolved and the portal's marker where it was; nothing else but skipped pages.
+    A re-plan trusts this, instead of checking each item, while what it stood on is the same:
+    `ledger` (the province's last transform, the agency's loads, the mappings) and `portal`
+    (every revision marker of the subsite). See loaders/plan.py."""
+    __tablename__ = "settled_agencies"
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.code"), primary_key=True)
+    ledger: Mapped[str] = mapped_column(String(64))
+    portal: Mapped[str] = mapped_column(String(64))
+    unchanged: Mapped[dict] = mapped_column(JSON)  # a plan's unchanged list: {"uids": [...], "digest": ...}
+    skips: Mapped[list] = mapped_column(JSON)  # [uid, legacy URL, reason, content hash] of each skipped page
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class PortalFile(Base):

@@ -1,0 +1,142 @@
+"""Settled agencies: after an apply leaves an agency with nothing to write, its next plan trusts
+that record (the ledger state and every portal marker it stood on) instead of checking each
+item, and gives exactly the plan that checking each item gives. Anything it stood on that
+moves (a portal edit, a transform of any unit, the mappings, a rollback) makes the plan check
+each item again. Real crawls of the sample sites, the embedded portal."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .test_plan_apply import invoke, ledger_db, own_mappings, plan_json, portal_db  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.integration
+
+
+def _plan(agency, *options):
+    return json.loads(invoke("plan", agency, "--json", *options).output)
+
+
+def _settle(workspace) -> None:
+    """Both sample units loaded, then planned and applied until nothing is left to write (a
+    link between them resolves once both are on the portal)."""
+    invoke("transform", "--all", "-s")
+    for _ in range(3):
+        for agency in ("stnmt", "xa-hoaxuan"):
+            plan = plan_json(agency)
+            if any(plan["summary"][a] for a in ("create", "update", "conflict")):
+                invoke("apply", str(plan["plan"]), "-s")
+
+
+def _stored(workspace, plan_id):
+    """What a saved plan is: its fingerprint, its unchanged list and its entries."""
+    db = ledger_db(workspace)
+    fingerprint, unchanged = db.execute("select fingerprint, unchanged from plans where id = ?", (plan_id,)).fetchone()
+    entries = db.execute("select position, uid, action, title, reason, expected_hash from plan_entries "
+                         "where plan_id = ? order by position", (plan_id,)).fetchall()
+    return fingerprint, json.loads(unchanged) if unchanged else None, entries
+
+
+def test_a_settled_agency_is_replanned_from_its_record_exactly_as_item_by_item(crawled):
+    _settle(crawled)
+    trusted = _plan("stnmt")
+    assert trusted["summary"].get("settled_since"), trusted["summary"]
+    assert trusted["summary"]["unchanged"] == 7
+    assert not any(trusted["summary"][a] for a in ("create", "update", "delete", "conflict"))
+    checked = _plan("stnmt", "--recheck")
+    assert "settled_since" not in checked["summary"]
+    assert {k: v for k, v in trusted["summary"].items() if k != "settled_since"} == checked["summary"]
+    # The same plan: the same fingerprint, unchanged list and entries (the skipped pages, with reasons).
+    assert _stored(crawled, trusted["plan"]) == _stored(crawled, checked["plan"])
+    assert [(e["uid"], e["action"], e["title"]) for e in trusted["entries"]] == \
+        [(e["uid"], e["action"], e["title"]) for e in checked["entries"]]
+    out = invoke("plan", "stnmt").output
+    assert "nothing moved since the agency was recorded as settled" in out and "--recheck" in out
+    # Applying it writes nothing and keeps the agency settled.
+    again = plan_json("stnmt")
+    assert "0 created, 0 updated" in invoke("apply", str(again["plan"]), "-s").output
+    assert _plan("stnmt")["summary"].get("settled_since")
+
+
+def test_an_edit_on_the_portal_is_found_though_the_agency_was_settled(crawled):
+    _settle(crawled)
+    assert _plan("stnmt")["summary"].get("settled_since")
+    db = portal_db(crawled)
+    item_id = ledger_db(crawled).execute("select portal_id from id_map where agency = 'stnmt' order by uid").fetchone()[0]
+    # An editor's save: the fields change and so does the revision marker.
+    db.execute("update items set fields = json_set(fields, '$.title', 'Biên tập viên đã sửa'), "
+               "revision = 'edited-on-the-portal' where id = ?", (int(item_id),))
+    db.commit()
+    plan = _plan("stnmt")
+    assert "settled_since" not in plan["summary"]
+    assert plan["summary"]["conflict"] == 1 and plan["summary"]["unchanged"] == 6
+    assert "edited on the portal after loading" in next(e for e in plan["entries"] if e["action"] == "conflict")["reason"]
+    # Not settled while the conflict stands: every plan checks each item.
+    assert "settled_since" not in _plan("stnmt")["summary"]
+
+
+def test_an_item_added_or_deleted_on_the_portal_is_checked_item_by_item(crawled):
+    _settle(crawled)
+    db = portal_db(crawled)
+    item_id = ledger_db(crawled).execute("select portal_id from id_map where agency = 'stnmt' order by uid").fetchone()[0]
+    db.execute("delete from items where id = ?", (int(item_id),))
+    db.commit()
+    plan = _plan("stnmt")
+    assert "settled_since" not in plan["summary"]
+    gone = next(e for e in plan["entries"] if e["action"] == "create")
+    assert "gone from the portal" in gone["reason"]
+
+
+def test_a_transform_of_any_unit_or_a_changed_mapping_makes_the_plan_check_each_item(crawled, own_mappings):
+    _settle(crawled)
+    assert _plan("stnmt")["summary"].get("settled_since")
+    # Another unit transformed again (its articles may now be linked to, or be the same content).
+    invoke("transform", "xa-hoaxuan", "-s")
+    first = _plan("stnmt")
+    assert "settled_since" not in first["summary"] and first["summary"]["unchanged"] == 7
+    # Checked and found with nothing to do, the agency is recorded as settled again.
+    assert _plan("stnmt")["summary"].get("settled_since")
+    # A unit's name in the mappings (cross-references carry it) is what plans read too.
+    agency_file = own_mappings / "agencies" / "xa-hoaxuan.yml"
+    text = agency_file.read_text(encoding="utf-8")
+    name = next(line for line in text.splitlines() if line.startswith("name:"))
+    agency_file.write_text(text.replace(name, name + " (sau sáp nhập)"), encoding="utf-8")
+    assert "settled_since" not in _plan("stnmt")["summary"]
+
+
+def test_a_rollback_ends_the_settlement(crawled):
+    _settle(crawled)
+    assert _plan("xa-hoaxuan")["summary"].get("settled_since")
+    ledger = ledger_db(crawled)
+    assert ledger.execute("select count(*) from settled_agencies where agency = 'xa-hoaxuan'").fetchone() == (1,)
+    # Its last applied plan created its 7 items: rolled back, they are deleted.
+    rollback = json.loads(invoke("rollback", "xa-hoaxuan", "--json").output)
+    assert rollback["summary"]["delete"] == 7
+    invoke("apply", str(rollback["plan"]), "-s")
+    assert ledger.execute("select count(*) from settled_agencies where agency = 'xa-hoaxuan'").fetchone() == (0,)
+    plan = _plan("xa-hoaxuan")
+    assert "settled_since" not in plan["summary"] and plan["summary"]["create"] == 7
+
+
+def test_a_partial_or_forced_plan_never_trusts_nor_records_a_settlement(crawled):
+    _settle(crawled)
+    uid = ledger_db(crawled).execute("select uid from id_map where agency = 'stnmt' order by uid").fetchone()[0]
+    partial = _plan("stnmt", "--only", uid)
+    assert "settled_since" not in partial["summary"] and partial["summary"]["unchanged"] == 1
+    assert "settled_since" not in _plan("stnmt", "--sync")["summary"]
+    assert _plan("stnmt")["summary"].get("settled_since")
+
+
+
+def test_after_a_rollback_that_restores_the_trusted_plan_is_the_checked_plan(crawled):
+    _settle(crawled)
+    # stnmt's last applied plan resolved a link to a xa-hoaxuan item: rolled back, the older
+    # version is restored, its link resolved again as it is written.
+    rollback = json.loads(invoke("rollback", "stnmt", "--json").output)
+    assert rollback["summary"]["restore"] == 1
+    invoke("apply", str(rollback["plan"]), "-s")
+    trusted = _plan("stnmt")
+    checked = _plan("stnmt", "--recheck")
+    assert trusted["summary"].get("settled_since") and "settled_since" not in checked["summary"]
+    assert _stored(crawled, trusted["plan"]) == _stored(crawled, checked["plan"])
