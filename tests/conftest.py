@@ -69,6 +69,15 @@ def crawled(workspace, crawled_template):
     return workspace
 
 
+@pytest.fixture
+def own_mappings(crawled, monkeypatch):
+    """A copy of the shipped mappings, which the test may edit (PORTALIZE_MAPPINGS)."""
+    root = crawled / "mappings"
+    shutil.copytree(ROOT / "mappings", root)
+    monkeypatch.setenv("PORTALIZE_MAPPINGS", str(root))
+    return root
+
+
 def mappings_with_agency(workspace: Path, code: str, name: str, platform: str, base_url: str) -> Path:
     """A copy of the shipped mappings plus one test agency (robots.txt not obeyed) whose legacy
     site is `base_url`; point PORTALIZE_MAPPINGS at the returned folder."""

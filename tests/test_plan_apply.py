@@ -5,7 +5,6 @@ import csv
 import hashlib
 import json
 import re
-import shutil
 import sqlite3
 
 import lxml.html
@@ -21,7 +20,6 @@ from portalize.core.errors import PortalError
 from portalize.core.registry import load_registry
 from portalize.samples.server import sample_png
 
-from .conftest import ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -89,14 +87,6 @@ def test_plan_apply_and_idempotence(crawled):
                                                                                 for e in plan["entries"])
     invoke("apply", str(again["plan"]), "-s")
     assert db.execute("select count(*) from items").fetchone() == (7,)
-
-
-@pytest.fixture
-def own_mappings(crawled, monkeypatch):
-    root = crawled / "mappings"
-    shutil.copytree(ROOT / "mappings", root)
-    monkeypatch.setenv("PORTALIZE_MAPPINGS", str(root))
-    return root
 
 
 def test_stale_plan_is_refused_then_replanned_as_updates(own_mappings):

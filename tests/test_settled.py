@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from .test_plan_apply import invoke, ledger_db, own_mappings, plan_json, portal_db  # noqa: F401 (fixture)
+from .test_plan_apply import invoke, ledger_db, plan_json, portal_db
 
 pytestmark = pytest.mark.integration
 
