@@ -30,6 +30,10 @@ def test_batch_and_apply_with_a_postgres_ledger(tmp_path, pg_url, sample_server)
     assert "applied plan 1 (sgddt): 6 created" in first.stdout
     second = run_portalize("batch", "--all", "--apply", "-s", *origins, env_extra=env)
     assert "0 create, 0 update, 7 unchanged" in second.stdout
+    # Left with nothing to write by that apply, a unit is re-planned from its settlement.
+    third = run_portalize("plan", "xa-hoaxuan", env_extra=env)
+    assert "0 create, 0 update, 7 unchanged" in third.stdout
+    assert "nothing moved since the agency was recorded as settled" in third.stdout
     engine = sa.create_engine(pg_url)
     with engine.connect() as conn:
         from alembic.script import ScriptDirectory
