@@ -2,12 +2,14 @@
 so a run that dies part-way is finished by running the same command again, with no duplicates."""
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer
 
 from portalize.core import leases
@@ -25,6 +27,7 @@ from .write_order import in_batches, link_targets
 
 WRITES = ("create", "update", "restore")
 COUNTED = WRITES + ("delete",)
+log = logging.getLogger("portalize")
 
 
 def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
@@ -164,7 +167,11 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
         with transaction() as session:  # released whatever happened; a killed apply leaves it to be taken over
             session.execute(update(Plan).where(Plan.id == plan_id, Plan.lease == lease).values(lease=None))
     if registry is not None:
-        settle(registry, portal, agency)
+        try:
+            settle(registry, portal, agency)
+        except (PortalError, SQLAlchemyError) as exc:  # the plan was applied; only the shortcut is lost
+            log.warning("%s: plan %s is applied, but whether the agency is left with nothing to write could not "
+                        "be recorded (%s); its next plan checks each item", agency.code, plan_id, exc)
     return result
 
 

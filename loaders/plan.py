@@ -440,8 +440,9 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
             if "map" not in built:
                 built["map"] = build_url_map(session, registry)
             return built["map"]
-        session.execute(update(Plan).where(Plan.agency == agency_code, Plan.status == "pending")
-                        .values(status="superseded").execution_options(synchronize_session=False))  # none loaded yet
+        plans = Plan.__table__  # a table statement: no plan is loaded in this session yet
+        session.execute(update(plans).where(plans.c.agency == agency_code, plans.c.status == "pending")
+                        .values(status="superseded"))
         plan = Plan(agency=agency_code, fingerprint="", created_at=utcnow(), summary={})
         session.add(plan)
         session.flush()

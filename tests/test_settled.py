@@ -140,3 +140,23 @@ def test_after_a_rollback_that_restores_the_trusted_plan_is_the_checked_plan(cra
     checked = _plan("stnmt", "--recheck")
     assert trusted["summary"].get("settled_since") and "settled_since" not in checked["summary"]
     assert _stored(crawled, trusted["plan"]) == _stored(crawled, checked["plan"])
+
+
+def test_an_apply_whose_settlement_cannot_be_recorded_still_succeeds_and_says_so(crawled, monkeypatch):
+    """A fake failure beside the real portal: its `revisions` raises once the plan is made."""
+    from portalize.core.errors import PortalError
+    from portalize.loaders.sql_portal.adapter import SqlPortal
+    invoke("transform", "--all", "-s")
+    plan = plan_json("xa-hoaxuan")
+
+    def gone(self, subsite):
+        raise PortalError("the portal database went away", "start it again")
+    with monkeypatch.context() as patched:
+        patched.setattr(SqlPortal, "revisions", gone)
+        out = invoke("apply", str(plan["plan"]), "-s").output
+    assert "7 created" in out
+    assert "xa-hoaxuan: plan" in out and "its next plan checks each item" in out
+    assert ledger_db(crawled).execute("select count(*) from settled_agencies").fetchone() == (0,)
+    again = _plan("xa-hoaxuan")
+    assert "settled_since" not in again["summary"] and again["summary"]["unchanged"] == 7
+    assert _plan("xa-hoaxuan")["summary"].get("settled_since")

@@ -24,9 +24,10 @@ def ledger_state(session: Session, agency: str) -> tuple:
     """(items the agency has loaded, the last plan that wrote one, its last write, the
     province's last transform): what the agency's plan reads of the ledger, in brief, in one
     query answered from indexes."""
-    last_transform = select(func.max(AgencyEvent.id)).where(AgencyEvent.event == "transformed").scalar_subquery()
-    return tuple(session.execute(select(func.count(), func.max(IdMap.plan_id), func.max(IdMap.last_loaded_at),
-                                        last_transform).where(IdMap.agency == agency)).one())
+    events, loads = AgencyEvent.__table__, IdMap.__table__
+    last_transform = select(func.max(events.c.id)).where(events.c.event == "transformed").scalar_subquery()
+    return tuple(session.execute(select(func.count(), func.max(loads.c.plan_id), func.max(loads.c.last_loaded_at),
+                                        last_transform).where(loads.c.agency == agency)).one())
 
 
 def stamp(agency: str, state: tuple, mappings: str) -> str:
