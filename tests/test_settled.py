@@ -53,6 +53,8 @@ def test_a_settled_agency_is_replanned_from_its_record_exactly_as_item_by_item(c
         [(e["uid"], e["action"], e["title"]) for e in checked["entries"]]
     out = invoke("plan", "stnmt").output
     assert "nothing moved since the agency was recorded as settled" in out and "--recheck" in out
+    html = (crawled / "var" / "plans" / f"plan-{trusted['plan']}-stnmt.html").read_text(encoding="utf-8")
+    assert "Không có gì thay đổi kể từ khi đơn vị được ghi nhận là đã chuyển xong" in html
     # Applying it writes nothing and keeps the agency settled.
     again = plan_json("stnmt")
     assert "0 created, 0 updated" in invoke("apply", str(again["plan"]), "-s").output
