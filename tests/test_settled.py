@@ -162,3 +162,52 @@ def test_an_apply_whose_settlement_cannot_be_recorded_still_succeeds_and_says_so
     again = _plan("xa-hoaxuan")
     assert "settled_since" not in again["summary"] and again["summary"]["unchanged"] == 7
     assert _plan("xa-hoaxuan")["summary"].get("settled_since")
+
+
+HOST = "hoaxuan.tinhmau.gov.vn"
+
+
+def _article_page(n: int, number: int) -> tuple[str, bytes]:
+    """A NukeViet article page of xa-hoaxuan: article `number` at the n-th URL."""
+    paragraphs = "".join(f"<p>Đoạn {k} của bài {number}: Ủy ban nhân dân xã Hòa Xuân triển khai kế hoạch "
+                         "chuyển đổi số, cải cách hành chính và xây dựng nông thôn mới.</p>" for k in range(6))
+    html = ('<html><head><meta charset="utf-8"><title>Bài {0}</title></head><body>'
+            '<div class="breadcrumbs-wrap"><ul class="breadcrumbs"><li><a href="/vi/">Trang chủ</a></li>'
+            '<li><a href="/vi/news/tin-tuc-su-kien/">Tin tức - Sự kiện</a></li></ul></div>'
+            '<div class="news_column"><span class="h5">10:00, 0{1}/05/2024</span>'
+            '<h1 class="title">Bài viết số {0} về kế hoạch năm</h1><div class="hometext">Tóm tắt bài {0}.</div>'
+            '<div id="news-bodyhtml" class="bodytext">{2}</div></div></body></html>').format(
+                number, 1 + number % 9, paragraphs)
+    return f"http://{HOST}/vi/news/tin-tuc-su-kien/bai-{n}.html", html.encode()
+
+
+def test_skipped_pages_of_a_settled_agency_are_planned_as_when_checked(workspace):
+    """Pages skipped by the transform (here: the same article under a second URL) are entries of
+    every plan, with their reasons; the settlement record keeps them."""
+    from portalize.core.ledger import agencies as agency_store, pages as page_store
+    from portalize.core.ledger.db import transaction
+    from portalize.core.registry import load_registry
+    from portalize.crawlers.items import PageItem
+
+    from .conftest import ROOT
+    agency = load_registry(ROOT / "mappings").agency("xa-hoaxuan")
+    with transaction() as session:
+        agency_store.register_agency(session, agency)
+        run = page_store.start_crawl_run(session, agency.code)
+        for n in range(14):  # articles 0-11, then articles 3 and 7 again under other URLs
+            url, body = _article_page(n, n if n < 12 else (3, 7)[n - 12])
+            page_store.save_page(session, agency.code, run, PageItem(url, "item", 200, body, "text/html; charset=utf-8"))
+    invoke("transform", "xa-hoaxuan", "-s")
+    first = plan_json("xa-hoaxuan")
+    assert first["summary"]["create"] == 12 and first["summary"]["skip"] == 2
+    invoke("apply", str(first["plan"]), "-s")
+    trusted = _plan("xa-hoaxuan")
+    checked = _plan("xa-hoaxuan", "--recheck")
+    assert trusted["summary"].get("settled_since") and trusted["summary"]["skip"] == 2
+    assert _stored(workspace, trusted["plan"]) == _stored(workspace, checked["plan"])
+    skips = [e for e in trusted["entries"] if e["action"] == "skip"]
+    assert len(skips) == 2 and all(e["reason"] and e["title"].startswith(f"http://{HOST}/") for e in skips)
+    # A settled plan applies (its skipped pages are the staged ones, nothing is stale) and writes nothing.
+    again = _plan("xa-hoaxuan")
+    assert again["summary"].get("settled_since")
+    assert "0 created, 0 updated, 12 unchanged, 2 skipped" in invoke("apply", str(again["plan"]), "-s").output
