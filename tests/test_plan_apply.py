@@ -20,6 +20,8 @@ from portalize.core.errors import PortalError
 from portalize.core.registry import load_registry
 from portalize.samples.server import sample_png
 
+from .conftest import ROOT
+
 
 pytestmark = pytest.mark.integration
 
@@ -547,3 +549,32 @@ def test_an_apply_already_running_holds_the_plan_and_a_dead_one_is_taken_over(cr
     ledger.commit()
     assert "--break-lease" in invoke("apply", str(plan2), "--yes", "-s", ok=False).output
     assert invoke("apply", str(plan2), "--yes", "-s", "--break-lease").exit_code == 0
+
+
+def test_the_quality_gate_reads_what_the_transform_counted_and_reads_articles_only_for_older_ledgers(crawled):
+    """Plans check the field report kept with the transform instead of reading every staged
+    article again; it is the report the articles give. A transform recorded before that is
+    counted from the articles."""
+    from portalize.app.plan import quality_of
+    from portalize.core.ledger import staging
+    from portalize.transform.quality import field_report
+    invoke("transform", "--all", "-s")
+    registry = load_registry(ROOT / "mappings")
+
+    def reports(code):
+        with transaction() as session:
+            kept = quality_of(session, registry.agency(code))
+            counted = field_report(staging.staged_items(session, code), lists=kept.lists, excluded=kept.excluded,
+                                   listed=kept.listed, listed_missing=kept.listed_missing)
+        return kept, counted
+    for code in ("stnmt", "xa-hoaxuan"):
+        kept, counted = reports(code)
+        assert kept.items == 7 and kept == counted
+    ledger = ledger_db(crawled)
+    kept_with_transform = ledger.execute("select json_extract(detail, '$.item_stats.items') from agency_events "
+                                         "where event = 'transformed' and agency = 'stnmt'").fetchall()
+    assert kept_with_transform == [(7,)]
+    ledger.execute("update agency_events set detail = json_remove(detail, '$.item_stats') where event = 'transformed'")
+    ledger.commit()
+    kept, counted = reports("stnmt")
+    assert kept.items == 7 and kept == counted

@@ -66,6 +66,12 @@ class FieldReport:
                        "map their legacy categories under `categories:` in the agency's file")
         return out
 
+    def item_stats(self) -> dict:
+        """What the report counts of the items themselves (kept with the transform that staged
+        them, so a plan need not read every article again)."""
+        return {"items": self.items, "kinds": self.kinds, "groups": self.groups, "steps": self.steps,
+                "dated_items": self.dated_items}
+
     def rows(self) -> list[list]:
         """field, mapping, metadata, auto, missing (shares), for CSV and HTML."""
         return [[name, *(round(self.share(name, step), 3) for step in STEPS)] for name in FIELDS]

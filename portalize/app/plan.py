@@ -1,7 +1,7 @@
 """Plan and apply: a saved, reviewable dry run per agency, then exactly that plan written."""
 from __future__ import annotations
 
-from portalize.transform.quality import field_report
+from portalize.transform.quality import FieldReport, field_report
 
 from ..core.errors import PlanNotFound, QualityGateFailed
 from ..core.ledger import agencies as agency_store, plans as plan_store, staging
@@ -15,12 +15,16 @@ from .results import ApplyResult, PlanEntryView, PlanResult
 
 
 def quality_of(session, agency):
-    """The field report of the agency's staged transform."""
+    """The field report of the agency's staged transform. What it counts of the items was kept
+    with the transform (staging changes only with a transform, in the same transaction); for a
+    transform recorded before that, every staged article is read again."""
     counts = staging.counts(session, agency.code)
     last = agency_store.last_event(session, agency.code, "transformed") or {}
-    return field_report(staging.staged_items(session, agency.code), lists=counts.get("list", 0),
-                        excluded=counts.get("skipped", 0) + counts.get("excluded", 0),
-                        listed=last.get("listed", 0), listed_missing=last.get("listed_missing", ()))
+    pages = dict(lists=counts.get("list", 0), excluded=counts.get("skipped", 0) + counts.get("excluded", 0),
+                 listed=last.get("listed", 0), listed_missing=sorted(last.get("listed_missing", ())))
+    if last.get("item_stats") is not None:
+        return FieldReport(**last["item_stats"], **pages)
+    return field_report(staging.staged_items(session, agency.code), **pages)
 
 
 def check_quality(agency, report, accept_quality: str | None) -> list[str]:

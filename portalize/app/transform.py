@@ -144,7 +144,8 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
         report = field_report(staging.staged_items(session, agency.code), lists=lists, excluded=len(skipped),
                               listed=len(listed), listed_missing=listed_missing)
         agency_store.record_event(session, agency.code, "transformed", ok=len(articles), skipped=len(skipped),
-                                  lists=lists, listed=len(listed), listed_missing=sorted(listed_missing)[:200])
+                                  lists=lists, listed=len(listed), listed_missing=sorted(listed_missing)[:200],
+                                  item_stats=report.item_stats())
     summary = TransformSummary(
         agency=agency.code, ok=len(articles), skipped=len(skipped),
         warnings=sum(len(w) for _, _, w in articles.values()),

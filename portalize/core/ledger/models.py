@@ -120,7 +120,9 @@ class Plan(Base):
 
 class PlanEntry(Base):
     __tablename__ = "plan_entries"
-    __table_args__ = (Index("ix_plan_entries_plan", "plan_id", "position"),)
+    __table_args__ = (Index("ix_plan_entries_plan", "plan_id", "position"),
+                      # An entry by plan and uid: what an item was last written from (titles, diffs).
+                      Index("ix_plan_entries_uid", "plan_id", "uid"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
     position: Mapped[int] = mapped_column(Integer)
