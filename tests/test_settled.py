@@ -76,6 +76,17 @@ def test_an_edit_on_the_portal_is_found_though_the_agency_was_settled(crawled):
     assert "edited on the portal after loading" in next(e for e in plan["entries"] if e["action"] == "conflict")["reason"]
     # Not settled while the conflict stands: every plan checks each item.
     assert "settled_since" not in _plan("stnmt")["summary"]
+    # Forced over the portal's version (a partial plan: it neither uses nor forgets the record);
+    # that apply checks each item and records the agency as settled again.
+    uid = ledger_db(crawled).execute("select uid from id_map where portal_id = ?", (item_id,)).fetchone()[0]
+    forced = _plan("stnmt", "--force", uid)
+    assert forced["summary"]["update"] == 1 and "settled_since" not in forced["summary"]
+    invoke("apply", str(forced["plan"]), "-s")
+    after = _plan("stnmt")
+    assert after["summary"].get("settled_since") and after["summary"]["unchanged"] == 7
+    checked = _plan("stnmt", "--recheck")
+    assert checked["summary"]["conflict"] == checked["summary"]["update"] == 0
+    assert _stored(crawled, after["plan"]) == _stored(crawled, checked["plan"])
 
 
 def test_an_item_added_or_deleted_on_the_portal_is_checked_item_by_item(crawled):
