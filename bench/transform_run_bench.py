@@ -222,6 +222,9 @@ def main() -> None:
             again = median_step("replan", pages, var, 5)
             checked = step("recheck", pages, var)
             together = step("one_run", pages, f"{var}/one-run")
+        if not (again["settled"] and together["settled"]) or checked["unchanged"] != again["unchanged"]:
+            raise SystemExit(f"{pages} pages: the re-plan was not the agency's settlement ({again}, {together}, "
+                             f"{checked}); its figures would be another measure")
         print(f"{pages} pages (~20 kB each, {pages // 50} duplicates): stored in {stored['seconds']:.1f} s")
         print(f"  transform_page alone:  {pages / base['seconds']:7.1f} pages/s, peak RSS {base['rss_mb']:6.0f} MB")
         print(f"  portalize transform:   {pages / ours['seconds']:7.1f} pages/s, peak RSS {ours['rss_mb']:6.0f} MB; "
