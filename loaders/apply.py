@@ -439,9 +439,13 @@ def _refused(exc, staged, plan_id, done) -> PortalError:
                        f"run `portalize apply {plan_id}` again to continue")
 
 
+def _send(portal, subsite, w: _Write) -> Remote:
+    return portal.write_item(subsite, w.category, w.uid, w.slug, w.resolved, w.digest, item_id=w.item_id)
+
+
 def _write_one(portal, subsite, w: _Write, plan_id, done) -> Remote:
     try:
-        return portal.write_item(subsite, w.category, w.uid, w.slug, w.resolved, w.digest, item_id=w.item_id)
+        return _send(portal, subsite, w)
     except Exception as exc:
         raise _refused(exc, w.staged, plan_id, done) from exc
 
@@ -477,8 +481,7 @@ def _write_concurrently(session, plan_id, pending: list[_Write], portal, subsite
     """The writes on the adapter's `concurrency` connections; every write that landed is
     recorded, then the first refusal (in plan order) is raised."""
     with ThreadPoolExecutor(max_workers=min(_workers(portal), len(pending)), thread_name_prefix="apply") as pool:
-        futures = [pool.submit(portal.write_item, subsite, w.category, w.uid, w.slug, w.resolved, w.digest,
-                               item_id=w.item_id) for w in pending]
+        futures = [pool.submit(_send, portal, subsite, w) for w in pending]
         wait(futures)
     refused = [(w, f.exception()) for w, f in zip(pending, futures) if f.exception() is not None]
     out += [(w, _record(session, plan_id, w, f.result(), False, agency, done))

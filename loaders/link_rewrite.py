@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from portalize.transform.embedded import KEY_PREFIX, decode_data_url
+from portalize.transform.embedded import KEY_PREFIX
 from portalize.transform.fragments import inner_html, parse_fragment
 from portalize.transform.markdown import to_markdown
+from portalize.transform.outline import link_slots
 from portalize.transform.urls import canonical_url
 
 from .base import item_fields
@@ -87,9 +88,7 @@ def rewrite_fields(fields: dict, url_map: UrlMap | PlannedLinks) -> tuple[dict, 
     if html.strip():
         root = parse_fragment(html)
         changed: dict[str, str] = {}  # old address -> reference
-        for element, attribute in [(a, "href") for a in root.iter("a")] + [(i, "src") for i in root.iter("img")]:
-            value = element.get(attribute)
-            pasted = decode_data_url(value) if attribute == "src" else None
+        for element, attribute, value, pasted in link_slots(root):
             if pasted is not None and url_map.files.get(pasted.key):
                 element.set(attribute, url_map.files[pasted.key])  # uploaded as a file; see apply
                 changed[value] = url_map.files[pasted.key]

@@ -459,7 +459,9 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         quick, settled, known, stamp, skips = {}, [], None, None, []
         whole = ledger_knows and only is None and limit is None and not force and not sync
         if ledger_knows:
-            revisions = _revisions(portal, subsite)
+            # A whole plan reads every marker of the subsite now (its settlement stands on them);
+            # a partial one only when it has loaded items to compare (_unchanged_quickly).
+            revisions = _revisions(portal, subsite) if whole else None
             stamp = _settled_stamp(agency_code, state, registry, portal, revisions) if whole else None
             known = settled_store.recall(session, agency_code, *stamp) if stamp and not recheck else None
             if known is None:

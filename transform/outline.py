@@ -10,16 +10,22 @@ from .fragments import parse_fragment
 FILE_KEYS = ("url", "sha256")
 
 
+def link_slots(root):
+    """(element, attribute, value, pasted image or None) of each link (a href) and then each
+    image (img src) of a parsed body, in document order: what the outline lists and the
+    loader's link rewrite changes, met in the same order by both."""
+    for element, attribute in [(a, "href") for a in root.iter("a")] + [(i, "src") for i in root.iter("img")]:
+        value = element.get(attribute)
+        yield element, attribute, value, decode_data_url(value) if attribute == "src" else None
+
+
 def body_links(html: str) -> list[str]:
     """The absolute links (a href) and then the images (img src) of a body, once each, in
     document order; an image pasted as a `data:` URL stands as its key (embedded:SHA256)."""
     if not html or not html.strip() or ("href" not in html and "src" not in html):
         return []
-    root = parse_fragment(html)
     found: list[str] = []
-    for element, attribute in [(a, "href") for a in root.iter("a")] + [(i, "src") for i in root.iter("img")]:
-        value = element.get(attribute)
-        pasted = decode_data_url(value) if attribute == "src" else None
+    for _, _, value, pasted in link_slots(parse_fragment(html)):
         if pasted is not None:
             value = pasted.key
         elif not value or not value.startswith(("http://", "https://")):

@@ -74,7 +74,7 @@ class RestPortal(LinksOnAPage):
         self.concurrency = int(config.get("concurrency", 4))  # writes apply makes at once
         self.http = PortalHttp(self.url, self._auth(config), timeout=float(config.get("timeout", 60)),
                                retries=int(config.get("retries", 4)), rate_limit=config.get("rate_limit"),
-                               pool=int(config.get("concurrency", 4)), backoff=float(config.get("backoff", 0.5)),
+                               pool=self.concurrency, backoff=float(config.get("backoff", 0.5)),
                                connect_to=config.get("connect_to"))
         self._categories = CategoryCache()
         self._sites: dict[str, str] = {}

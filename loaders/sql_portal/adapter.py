@@ -99,33 +99,29 @@ class SqlPortal:
             return row.id
 
     # -- items -------------------------------------------------------------------------------
-    def _remote(self, item: Item, paths: dict[int, str]) -> Remote:
+    def _remote(self, s, item: Item) -> Remote:
         stored = dict(item.fields)
         written = stored.pop(WRITTEN, None) or {}
         # Items written before hashes were taken with orjson ("v" 2) keep the old hash.
         now = _content_hash(stored) if written.get("v") == 2 else fields_hash(stored)
         vouched = written.get("hash") == now
-        return Remote(id=str(item.id), url=f"{self.base_url}{paths[item.subsite_id]}/-/{item.slug}",
+        return Remote(id=str(item.id), url=self._item_url(s, item.subsite_id, item.slug),
                       revision=item.revision or now, key=item.external_key,
                       digest=written.get("digest") if vouched else None)
-
-    @staticmethod
-    def _paths(s) -> dict[int, str]:
-        return dict(s.execute(select(Subsite.id, Subsite.path)).all())
 
     def read_items(self, subsite: str, item_ids) -> dict[str, Remote]:
         """Many items' revision markers by id in one query, without their fields."""
         with self._session() as s:
-            paths, out, old = self._paths(s), {}, []
+            out, old = {}, []
             rows = s.execute(select(Item.id, Item.subsite_id, Item.slug, Item.external_key, Item.revision)
                              .where(Item.id.in_([int(i) for i in item_ids])))
             for item_id, subsite_id, slug, key, revision in rows:
                 if revision is None:
                     old.append(item_id)
                     continue
-                out[str(item_id)] = Remote(str(item_id), f"{self.base_url}{paths[subsite_id]}/-/{slug}", revision, key)
+                out[str(item_id)] = Remote(str(item_id), self._item_url(s, subsite_id, slug), revision, key)
             for item in s.scalars(select(Item).where(Item.id.in_(old))) if old else ():
-                out[str(item.id)] = self._remote(item, paths)
+                out[str(item.id)] = self._remote(s, item)
             return out
 
     def revisions(self, subsite: str) -> dict[str, str]:
@@ -140,8 +136,8 @@ class SqlPortal:
     def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]:
         """Many items by external key in one query (the slugs are not needed here)."""
         with self._session() as s:
-            rows, paths = s.scalars(select(Item).where(Item.external_key.in_(list(wanted)))).all(), self._paths(s)
-            return {item.external_key: self._remote(item, paths) for item in rows}
+            rows = s.scalars(select(Item).where(Item.external_key.in_(list(wanted)))).all()
+            return {item.external_key: self._remote(s, item) for item in rows}
 
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
                    item_id: str | None = None) -> Remote:
@@ -170,14 +166,14 @@ class SqlPortal:
                     category_id=bindparam("b_category"), slug=bindparam("b_slug"),
                     fields=bindparam("b_fields", type_=items.c.fields.type), revision=bindparam("b_revision"),
                     updated_at=now), old)
-            paths = {subsite_id: self._subsite_path(s, subsite_id) for _, subsite_id in there.values()}
-        return [Remote(str(there[w.key][0]), f"{self.base_url}{paths[there[w.key][1]]}/-/{w.slug}", h, w.key, w.digest)
-                for w, h in zip(writes, hashes)]
+            return [Remote(str(there[w.key][0]), self._item_url(s, there[w.key][1], w.slug), h, w.key, w.digest)
+                    for w, h in zip(writes, hashes)]
 
-    def _subsite_path(self, s, subsite_id: int) -> str:
+    def _item_url(self, s, subsite_id: int, slug: str) -> str:
+        """An item's public address; its subsite's path read once (a subsite's path never changes)."""
         if subsite_id not in self._known_paths:
             self._known_paths[subsite_id] = s.scalar(select(Subsite.path).where(Subsite.id == subsite_id))
-        return self._known_paths[subsite_id]
+        return f"{self.base_url}{self._known_paths[subsite_id]}/-/{slug}"
 
     def delete_item(self, subsite: str, item_id: str) -> None:
         with self._session() as s, s.begin():
