@@ -8,7 +8,7 @@
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-want=(chromium postgresql nginx wordpress wordpress-theme-twentytwentythree wordpress-theme-twentytwentyone wordpress-l10n
+want=(chromium postgresql nginx apache2 wordpress wordpress-theme-twentytwentythree wordpress-theme-twentytwentyone wordpress-l10n
       mariadb-server php-cli php-mysql php-mbstring php-xml php-curl php-gd php-intl)
 need=()
 for p in "${want[@]}"; do
