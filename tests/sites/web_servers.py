@@ -90,7 +90,8 @@ def nginx_serving(tmp: Path, includes: list[str], server: list[str], http: list[
 
 def apache_conf(tmp: Path, port: int, vhost: list[str]) -> str:
     """A whole Apache configuration: the few modules a redirect needs, everything of its own
-    under `tmp`, one virtual host on 127.0.0.1:`port` holding the `vhost` lines."""
+    under `tmp`, one virtual host on 127.0.0.1:`port` holding the `vhost` lines and answering
+    404 for anything they do not handle."""
     user = ["User www-data", "Group www-data"] if os.geteuid() == 0 else []  # root: children drop to www-data
     modules = [("mpm_event", "mod_mpm_event.so"), ("authz_core", "mod_authz_core.so"),
                ("rewrite", "mod_rewrite.so"), ("alias", "mod_alias.so")]
@@ -99,7 +100,9 @@ def apache_conf(tmp: Path, port: int, vhost: list[str]) -> str:
         *(f"LoadModule {name}_module {APACHE_MODULES / so}" for name, so in modules), *user,
         f"Listen 127.0.0.1:{port}", "ServerName localhost", f"ErrorLog {tmp}/error.log", "LogLevel warn",
         f"DocumentRoot {tmp}/htdocs", f"<VirtualHost 127.0.0.1:{port}>", "    ServerName legacy",
-        *(f"    {line}" for line in vhost), "</VirtualHost>", ""])
+        *(f"    {line}" for line in vhost),
+        "    RewriteEngine On", "    RewriteRule ^ - [R=404,L]",  # what the lines do not handle: 404, as nginx's
+        "</VirtualHost>", ""])
 
 
 def apache_check(tmp: Path, env: dict | None = None) -> subprocess.CompletedProcess:
