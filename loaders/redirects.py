@@ -130,7 +130,9 @@ def _controls(text: str) -> bool:
 
 
 def _decoded_path(url: str) -> str:
-    return unquote_to_bytes(urlsplit(url).path or "/").decode("utf-8")
+    """The path as nginx's `$uri` and Apache's rules see it: %-decoded, runs of `/` merged
+    (both servers' default)."""
+    return re.sub(r"/{2,}", "/", unquote_to_bytes(urlsplit(url).path or "/").decode("utf-8"))
 
 
 def _unsafe(row: Redirect) -> str | None:

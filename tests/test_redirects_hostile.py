@@ -78,6 +78,7 @@ CASES = [
     *(_file(name) for name in SERVED), *(_file(name, refused=True) for name in REFUSED),
     # hostile folders and queries, moved to items
     Case("/" + quote("${x}/%{HTTP_COOKIE}/$1/{a b}", safe="/"), f"{PORTAL}/web/stnmt/-/tin-1"),
+    Case("/a//b///" + quote("$1 x", safe=""), f"{PORTAL}/web/stnmt/-/tin-5"),  # the servers merge slashes
     Case("/tin.aspx?id=$1", f"{PORTAL}/web/stnmt/-/tin-2"),
     Case("/tin.aspx?id=" + quote("%{HTTP_COOKIE}", safe=""), f"{PORTAL}/web/stnmt/-/tin-3"),
     Case("/tin.aspx?id=a+b&x=" + quote('"}; #', safe=""), f"{PORTAL}/web/stnmt/-/tin-4"),
