@@ -256,8 +256,18 @@ def _apache_target(target: str) -> str:
     return re.sub(r"([\\$%])", r"\\\1", location_of(target))
 
 
+def _apache_drops(target: str) -> bool:
+    """Whether mod_rewrite would change this target: it splits it at its first `?`, drops an
+    empty query and one trailing `&`, and a trailing `?` of the whole substitution."""
+    _, mark, query = location_of(target).partition("?")
+    return bool(mark) and (not query or query[-1] in "?&")
+
+
 def _apache(rows: list[Redirect], agency: str) -> tuple[str, list[LeftOut]]:
     rows, left_out = _writable(rows)
+    left_out += [LeftOut(r.legacy, "its target ends with `?` or `&`, which mod_rewrite drops: Apache cannot "
+                                   "redirect to it exactly") for r in rows if r.target and _apache_drops(r.target)]
+    rows = [r for r in rows if not (r.target and _apache_drops(r.target))]
     lines = ["# portalize redirects (generated): mod_rewrite rules for the legacy hosts' virtual host.",
              *([f"# {len(left_out)} left out, not safe to write here (the export's report lists them, "
                 "the CSV export has them)"] if left_out else []),

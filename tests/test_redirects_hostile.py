@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import random
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -67,11 +68,35 @@ class Case:
     refused: bool = False
 
 
-def _file(name: str, refused: bool = False) -> Case:
+def _file(name: str, refused: bool = False, folder: str = "files") -> Case:
     """A document: linked percent-encoded, as a browser sends it; its portal URL with the raw
     name, as the embedded portal builds it."""
     sha = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
-    return Case("/files/" + quote(name, safe=""), f"{PORTAL}/documents/{sha}/{name}", refused)
+    return Case(f"/{folder}/" + quote(name, safe=""), f"{PORTAL}/documents/{sha}/{name}", refused)
+
+
+FUZZ_SERVED, FUZZ_REFUSED = 400, 40
+
+
+def _fuzzed(seed: int = 21) -> list[Case]:
+    """Random names (a fixed seed): every printable ASCII character but `/`, the characters
+    configurations read, Vietnamese letters and combining marks; and the same names with one
+    control character in them, which must be left out."""
+    rng = random.Random(seed)
+    alphabet = ([chr(c) for c in range(0x20, 0x7F) if chr(c) != "/"] + list("$%{}\\\"'; #?&") * 3
+                + list("ăâđêôơưĐƯáàảãạếềểễệốồổỗộứừửữự") + ["\u0301", "\u0323", "\u0309"])
+    controls = [chr(c) for c in range(0x20)] + ["\x7f", "\x85"]
+    names: set[str] = set()
+    while len(names) < FUZZ_SERVED:
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60)))
+        if name not in (".", ".."):  # dot segments: not a file name
+            names.add(name)
+    refused = []
+    for name in sorted(names)[:FUZZ_REFUSED]:
+        at = rng.randint(0, len(name))
+        refused.append(name[:at] + rng.choice(controls) + name[at:])
+    return ([_file(name, folder="fuzz") for name in sorted(names)]
+            + [_file(name, refused=True, folder="fuzz-refused") for name in refused])
 
 
 CASES = [
@@ -88,6 +113,7 @@ CASES = [
     Case("/rss/" + quote('%{HTTP_COOKIE} "a b" \\.xml', safe=""), None),
     Case("/rss/" + quote("$1;}.xml", safe=""), None),
     Case("/rss/nul%00.xml", None, refused=True),
+    *_fuzzed(),
 ]
 
 
@@ -139,13 +165,19 @@ def _every_byte_encoded(url: str) -> str:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
-def _check_server(port: int, stored: dict[str, Case], left_out: list[dict]) -> int:
+def _mod_rewrite_drops(target: str | None) -> bool:
+    """mod_rewrite splits a substitution at its first `?`, drops an empty query, a trailing
+    `&` and a trailing `?` (seen on Apache 2.4): such a target cannot be given exactly."""
+    return bool(target) and "?" in target and (not target.partition("?")[2] or target[-1] in "?&")
+
+
+def _check_server(port: int, stored: dict[str, Case], left_out: list[dict], apache: bool = False) -> int:
     """Every legacy URL, requested as stored and fully encoded: its status and exact target.
     Returns how many requests were checked."""
     problems, checked = [], 0
     listed = {row["legacy_url"]: row["reason"] for row in left_out}
     for url, case in stored.items():
-        if case.refused:
+        if case.refused or (apache and _mod_rewrite_drops(case.target)):
             if url not in listed:
                 problems.append(f"{url!r}: not safe to write, yet not listed as left out")
             continue
@@ -208,7 +240,7 @@ def test_apache_export_of_hostile_names_is_exact(workspace, tmp_path):
     stored = _seed()
     exported = _export("apache")
     with apache_serving(tmp_path / "apache", [f"Include {exported['path']}"], {"PORTALIZE_SECRET": ENV_SECRET}) as port:
-        checked = _check_server(port, stored, exported["left_out"])
+        checked = _check_server(port, stored, exported["left_out"], apache=True)
         _known_answers(port)
     print(f"apache: {len(stored)} hostile legacy URLs, {checked} requests exact, "
           f"{len(exported['left_out'])} left out with a reason")
@@ -216,14 +248,19 @@ def test_apache_export_of_hostile_names_is_exact(workspace, tmp_path):
 
 def test_left_out_rows_are_reported_by_the_command_and_kept_in_the_csv(workspace):
     stored = _seed()
-    refused = {url for url, case in stored.items() if case.refused}
+    refused = {url for url, case in stored.items() if case.refused or _mod_rewrite_drops(case.target)}
     result = CliRunner().invoke(cli, ["redirects", AGENCY, "--format", "apache"])
     assert result.exit_code == 0, result.output
     assert f"{len(refused)} legacy URL(s) left out" in result.output
     assert "a NUL or control byte in its %-decoded path" in result.output
-    assert "an encoded slash (%2F)" in result.output and "not UTF-8 once %-decoded" in result.output
-    assert "Next: portalize redirects stnmt --format csv" in result.output
-    assert all(url in result.output for url in refused)
+    assert f"... and {len(refused) - 20} more" in result.output
+    assert "Next: portalize redirects stnmt --format apache --json" in result.output
+    listed = {row["legacy_url"]: row["reason"] for row in _export("apache")["left_out"]}
+    assert set(listed) == refused
+    reasons = "\n".join(listed.values())
+    for reason in ("a NUL or control byte", "an encoded slash (%2F)", "not UTF-8 once %-decoded",
+                   "which mod_rewrite drops"):
+        assert reason in reasons
     exported = _export("csv")
     csv_text = Path(exported["path"]).read_text(encoding="utf-8-sig")
     assert exported["left_out"] == [] and all(url in csv_text for url in stored)

@@ -646,10 +646,10 @@ def redirects(agency, fmt, output, as_json):
                       f"configuration (they are in the CSV export; redirect them by hand if needed):")
             for row in result.left_out[:20]:
                 show.warn(f"    {row['legacy_url']}: {row['reason']}")
-            show.warn(f"  Next: portalize redirects {result.agency} --format csv   (every row, with its reason)"
-                      if len(result.left_out) <= 20 else
-                      f"  ... and {len(result.left_out) - 20} more: portalize redirects {result.agency} "
-                      f"--format {result.format} --json")
+            if len(result.left_out) > 20:
+                show.warn(f"    ... and {len(result.left_out) - 20} more")
+            show.warn(f"  Next: portalize redirects {result.agency} --format {result.format} --json   (all of them, "
+                      "with their reasons)")
 
 
 # -- the embedded portal -------------------------------------------------------------------
