@@ -15,14 +15,17 @@ is written as a variable holding one. Apache rules are unquoted words: in a patt
 punctuation and the space are backslash-escaped; in a target the backslash, `$` and `%` are. So no `$N`,
 `%N` or `%{VAR}` is expanded, and no `${VAR}` of Apache's configuration is ever formed. A row
 that cannot be written safely (a NUL or control character, a path that is not UTF-8 once
-decoded, an encoded slash, a host that is not a plain host name, and for nginx a key twice) is
-left out with its reason (`LeftOut`), and stays in the CSV export."""
+decoded, an encoded slash, a host that is not a plain host name; for nginx a key twice; for
+Apache a target mod_rewrite would change) is left out with its reason (`LeftOut`), and stays in
+the CSV export. nginx's map folds ASCII case in its keys: keys that differ only by case are
+written as exact, case-sensitive regular expressions."""
 from __future__ import annotations
 
 import csv
 import io
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -193,6 +196,16 @@ def nginx_variables(agency: str) -> tuple[str, str]:
     return f"portalize_moved_{code}", f"portalize_gone_{code}"
 
 
+def _ascii_lower(text: str) -> str:
+    return re.sub(r"[A-Z]+", lambda m: m[0].lower(), text)
+
+
+def _nginx_regex(key: str) -> str:
+    """An exact, case-sensitive map key: `~` and a PCRE with every ASCII punctuation and the
+    space backslash-escaped."""
+    return "~^" + "".join(c if c.isalnum() or not c.isascii() else "\\" + c for c in key) + "$"
+
+
 def _nginx_bucket(keys) -> int:
     """The smallest `map_hash_bucket_size` holding the longest key (nginx's hash element: a
     pointer, the key and its length, aligned to 8; a bucket ends with a pointer)."""
@@ -210,21 +223,26 @@ def _nginx(rows: list[Redirect], agency: str) -> tuple[str, list[LeftOut]]:
     rows, left_out = _writable(rows)
     params = _params(rows)
     source = "|".join(["$host", "$uri", *(f"$arg_{name}" for name in params)])
-    moved, gone, keys = [], [], set()
+    keyed = {}
     for r in rows:
         key = _nginx_key(r.legacy, params)
         if key is None:
             left_out.append(LeftOut(r.legacy, "a query parameter name nginx cannot read ($arg_NAME)"))
-            continue
-        if key in keys:  # nginx refuses a map with a key twice
+        elif key in keyed:  # nginx refuses a map with a key twice
             left_out.append(LeftOut(r.legacy, "the same host, decoded path and parameters as another row"))
-            continue
-        keys.add(key)
-        if r.status == 301:  # nginx expands every `$` of a value: a target's `$` is a variable holding one
-            moved.append(f"    {_quoted(key)} {_quoted(location_of(r.target).replace('$', '${' + dollar + '}'))};")
         else:
-            gone.append(f"    {_quoted(key)} \"410\";")
-    bucket = _nginx_bucket(keys)
+            keyed[key] = r
+    # nginx's map folds ASCII case in its exact keys: keys that differ only by case are written as
+    # case-sensitive regular expressions (tried after the exact keys), so each finds its own target.
+    folded = Counter(_ascii_lower(key) for key in keyed)
+    moved, gone = [], []
+    for key, r in keyed.items():
+        written = _quoted(_nginx_regex(key) if folded[_ascii_lower(key)] > 1 else key)
+        if r.status == 301:  # nginx expands every `$` of a value: a target's `$` is a variable holding one
+            moved.append(f"    {written} {_quoted(location_of(r.target).replace('$', '${' + dollar + '}'))};")
+        else:
+            gone.append(f"    {written} \"410\";")
+    bucket = _nginx_bucket(keyed)
     return "\n".join([
         "# portalize redirects (generated): include in the `http` block, then in the server block of",
         "# the legacy hosts:",

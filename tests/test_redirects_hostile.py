@@ -54,6 +54,7 @@ SERVED = [
     "a|b^c`d.pdf", "<svg onload=alert(1)>.pdf", "[x](y).pdf", "~user.pdf", "trailing space .pdf", " lead.pdf",
     unicodedata.normalize("NFC", VIETNAMESE), unicodedata.normalize("NFD", VIETNAMESE),
     unicodedata.normalize("NFC", LONG), unicodedata.normalize("NFD", LONG), "ĐƯỜNG ỐNG.docx", "日本語.pdf",
+    "Bao-Cao.pdf", "bao-cao.pdf", "BAO-CAO.PDF", "Đ.pdf", "đ.pdf",  # nginx's map keys fold ASCII case
     "tab\\t and \\n.pdf", "x [R=302] y.pdf", "RewriteRule ^ https:evil [R].pdf", "a;} return 302 evil; #",
 ]
 # Names no server rule can hold safely: left out with a reason, listed in the export's report.
@@ -95,6 +96,7 @@ def _fuzzed(seed: int = 21) -> list[Case]:
     for name in sorted(names)[:FUZZ_REFUSED]:
         at = rng.randint(0, len(name))
         refused.append(name[:at] + rng.choice(controls) + name[at:])
+    names |= {name.swapcase() for name in sorted(names)[-20:]}  # nginx's map keys fold ASCII case
     return ([_file(name, folder="fuzz") for name in sorted(names)]
             + [_file(name, refused=True, folder="fuzz-refused") for name in refused])
 
@@ -134,8 +136,8 @@ def _seed() -> dict[str, Case]:
             if case.target is None:
                 session.add(Page(agency=AGENCY, url=url, kind="feed", status=200, crawl_run=run.id, headers={}))
             else:
-                session.add(IdMap(uid=f"{AGENCY}-hostile-{number}", agency=AGENCY, source_url=url, portal_id=str(number),
-                                  portal_url=case.target, content_hash="x", portal_hash="x", status="loaded"))
+                session.add(IdMap(uid=f"{AGENCY}-hostile-{number}", agency=AGENCY, source_url=url,
+                                  portal_id=str(number), portal_url=case.target, content_hash="x", portal_hash="x", status="loaded"))
     return stored
 
 
