@@ -137,7 +137,8 @@ def _seed() -> dict[str, Case]:
                 session.add(Page(agency=AGENCY, url=url, kind="feed", status=200, crawl_run=run.id, headers={}))
             else:
                 session.add(IdMap(uid=f"{AGENCY}-hostile-{number}", agency=AGENCY, source_url=url,
-                                  portal_id=str(number), portal_url=case.target, content_hash="x", portal_hash="x", status="loaded"))
+                                  portal_id=str(number), portal_url=case.target, content_hash="x", portal_hash="x",
+                                  status="loaded"))
     return stored
 
 
