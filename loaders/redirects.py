@@ -159,8 +159,15 @@ def _unsafe(row: Redirect) -> str | None:
 
 
 def _writable(rows: list[Redirect]) -> tuple[list[Redirect], list[LeftOut]]:
-    left_out = [LeftOut(r.legacy, why) for r in rows if (why := _unsafe(r))]
-    return [r for r in rows if not _unsafe(r)], left_out
+    """(the rows a server's configuration can hold, the others with why)."""
+    kept, left_out = [], []
+    for r in rows:
+        why = _unsafe(r)
+        if why:
+            left_out.append(LeftOut(r.legacy, why))
+        else:
+            kept.append(r)
+    return kept, left_out
 
 
 def _query(query: str) -> list[tuple[str, str]]:

@@ -63,7 +63,7 @@ def _landings(port: int, portal: str, expected: dict[str, int], visitor_forms: d
     return landed, gone
 
 
-def test_exported_nginx_redirects_land_on_portal_pages(crawled):
+def test_exported_nginx_and_apache_redirects_land_on_portal_pages(crawled):
     runner = CliRunner()
     for agency in ("stnmt", "stc"):
         assert runner.invoke(cli, ["transform", agency, "-s"]).exit_code == 0

@@ -106,6 +106,7 @@ CASES = [
     # hostile folders and queries, moved to items
     Case("/" + quote("${x}/%{HTTP_COOKIE}/$1/{a b}", safe="/"), f"{PORTAL}/web/stnmt/-/tin-1"),
     Case("/a//b///" + quote("$1 x", safe=""), f"{PORTAL}/web/stnmt/-/tin-5"),  # the servers merge slashes
+    Case(quote("/thư-mục-rất-dài" * 80 + "/$1.pdf"), f"{PORTAL}/web/stnmt/-/tin-6"),  # a 4 KB request line
     Case("/tin.aspx?id=$1", f"{PORTAL}/web/stnmt/-/tin-2"),
     Case("/tin.aspx?id=" + quote("%{HTTP_COOKIE}", safe=""), f"{PORTAL}/web/stnmt/-/tin-3"),
     Case("/tin.aspx?id=a+b&x=" + quote('"}; #', safe=""), f"{PORTAL}/web/stnmt/-/tin-4"),

@@ -37,7 +37,8 @@ def redirects(code: str, fmt: str = "nginx", output: str | Path | None = None) -
     path.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
     with transaction() as session:  # evidence for progress: the 301 and 410 lists are published
         agency_store.record_event(session, code, "redirects-exported", format=fmt, path=str(path),
-                                  moved=sum(r.status == 301 for r in rows), gone=sum(r.status == 410 for r in rows))
+                                  moved=sum(r.status == 301 for r in rows), gone=sum(r.status == 410 for r in rows),
+                                  left_out=len(left_out))
     return RedirectsResult(agency=code, format=fmt, path=str(path), moved=sum(r.status == 301 for r in rows),
                            gone=sum(r.status == 410 for r in rows), refused=len(refused),
                            left_out=[{"legacy_url": printable(r.legacy), "reason": r.reason} for r in left_out])
