@@ -1,8 +1,8 @@
 """Cut-over redirects, for real: the exported nginx maps of two agencies (a path-addressed
 Liferay site and a query-addressed SharePoint site) are loaded into a private nginx (Debian's
-package) on loopback. Legacy URLs requested through it, raw as visitors type them and
-canonical, are redirected (301) to the portal, and every target answers 200 on
-`portalize portal serve`."""
+package) on loopback, and their Apache rules into a private Apache. Legacy URLs requested
+through them (for nginx also raw as visitors type them) are redirected (301) to the portal,
+and every target answers 200 on `portalize portal serve`."""
 from __future__ import annotations
 
 import csv
@@ -10,10 +10,8 @@ import http.client
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,10 +20,9 @@ from click.testing import CliRunner
 from portalize.cli import cli
 
 from .conftest import ROOT
-from .sites.local import closed_port
+from .sites.web_servers import apache_serving, nginx_serving
 
 pytestmark = pytest.mark.integration
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 
 
 def _get(port: int, host: str, target: str) -> tuple[int, str | None]:
@@ -44,49 +41,45 @@ def _csv_rows(path) -> list[dict]:
         return list(csv.DictReader(source))
 
 
-def _nginx_conf(tmp, port: int, maps: dict[str, str]) -> str:
-    checks = "\n".join(f"        if ($portalize_moved_{code}) {{ return 301 $portalize_moved_{code}; }}\n"
-                       f"        if ($portalize_gone_{code}) {{ return 410; }}" for code in maps)
-    includes = "\n".join(f"    include {path};" for path in maps.values())
-    temp = "\n".join(f"    {name}_temp_path {tmp}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return f"""worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-{temp}
-    map_hash_bucket_size 512;
-    map_hash_max_size 65536;
-{includes}
-    server {{
-        listen 127.0.0.1:{port};
-        server_name _;
-{checks}
-        return 404;
-    }}
-}}
-"""
+def _landings(port: int, portal: str, expected: dict[str, int], visitor_forms: dict[str, str]) -> tuple[int, int]:
+    """Every legacy URL (and its visitor forms) requested through the server on `port`: the
+    status wanted, and a 301 to a page the portal serves. Returns (landed, gone)."""
+    landed = gone = 0
+    for url, wanted in expected.items():
+        parts = urlsplit(url)
+        for target in {parts.path + (f"?{parts.query}" if parts.query else ""), visitor_forms.get(url)} - {None}:
+            status, location = _get(port, parts.hostname, target)
+            assert status == wanted, (url, target, status)
+            if wanted == 410:  # not migrated on purpose: gone, with the archive named in the CSV
+                gone += 1
+                continue
+            assert location.startswith("https://tinhmau.gov.vn/"), location
+            page = urlsplit(location)
+            answer, _ = _get(int(portal), "tinhmau.gov.vn", page.path)
+            assert answer == 200, (url, location, answer)
+            landed += 1
+    # What was never a page of the agency is not redirected.
+    assert _get(port, "stc.tinhmau.gov.vn", "/Trang/ChiTietTin.aspx?ItemID=999")[0] == 404
+    return landed, gone
 
 
-def test_exported_nginx_redirects_land_on_portal_pages(crawled):
-    if not NGINX:
-        pytest.fail("nginx is not installed: run the tests with `make test` (scripts/system-deps.sh installs it)")
+def test_exported_nginx_and_apache_redirects_land_on_portal_pages(crawled):
     runner = CliRunner()
     for agency in ("stnmt", "stc"):
         assert runner.invoke(cli, ["transform", agency, "-s"]).exit_code == 0
         plan = json.loads(runner.invoke(cli, ["plan", agency, "--json"]).output)
         assert runner.invoke(cli, ["apply", str(plan["plan"]), "--yes", "-s"]).exit_code == 0
-    maps = {}
+    maps, rules = {}, []
     for agency in ("stnmt", "stc"):
         result = runner.invoke(cli, ["redirects", agency, "--format", "nginx", "--json"])
         assert result.exit_code == 0, result.output
         exported = json.loads(result.output)
-        assert exported["moved"] >= 7 and exported["refused"] == 0
+        assert exported["moved"] >= 7 and exported["refused"] == 0 and exported["left_out"] == []
         maps[agency.replace("-", "_")] = exported["path"]
         assert runner.invoke(cli, ["redirects", agency, "--format", "csv"]).exit_code == 0
-        assert runner.invoke(cli, ["redirects", agency, "--format", "apache"]).exit_code == 0
+        result = runner.invoke(cli, ["redirects", agency, "--format", "apache", "--json"])
+        assert result.exit_code == 0 and json.loads(result.output)["left_out"] == [], result.output
+        rules.append(f"Include {json.loads(result.output)['path']}")
     rows = _csv_rows(crawled / "var" / "redirects" / "redirects-stc.csv")
     items = [r for r in rows if r["reason"] == "migrated"]
     assert items and all(r["status"] == "301" and r["target"].startswith("https://tinhmau.gov.vn/web/stc/-/")
@@ -94,26 +87,13 @@ def test_exported_nginx_redirects_land_on_portal_pages(crawled):
     apache = (crawled / "var" / "redirects" / "redirects-stc.apache.conf").read_text(encoding="utf-8")
     assert "RewriteCond %{QUERY_STRING} ^ItemID=13$" in apache
 
-    tmp = crawled / "nginx"
-    tmp.mkdir()
-    port = closed_port()  # for nginx to listen on
-    (tmp / "nginx.conf").write_text(_nginx_conf(tmp, port, maps), encoding="utf-8")
-    checked = subprocess.run([NGINX, "-t", "-p", str(tmp), "-c", str(tmp / "nginx.conf")], capture_output=True,
-                             text=True)
-    assert checked.returncode == 0, checked.stderr
-    nginx = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf")], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
+    checks = [line for code in maps for line in (
+        f"if ($portalize_moved_{code}) {{ return 301 $portalize_moved_{code}; }}",
+        f"if ($portalize_gone_{code}) {{ return 410; }}")]
     front = subprocess.Popen([sys.executable, "-m", "portalize.cli", "portal", "serve", "--port", "0"], cwd=ROOT,
                              env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         portal = re.search(r"http://127\.0\.0\.1:(\d+)", front.stdout.readline())[1]
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                _get(port, "x", "/")
-                break
-            except OSError:
-                time.sleep(0.1)
         expected = {r["legacy_url"]: int(r["status"])
                     for r in _csv_rows(crawled / "var" / "redirects" / "redirects-stnmt.csv") + rows}
         visitor_forms = {
@@ -123,28 +103,18 @@ def test_exported_nginx_redirects_land_on_portal_pages(crawled):
             "http://stnmt.tinhmau.gov.vn/-/asset_publisher/Xy7kPq2mN4aB/content/chuyen-doi-so-linh-vuc-dat-dai":
                 "/-/asset_publisher/Xy7kPq2mN4aB/content/chuyen-doi-so-linh-vuc-dat-dai?fbclid=XYZ",
         }
-        landed = gone = 0
-        for url, wanted in expected.items():
-            parts = urlsplit(url)
-            for target in {parts.path + (f"?{parts.query}" if parts.query else ""), visitor_forms.get(url)} - {None}:
-                status, location = _get(port, parts.hostname, target)
-                assert status == wanted, (url, target, status)
-                if wanted == 410:  # not migrated on purpose: gone, with the archive named in the CSV
-                    gone += 1
-                    continue
-                assert location.startswith("https://tinhmau.gov.vn/"), location
-                page = urlsplit(location)
-                answer, _ = _get(int(portal), "tinhmau.gov.vn", page.path)
-                assert answer == 200, (url, location, answer)
-                landed += 1
+        with nginx_serving(crawled / "nginx", list(maps.values()), checks,
+                           ["map_hash_bucket_size 512;", "map_hash_max_size 65536;"]) as port:
+            landed, gone = _landings(port, portal, expected, visitor_forms)
         assert landed >= sum(v == 301 for v in expected.values()) + 2
-        # What was never a page of the agency is not redirected.
-        assert _get(port, "stc.tinhmau.gov.vn", "/Trang/ChiTietTin.aspx?ItemID=999")[0] == 404
         print(f"redirects through nginx: {landed} legacy URLs (raw and canonical) landed on portal pages, {gone} gone")
+        # Apache's rules match the stored (canonical) query exactly: no visitor forms there.
+        with apache_serving(crawled / "apache", rules) as port:
+            landed, gone = _landings(port, portal, expected, {})
+        assert landed >= sum(v == 301 for v in expected.values())
+        print(f"redirects through Apache: {landed} legacy URLs landed on portal pages, {gone} gone")
     finally:
-        nginx.terminate()
         front.terminate()
-        nginx.wait(timeout=10)
         front.wait(timeout=10)
-        for stream in (nginx.stderr, front.stdout, front.stderr):
+        for stream in (front.stdout, front.stderr):
             stream.close()

@@ -226,6 +226,7 @@ class RedirectsResult(Result):
     moved: int  # 301 rows (items, their other addresses, files, list pages)
     gone: int  # 410 rows: not migrated on purpose
     refused: int  # targets off the portal's host, never exported
+    left_out: list[dict] = field(default_factory=list)  # {legacy_url, reason}: not safe in this server's config
 
 
 @dataclass

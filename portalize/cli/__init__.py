@@ -641,6 +641,15 @@ def redirects(agency, fmt, output, as_json):
                  f"(410) -> {result.path}")
         if result.refused:
             show.warn(f"  {result.refused} target(s) not on the portal's host were left out")
+        if result.left_out:
+            show.warn(f"  {len(result.left_out)} legacy URL(s) left out, not safe to write into the {result.format} "
+                      f"configuration (they are in the CSV export; redirect them by hand if needed):")
+            for row in result.left_out[:20]:
+                show.warn(f"    {row['legacy_url']}: {row['reason']}")
+            if len(result.left_out) > 20:
+                show.warn(f"    ... and {len(result.left_out) - 20} more")
+            show.warn(f"  Next: portalize redirects {result.agency} --format {result.format} --json   (all of them, "
+                      "with their reasons)")
 
 
 # -- the embedded portal -------------------------------------------------------------------
