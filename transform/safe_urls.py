@@ -18,6 +18,7 @@ SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028\u2029\u2060-\u2064\ufeff\s]+")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):", re.I)
+_SAFE_START = re.compile(r"(?:https?|mailto|tel):", re.I)
 _RASTER_DATA = re.compile(r"data:image/(?:png|jpe?g|gif|webp|bmp);base64,[a-z0-9+/=]*", re.I)
 
 
@@ -52,6 +53,11 @@ def safe_url(url: str | None, image: bool = False) -> str | None:
     cannot run script."""
     if url is None:
         return None
+    stripped = url.strip()
+    # Most addresses: a safe scheme first (no reading can change its letters), or plain ASCII
+    # with no `:` and no `&` (no reading can make a scheme of it).
+    if _SAFE_START.match(stripped) or (stripped.isascii() and ":" not in stripped and "&" not in stripped):
+        return stripped
     for compact in _readings(url):
         scheme = url_scheme(compact)
         if scheme is None or scheme in SCHEMES:
@@ -59,7 +65,7 @@ def safe_url(url: str | None, image: bool = False) -> str | None:
         if image and scheme == "data" and _RASTER_DATA.fullmatch(compact):
             continue
         return None
-    return url.strip()
+    return stripped
 
 
 def is_safe_url(url: str | None, image: bool = False) -> bool:
