@@ -235,3 +235,28 @@ def test_javascript_links_reach_no_page(migrated, portal):
     assert unsafe_links(item) == []
     content = post_parts(CODE, "digest", fields)["content"]
     assert "bao-cao.pdf" in content and unsafe_links(content) == []
+
+
+def test_the_review_page_runs_only_its_own_script(workspace):
+    """The review page allows its one script (the filters) by hash: a body that reached the
+    staging tables with a handler in it (staged before the sanitiser, or edited there) runs
+    nothing, and the filters still work."""
+    import datetime as dt
+
+    from portalize.app.reports import write_plan_html
+    from portalize.app.results import PlanEntryView
+    from portalize.core.ledger.models import Plan
+    from portalize.core.registry import load_registry
+
+    registry = load_registry(ROOT / "mappings")
+    body = ("<p>Nội dung</p><img src=x onerror=\"document.title='PWNED'\">"
+            "<script>document.title='PWNED'</script><a href=\"javascript:alert(1)\">x</a>")
+    previews = {"u1": {"title": "Bài", "group": "news", "kind": "article", "body_html": body,
+                       "source_url": "http://stnmt.tinhmau.gov.vn/a.html", "files": [], "document_rows": []}}
+    plan = Plan(id=7, agency="stnmt", created_at=dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc), status="pending",
+                fingerprint="x", summary={"create": 1})
+    page = write_plan_html(plan, [PlanEntryView(uid="u1", action="create", title="Bài", reason=None, diff=[])],
+                           registry.agencies["stnmt"], registry, "Cổng thử", previews=previews)
+    dom = chromium("--virtual-time-budget=3000", "--dump-dom", page.as_uri()).stdout
+    assert "Hiển thị 1 / 1 mục" in dom  # the page's own script ran
+    assert "PWNED" not in dom.split("</title>")[0]
