@@ -37,16 +37,17 @@ ALLOWED = {
     "7z": "application/x-7z-compressed",
 }
 
-# What the bytes must be for each extension (the names filetype gives): Office's old formats
-# share one container (OLE), the new ones and OpenDocument another (ZIP).
-_OLE = {"doc", "xls", "ppt"}
-_ZIP = {"zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub"}
+# What the bytes must be for each extension (the names filetype gives). Office documents are
+# one of two containers, OLE (doc, xls, ppt) or ZIP (docx, ..., odt): either is accepted for
+# any Office name (a .docx renamed .doc is common), and checked by its magic number.
+_OFFICE = {"ole", "zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "doc", "xls", "ppt"}
 _SIGNATURES = {
-    "pdf": {"pdf"}, "doc": _OLE, "xls": _OLE, "ppt": _OLE, "docx": _ZIP, "xlsx": _ZIP, "pptx": _ZIP,
-    "odt": _ZIP, "ods": _ZIP, "zip": _ZIP, "rtf": {"rtf"}, "png": {"png", "apng"}, "jpg": {"jpg"},
-    "jpeg": {"jpg"}, "gif": {"gif"}, "webp": {"webp"}, "bmp": {"bmp"}, "tif": {"tif"}, "tiff": {"tif"},
-    "rar": {"rar"}, "7z": {"7z"},
+    "pdf": {"pdf"}, "doc": _OFFICE, "xls": _OFFICE, "ppt": _OFFICE, "docx": _OFFICE, "xlsx": _OFFICE,
+    "pptx": _OFFICE, "odt": _OFFICE, "ods": _OFFICE, "zip": {"zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub"},
+    "rtf": {"rtf"}, "png": {"png", "apng"}, "jpg": {"jpg"}, "jpeg": {"jpg"}, "gif": {"gif"}, "webp": {"webp"},
+    "bmp": {"bmp"}, "tif": {"tif"}, "tiff": {"tif"}, "rar": {"rar"}, "7z": {"7z"},
 }
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Bytes that name their own type where the extension is missing or wrong (a `.jpg` that is a PNG).
 _BY_SIGNATURE = {"pdf": "pdf", "png": "png", "apng": "png", "jpg": "jpg", "gif": "gif", "webp": "webp",
                  "bmp": "bmp", "tif": "tif", "rar": "rar", "7z": "7z", "zip": "zip", "docx": "docx",
@@ -88,7 +89,7 @@ def file_type(filename: str | None, data: bytes | None = None) -> str:
     if data is None:
         return ALLOWED.get(ext, OCTET_STREAM)
     kind = filetype.guess(data[:8192])
-    found = kind.extension if kind else None
+    found = "ole" if data.startswith(_OLE_MAGIC) else kind.extension if kind else None
     if ext in _SIGNATURES and found in _SIGNATURES[ext]:
         return ALLOWED[ext]
     if ext == "pdf" and b"%PDF-" in data[:1024]:  # readers allow a little before the header
