@@ -18,6 +18,7 @@ from portalize.core.ledger import agencies as agency_store, pages as page_store
 from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
+from portalize.transform.filetypes import file_type
 
 from .base import ItemWrite, Remote, fields_hash
 from .link_rewrite import derive_fields
@@ -112,8 +113,7 @@ def _put_files(session, portal, subsite: str, agency: str, article: dict, fields
         data = _file_bytes(session, agency, article, asset)
         if not data:
             continue  # not downloaded: the body keeps the legacy address, reported by the plan
-        media_type = next((a.get("media_type") for a in (article.get("attachments") or []) + (article.get("images") or [])
-                           if a.get("sha256") == sha256), None)
+        media_type = file_type(asset["filename"], data)  # from the bytes, never the legacy server's word
         url = portal.put_file(subsite, asset["filename"], media_type, data, sha256)
         session.add(PortalFile(sha256=sha256, subsite=subsite, portal=portal.name, filename=asset["filename"],
                                legacy_url=asset["url"], portal_url=url))

@@ -9,6 +9,9 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+from portalize.transform.embedded import KEY_PREFIX
+from portalize.transform.safe_urls import safe_url
+
 # The fields of a canonical article that a portal item carries (and that plans diff).
 ITEM_FIELDS = ("title", "summary", "body_html", "body_markdown", "published_at", "kind", "group",
                "author", "source_name", "source_url", "attachments", "images", "document")
@@ -33,9 +36,18 @@ REFERENCE = re.compile(r"\{\{(item|asset):([A-Za-z0-9_.:-]+)\}\}")
 
 def item_fields(article: dict) -> dict:
     fields = {k: article.get(k) for k in ITEM_FIELDS}
-    fields["attachments"] = [{"filename": a["filename"], "url": a["url"], "sha256": a.get("sha256")} for a in article.get("attachments") or []]
-    fields["images"] = [{"filename": a["filename"], "url": a["url"], "sha256": a.get("sha256")} for a in article.get("images") or []]
+    # A file whose address is not http(s) (javascript:, file:) is never sent: only safe_url's
+    # schemes reach a portal, whatever the staged data holds.
+    fields["attachments"] = [{"filename": a["filename"], "url": a["url"], "sha256": a.get("sha256")}
+                             for a in article.get("attachments") or [] if _is_file_url(a["url"])]
+    fields["images"] = [{"filename": a["filename"], "url": a["url"], "sha256": a.get("sha256")}
+                        for a in article.get("images") or [] if _is_file_url(a["url"])]
     return fields
+
+
+def _is_file_url(url: str) -> bool:
+    """A file's address a portal may hold (a pasted image's key stands for its bytes)."""
+    return url.startswith(KEY_PREFIX) or safe_url(url) is not None
 
 
 def fields_hash(fields: dict) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from portalize.transform.embedded import KEY_PREFIX
 from portalize.transform.fragments import inner_html, parse_fragment
-from portalize.transform.markdown import to_markdown
+from portalize.transform.markdown import markdown_destination, to_markdown
 from portalize.transform.outline import link_slots
 from portalize.transform.urls import canonical_url
 
@@ -119,6 +119,7 @@ def _rewrite_markdown(markdown: str, changed: dict[str, str]) -> str:
     `[text](old "title")`, `![alt](old)`, and `<old>` (an address shown as its own text, which
     becomes `[old](new)`), rather than the whole body converted again (milliseconds each)."""
     for old, new in changed.items():
+        old = markdown_destination(old)  # as to_markdown wrote it
         markdown = markdown.replace(f"]({old})", f"]({new})").replace(f']({old} "', f']({new} "')
         markdown = markdown.replace(f"<{old}>", f"[{old}]({new})")
     return markdown

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import jinja2
 
+from portalize.transform.safe_urls import safe_url
+
 DOCUMENT_LABELS = (("number", "Số ký hiệu"), ("type", "Hình thức văn bản"), ("issuer", "Cơ quan ban hành"),
                    ("signer", "Người ký"), ("issued", "Ngày ban hành"), ("effective", "Ngày hiệu lực"),
                    ("expiry", "Ngày hết hiệu lực"), ("status", "Tình trạng hiệu lực"), ("abstract", "Trích yếu"),
@@ -17,8 +19,10 @@ DOCUMENT_LABELS = (("number", "Số ký hiệu"), ("type", "Hình thức văn b�
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("portalize.loaders", "templates"),
-                              autoescape=True, keep_trailing_newline=False)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("portalize.loaders", "templates"),
+                             autoescape=True, keep_trailing_newline=False)
+    env.filters["safe_url"] = safe_url  # every href a template writes: the URL, or None (no link)
+    return env
 
 
 def document_rows(fields: dict) -> list[tuple[str, str]]:

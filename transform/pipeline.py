@@ -22,6 +22,7 @@ from .extract import extract_fields, parse_page
 from .hidden import remove_hidden
 from .markdown import to_markdown
 from .metadata import PageMetadata
+from .safe_urls import safe_url
 from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage
 from .taxonomy import KIND_BY_GROUP, assign_group, fold
@@ -150,6 +151,7 @@ def disposition_filename(value: str | None) -> str:
 
 
 def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
+    hrefs = [h for h in hrefs if safe_url(h) is not None]  # javascript:, file:, ...: never a file
     out = []
     for href in hrefs:
         if is_data_url(href):

@@ -8,13 +8,13 @@ import nh3
 
 from .embedded import is_data_url, is_image_data_url
 from .fragments import parse_fragment
+from .safe_urls import SCHEMES, safe_url
 
 TAGS = {"p", "br", "hr", "strong", "b", "em", "i", "u", "s", "sub", "sup", "span", "h2", "h3", "h4",
         "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code", "table", "thead", "tbody", "tfoot",
         "tr", "th", "td", "caption", "colgroup", "col", "figure", "figcaption", "img", "a"}
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
               "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}, "col": {"span"}}
-SCHEMES = {"http", "https", "mailto", "tel"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -35,17 +35,20 @@ def _clean(html: str, attribute_filter) -> str:
 def _link_filter(base_url: str | None):
     """An nh3 attribute filter for href and src: a `data:` URL only as an image's source and
     only for a raster image; other links made absolute against the page URL (when given). nh3
-    calls it after its own scheme check, so the joined URL's scheme is checked here again."""
+    calls it after its own scheme check; safe_url (the one decision on schemes) reads the
+    value and the joined URL again."""
     def check(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in ("href", "src"):
             return value
         if is_data_url(value):
             return value.strip() if tag == "img" and attribute == "src" and is_image_data_url(value) else None
+        if safe_url(value) is None:
+            return None
         if base_url is None:
             return value
         try:
             joined = urljoin(base_url, value.strip())
-            return joined if urlsplit(joined).scheme.lower() in SCHEMES else None
+            return joined if urlsplit(joined).scheme.lower() in SCHEMES and safe_url(joined) else None
         except ValueError:  # a URL urllib cannot read (a broken IPv6 host): dropped, as lxml would
             return None
     return check

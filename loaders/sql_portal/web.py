@@ -7,17 +7,28 @@ Paths are the portal's own (`/<subsite path>/-/<slug>`, `/documents/<sha>/<file>
 bodies that name the portal's public address are served from here."""
 from __future__ import annotations
 
-import mimetypes
+import re
 from urllib.parse import quote, unquote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from portalize.transform.filetypes import file_type, is_inline
+from portalize.transform.safe_urls import safe_url
+
 from ..render import document_rows, parse_iso
 from .models import Category, Item, Link, Media, PortalBase, Subsite
 
 _ENV = Environment(loader=PackageLoader("portalize.loaders.sql_portal", "templates"), autoescape=select_autoescape())
+_ENV.filters["safe_url"] = safe_url  # every href from the data: the URL, or None (no link)
+
+# The portal's pages need no script (inline styles only); a file may run nothing at all, and
+# is sandboxed (an opaque origin) whatever a browser makes of it.
+PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: http: https:; "
+               "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+FILE_POLICY = "default-src 'none'; sandbox"
+_SHA_PREFIX = re.compile(r"[0-9a-f]{16}")
 
 
 def _date(value: str | None) -> str | None:
@@ -43,9 +54,14 @@ class PortalFront:
     def __call__(self, environ, start_response):
         path = unquote(environ.get("PATH_INFO") or "/", errors="replace")
         with Session(self.engine) as session:
-            status, content_type, body = self._route(session, path)
-        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                                ("X-Content-Type-Options", "nosniff")])
+            # A page is (status, type, body); a file adds its Content-Disposition ("" inline).
+            status, content_type, body, *disposition = self._route(session, path)
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                   ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+                   ("Content-Security-Policy", FILE_POLICY if disposition else PAGE_POLICY)]
+        if disposition and disposition[0]:
+            headers.append(("Content-Disposition", disposition[0]))
+        start_response(status, headers)
         return [body]
 
     def _page(self, template: str, status: str = "200 OK", **values) -> tuple[str, str, bytes]:
@@ -103,13 +119,26 @@ class PortalFront:
                           date=_date(fields.get("published_at")), document=document, files=files, body=body)
 
     def _file(self, session: Session, path: str):
+        """A file by `/documents/<first 16 hex digits of its sha256>/<name>` (exactly those: no
+        pattern), sent as the type its bytes and name make it (filetypes.file_type, never the
+        type the legacy server sent); anything but PDF and raster images as an attachment."""
         parts = path.split("/", 3)  # "", "documents", sha16, filename
-        if len(parts) == 4:
-            media = session.scalar(select(Media).where(Media.sha256.startswith(parts[2]), Media.filename == parts[3]))
+        if len(parts) == 4 and _SHA_PREFIX.fullmatch(parts[2]):
+            found = session.scalars(select(Media).where(
+                Media.filename == parts[3], Media.sha256.startswith(parts[2], autoescape=True)))
+            media = next((m for m in found if m.sha256[:16] == parts[2]), None)
             if media is not None:
-                kind = media.media_type or mimetypes.guess_type(media.filename)[0] or "application/octet-stream"
-                return "200 OK", kind, bytes(media.data)
+                data = bytes(media.data)
+                kind = file_type(media.filename, data)
+                return "200 OK", kind, data, "" if is_inline(kind) else attachment(media.filename)
         return self._page("missing.html", "404 Not Found", path=path)
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition that downloads the file under its name (RFC 6266: an ASCII name
+    for old clients, the UTF-8 name for the others)."""
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def serve(url: str, base_url: str, name: str, host: str = "127.0.0.1", port: int = 8080, ready=None) -> None:

@@ -2,13 +2,16 @@
 progress spreadsheet. Terminal formatting lives in the CLI (portalize/cli/format.py)."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..core import config
 from ..core.report_files import safe_cell
+from ..transform.safe_urls import safe_url
 from .warnings_vi import in_vietnamese
 
 ACTION_NAMES = {"create": "Tạo mới", "update": "Cập nhật", "restore": "Khôi phục", "delete": "Xóa",
@@ -24,6 +27,8 @@ STATE_NAMES = {"registered": "đã đăng ký", "linked": "đã gắn liên kế
                "archived": "đã lưu trữ", "unregistered": "chưa đăng ký"}
 
 _env = Environment(loader=PackageLoader("portalize.app", "templates"), autoescape=select_autoescape())
+_env.filters["safe_url"] = safe_url  # every href of the review: the URL, or None (shown without a link)
+_env.filters["csp_hash"] = lambda script: "sha256-" + base64.b64encode(hashlib.sha256(str(script).encode()).digest()).decode()
 
 
 FIELD_NAMES = {"title": "Tiêu đề", "date": "Ngày đăng", "category": "Chuyên mục", "body": "Nội dung",
