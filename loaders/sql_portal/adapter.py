@@ -7,6 +7,7 @@ markers without reading bodies."""
 from __future__ import annotations
 
 import hashlib
+import string
 
 import orjson
 from sqlalchemy import bindparam, insert, inspect, select, text, update
@@ -19,6 +20,15 @@ from portalize.core.ledger.db import make_engine, nearly_full
 
 from ..base import CategoryCache, ItemWrite, LinkRef, Remote, fields_hash
 from .models import Category, Item, Link, Media, PortalBase, Subsite, utcnow
+
+# What a file name keeps unencoded in its URL: ASCII letters, digits and the sub-delimiters a
+# path segment may hold, and every non-ASCII letter (Vietnamese names stay readable).
+_NAME_SAFE = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@")
+
+
+def _path_segment(name: str) -> str:
+    return "".join(c if c in _NAME_SAFE or (ord(c) > 0x7F and c.isprintable())
+                   else "".join(f"%{b:02X}" for b in c.encode()) for c in name)
 
 WRITTEN = "_written"  # kept in an item's fields: the digest it was written from and the fields' hash then
 
@@ -69,7 +79,9 @@ class SqlPortal:
         return Session(self.engine, expire_on_commit=False)
 
     def file_url(self, sha256: str, filename: str) -> str:
-        return f"{self.base_url}/documents/{sha256[:16]}/{filename}"
+        """The file's public address; a name's `%`, `?`, `#`, spaces and other URL delimiters are
+        percent-encoded (Vietnamese letters stay as they are), so every name gives one exact path."""
+        return f"{self.base_url}/documents/{sha256[:16]}/{_path_segment(filename)}"
 
     # -- subsites and categories -------------------------------------------------------------
     def find_subsite(self, key: str, name: str, path: str) -> str | None:

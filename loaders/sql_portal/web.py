@@ -8,7 +8,7 @@ bodies that name the portal's public address are served from here."""
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import create_engine, func, select
@@ -52,7 +52,10 @@ class PortalFront:
         self.engine.dispose()
 
     def __call__(self, environ, start_response):
-        path = unquote(environ.get("PATH_INFO") or "/", errors="replace")
+        # PEP 3333: PATH_INFO is the request's path, already percent-decoded once, as latin-1
+        # characters; its bytes are UTF-8 (decoding it a second time would turn a file named
+        # `a%20b.pdf` into `a b.pdf`).
+        path = (environ.get("PATH_INFO") or "/").encode("latin-1", "replace").decode("utf-8", "replace")
         with Session(self.engine) as session:
             # A page is (status, type, body); a file adds its Content-Disposition ("" inline).
             status, content_type, body, *disposition = self._route(session, path)
