@@ -16,6 +16,7 @@ import sqlite3
 import pytest
 
 from .conftest import run_portalize
+from .test_postgres import pg_url  # noqa: F401 - the fixture
 from .test_settled import _settle
 
 pytestmark = pytest.mark.integration
@@ -175,3 +176,32 @@ def test_an_sql_edit_that_keeps_the_revision_is_seen_by_plan_recheck_and_the_set
     assert rechecked["summary"]["conflict"] == 1, rechecked["summary"]
     apply(rechecked["plan"])
     assert title_on_portal(crawled, item_id) == EDITED
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_sql_edit_that_keeps_the_revision_moves_it(pg_url):
+    """The embedded portal in PostgreSQL: the same trigger, as a PL/pgSQL function."""
+    import sqlalchemy as sa
+
+    from portalize.loaders.base import fields_hash
+    from portalize.loaders.sql_portal import SqlPortal
+
+    store = SqlPortal(pg_url, "https://tinhmau.gov.vn")
+    subsite = store.ensure_subsite("/web/stnmt", "Sở", "/web/stnmt")
+    category = store.ensure_category(subsite, "news", "Tin tức")
+    fields = {"title": "Tin", "body_html": "<p>Nội dung</p>"}
+    written = store.write_item(subsite, category, "stnmt-0a0b0c0d0e0f", "tin-0a0b0c0d0e0f", fields, fields_hash(fields),
+                               run="run0a1b2c")
+    again = store.write_item(subsite, category, "stnmt-0a0b0c0d0e0f", "tin-0a0b0c0d0e0f", fields, fields_hash(fields),
+                             run="run3d4e5f")  # the same content by another apply: the same marker
+    assert store.read_items(subsite, [written.id])[written.id].revision == again.revision == written.revision
+    store.close()
+    store = SqlPortal(pg_url, "https://tinhmau.gov.vn")  # opening an existing store keeps one trigger
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("update items set fields = cast(:f as json) where id = :id"),
+                           {"f": '{"title": "Sửa bằng SQL", "body_html": "<p>khác</p>"}', "id": int(written.id)})
+    now = store.read_items(subsite, [written.id])[written.id]
+    assert now.revision != written.revision and now.revision.startswith("edited:")
+    assert store.revisions(subsite)[written.id] == now.revision
+    assert store.recent_runs(subsite) == ["run3d4e5f"]
+    store.close()

@@ -22,7 +22,7 @@ from portalize.core.ledger.db import make_engine, nearly_full
 from ..base import CategoryCache, ItemWrite, LinkRef, Remote, fields_hash
 from .models import Category, Item, Link, Media, PortalBase, Subsite, utcnow
 
-WRITTEN = "_written"
+WRITTEN = "_written"  # kept in an item's fields: the digest it was written from and the fields' hash then
 # Any UPDATE of an item's content that leaves its revision and its run as they were (a write
 # that is not an apply's: apply sets both) gets a new revision: "edited:" and a random token.
 REVISION_TRIGGER = {
@@ -31,7 +31,10 @@ REVISION_TRIGGER = {
              AND (NEW.fields IS NOT OLD.fields OR NEW.slug IS NOT OLD.slug OR NEW.category_id IS NOT OLD.category_id
                   OR NEW.subsite_id IS NOT OLD.subsite_id OR NEW.external_key IS NOT OLD.external_key)
         BEGIN UPDATE items SET revision = 'edited:' || lower(hex(randomblob(12))) WHERE id = NEW.id; END"""],
-    "postgresql": ["""CREATE OR REPLACE FUNCTION portalize_items_revision_moves() RETURNS trigger AS $$
+    # Made once (PostgreSQL 10 and later), in one statement: opening a store never replaces it.
+    "postgresql": ["""DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'items_revision_moves' AND tgrelid = 'items'::regclass) THEN
+        CREATE OR REPLACE FUNCTION portalize_items_revision_moves() RETURNS trigger AS $f$
         BEGIN
           IF NEW.revision IS NOT DISTINCT FROM OLD.revision AND NEW.run IS NOT DISTINCT FROM OLD.run
              AND (NEW.fields::text IS DISTINCT FROM OLD.fields::text OR NEW.slug IS DISTINCT FROM OLD.slug
@@ -40,10 +43,12 @@ REVISION_TRIGGER = {
             NEW.revision := 'edited:' || substr(md5(random()::text || clock_timestamp()::text), 1, 24);
           END IF;
           RETURN NEW;
-        END $$ LANGUAGE plpgsql""",
-                   """CREATE OR REPLACE TRIGGER items_revision_moves BEFORE UPDATE ON items FOR EACH ROW
-        EXECUTE FUNCTION portalize_items_revision_moves()"""],
-}  # kept in an item's fields: the digest it was written from and the fields' hash then
+        END $f$ LANGUAGE plpgsql;
+        CREATE TRIGGER items_revision_moves BEFORE UPDATE ON items FOR EACH ROW
+          EXECUTE PROCEDURE portalize_items_revision_moves();
+      END IF;
+    END $$"""],
+}
 
 
 def _content_hash(fields: dict) -> str:
