@@ -172,8 +172,7 @@ def test_the_apply_run_that_wrote_an_item_is_read_back_after_an_edit(case):
     the subsite's latest writes, and an edit made on the portal keeps the run it was written by
     (a restored ledger is noticed whatever the editor did since)."""
     if "runs" not in case.portal.capabilities:
-        assert not callable(getattr(case.portal, "recent_runs", None))
-        return
+        pytest.skip("the adapter keeps no run identity (apply neither sends one nor reads one back)")
     n = next(_sites)
     subsite = case.subsite(f"don-vi-{n}", f"Đơn vị thử {n}")
     category = case.portal.ensure_category(subsite, "news", "Tin tức")
