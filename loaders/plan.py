@@ -451,6 +451,9 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
     plan). `sync`: also delete loaded items gone from the source. `force`: these uids' conflicts
     become updates that overwrite the portal's version. `url_maps`: a dict kept across the plans
     of one run (`plan --all`), so the map of the province's addresses is built once.
+    `adopt`: what the portal holds that this ledger does not know as it is (a lost, restored or
+    foreign ledger) is taken into the id map when applied (the same content), else a conflict;
+    applying the plan records the apply runs that wrote the subsite's items as known.
 
     An agency recorded as settled (by `settle` after an apply, or by a plan that found nothing
     to do) is planned from that record while the ledger state and every portal marker it stood
