@@ -12,8 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer
 
-from portalize.core import leases
-from portalize.core import config
+from portalize.core import config, leases
 from portalize.core.errors import Busy, LostLedger, PlanNotFound, PortalError, StalePlan
 from portalize.core.ledger import agencies as agency_store, pages as page_store, runs as run_store
 from portalize.core.ledger.db import transaction

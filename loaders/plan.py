@@ -181,7 +181,8 @@ def written_from(digest: str | None, new_hash: str) -> bool:
     if not digest:
         return False
     kept = legacy_links(digest)
-    return digest == new_hash or waiting_links(digest, new_hash) is not None or (kept is not None and kept[1] == new_hash)
+    return (digest == new_hash or waiting_links(digest, new_hash) is not None
+            or (kept is not None and kept[1] == new_hash))
 
 
 def _entry(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of,

@@ -179,8 +179,10 @@ def test_the_apply_run_that_wrote_an_item_is_read_back_after_an_edit(case):
     first, second = _fields(), _fields(title="Tin thứ hai")
     keys = (f"don-vi-{n}-0c0c0c0c0c01", f"don-vi-{n}-0c0c0c0c0c02")
     slugs = {keys[0]: "tin-0c0c0c0c0c01", keys[1]: "tin-0c0c0c0c0c02"}
-    item = case.portal.write_item(subsite, category, keys[0], slugs[keys[0]], first, fields_hash(first), run="run0a1b2c")
-    case.portal.write_item(subsite, category, keys[1], slugs[keys[1]], second, fields_hash(second), run="run3d4e5f")
+    item = case.portal.write_item(subsite, category, keys[0], slugs[keys[0]], first, fields_hash(first),
+                                  run="run0a1b2c")
+    case.portal.write_item(subsite, category, keys[1], slugs[keys[1]], second, fields_hash(second),
+                           run="run3d4e5f")
     assert set(case.portal.recent_runs(subsite)) == {"run0a1b2c", "run3d4e5f"}
     found = case.portal.find_items(subsite, slugs)
     assert (found[keys[0]].run, found[keys[1]].run) == ("run0a1b2c", "run3d4e5f")
@@ -188,9 +190,10 @@ def test_the_apply_run_that_wrote_an_item_is_read_back_after_an_edit(case):
     edited = case.portal.find_items(subsite, {keys[0]: slugs[keys[0]]})[keys[0]]
     assert edited.digest is None and edited.run == "run0a1b2c"
     assert "run0a1b2c" in case.portal.recent_runs(subsite)
-    again = case.portal.write_item(subsite, category, keys[0], slugs[keys[0]], first, fields_hash(first), item_id=item.id,
-                                   run="run6a7b8c")
-    assert again.id == item.id and case.portal.find_items(subsite, {keys[0]: slugs[keys[0]]})[keys[0]].run == "run6a7b8c"
+    again = case.portal.write_item(subsite, category, keys[0], slugs[keys[0]], first, fields_hash(first),
+                                   item_id=item.id, run="run6a7b8c")
+    assert again.id == item.id
+    assert case.portal.find_items(subsite, {keys[0]: slugs[keys[0]]})[keys[0]].run == "run6a7b8c"
 
 
 def test_many_items_are_read_in_batches(case):
