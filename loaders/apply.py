@@ -12,17 +12,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer
 
-from portalize.core import leases
-from portalize.core.errors import Busy, PlanNotFound, PortalError, StalePlan
-from portalize.core.ledger import agencies as agency_store, pages as page_store
+from portalize.core import config, leases
+from portalize.core.errors import Busy, LostLedger, PlanNotFound, PortalError, StalePlan
+from portalize.core.ledger import agencies as agency_store, pages as page_store, runs as run_store
 from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 from portalize.transform.filetypes import file_type
+from portalize.transform.schema import content_hash
 
 from .base import ItemWrite, Remote, fields_hash
 from .link_rewrite import derive_fields
-from .plan import settle, settled_items, unchanged_digest
+from .plan import settle, settled_items, unchanged_digest, written_from
 from .references import references, resolve, slug_for, written_digest
 from .write_order import in_batches, link_targets
 
@@ -79,12 +80,12 @@ def _adopt(session, portal, subsite, agency: str, plan_id: int, uid: str, entry)
     digest = fields_hash(entry.fields)
     slug = slug_for(uid, entry.fields["title"])
     found = portal.find_items(subsite, {uid: slug}).get(uid) if subsite is not None else None
-    if found is None or found.digest != digest:
+    if found is None or not written_from(found.digest, digest):
         raise StalePlan(f"Item {uid} changed on the portal since the plan was made.",
                         f"run `portalize plan {agency}` to make a new plan, review it, then apply it")
     staged = session.get(StagedArticle, uid)
     session.merge(IdMap(uid=uid, agency=agency, source_url=staged.data["source_url"], portal_id=found.id,
-                        portal_url=found.url, content_hash=staged.content_hash, portal_hash=digest,
+                        portal_url=found.url, content_hash=staged.content_hash, portal_hash=found.digest,
                         portal_revision=found.revision, slug=slug, status="loaded", last_loaded_at=utcnow(),
                         plan_id=plan_id))
     session.add(AuditLog(agency=agency, plan_id=plan_id, action="adopt", target=found.url,
@@ -157,12 +158,15 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             shown = "; ".join(reasons[:5]) + (f"; and {len(reasons) - 5} more" if len(reasons) > 5 else "")
             raise StalePlan(f"Plan {plan_id} for {plan.agency} is stale: {shown}.",
                             f"run `portalize plan {plan.agency}` to make a new plan, review it, then apply it")
+        _refuse_altered(session, plan, [e.uid for e in entries if e.applied_at is None and e.action in WRITES])
+        run_id = _check_runs(session, plan, portal, agency)
         pending = [(e.id, e.uid, e.action) for e in entries if e.applied_at is None]
         targets = link_targets(e for e in entries if e.applied_at is None and e.action in WRITES)
         seen = plan.lease
     lease = _take_lease(plan_id, agency.code, seen, break_lease)
     try:
-        result = _apply_entries(plan_id, pending, targets, portal, agency, category_names, progress)
+        result = _apply_entries(plan_id, pending, targets, portal, agency, category_names, progress, run_id,
+                                bool(plan.summary.get("adopt")))
     finally:
         with transaction() as session:  # released whatever happened; a killed apply leaves it to be taken over
             session.execute(update(Plan).where(Plan.id == plan_id, Plan.lease == lease).values(lease=None))
@@ -173,6 +177,55 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             log.warning("%s: plan %s is applied, but whether the agency is left with nothing to write could not "
                         "be recorded (%s); its next plan checks each item", agency.code, plan_id, exc)
     return result
+
+
+def _refuse_altered(session, plan: Plan, uids: list[str]) -> None:
+    """Refuses the plan when a staged article it writes no longer matches its content hash (its
+    data was changed in the ledger after transform, e.g. by SQL): apply would write what the
+    plan's review did not show. Hashed as transform hashes it; a chunk of articles at a time."""
+    altered = []
+    for start in range(0, len(uids), 200):
+        rows = session.execute(select(StagedArticle.uid, StagedArticle.data, StagedArticle.content_hash)
+                               .where(StagedArticle.uid.in_(uids[start:start + 200]),
+                                      StagedArticle.status == "ok"))
+        altered += [(uid, (data or {}).get("source_url") or "?") for uid, data, expected in rows
+                    if content_hash(data or {}) != expected]
+    if altered:
+        altered.sort()
+        shown = "; ".join(f"{plan.agency} {uid} {url}" for uid, url in altered[:5])
+        more = f"; and {len(altered) - 5} more" if len(altered) > 5 else ""
+        raise StalePlan(f"Plan {plan.id} for {plan.agency} is refused: the staged content of {len(altered)} item(s) "
+                        f"was changed after transform (it no longer matches its content hash), so it is not what the "
+                        f"plan's review showed: {shown}{more}. Nothing was written.",
+                        f"run `portalize transform {plan.agency}` to stage the legacy pages again, then "
+                        f"`portalize plan {plan.agency}`, review the plan and apply it")
+
+
+def _check_runs(session, plan: Plan, portal, agency) -> str:
+    """This apply's run identity, recorded in the ledger before anything is written (the portal
+    keeps it on every item written). Refuses when the portal's latest writes to the agency's
+    subsite carry a run this ledger has no record of (nor the plan adopts): the ledger was
+    restored from a backup, or another ledger writes this portal, and its picture of the items
+    is not what the portal holds."""
+    run = run_store.new_run()
+    adopted = list((plan.summary or {}).get("adopts_runs") or ())
+    if "runs" in portal.capabilities and callable(getattr(portal, "recent_runs", None)):
+        subsite = portal.find_subsite(agency.subsite_path, agency.subsite_name, agency.subsite_path)
+        unknown = [r for r in run_store.unknown(session, portal.recent_runs(subsite) if subsite is not None else ())
+                   if r not in adopted]
+        if unknown:
+            raise LostLedger(f"The portal's items of {plan.agency} ({agency.subsite_path}) were written by an apply "
+                             f"the ledger {config.masked(config.ledger_url())} has no record of (run {unknown[0]}"
+                             f"{f' and {len(unknown) - 1} more' if len(unknown) > 1 else ''}): the ledger was restored "
+                             "from a backup, or another ledger writes this portal, so what it knows of those items is "
+                             f"not what the portal holds. Plan {plan.id} was not applied; nothing was written.",
+                             f"run `portalize plan {plan.agency} --adopt` to take what the portal holds into this "
+                             "ledger (the same content is adopted, other content is a conflict and never "
+                             "overwritten), review that plan, then apply it")
+    for other in adopted:
+        run_store.record(session, other, plan.agency, plan.id, "adopted")
+    run_store.record(session, run, plan.agency, plan.id)
+    return run
 
 
 def _take_lease(plan_id: int, agency: str, seen: str | None, break_lease: bool) -> str:
@@ -213,6 +266,8 @@ class _Run:
     category_names: dict
     in_plan: set  # "item:UID" of this plan's writes
     batched: bool  # the portal upserts by key: no intents, a batch per ledger transaction
+    run_id: str | None = None  # this apply's identity, kept with each item the portal writes ("runs")
+    adopting: bool = False  # a plan made with --adopt: its unchanged items are taken into the id map
     done: dict = field(default_factory=lambda: {a: 0 for a in COUNTED})
     recovered: int = 0
     waiting: list = field(default_factory=list)  # written while an item of this plan they link to was not yet
@@ -223,7 +278,8 @@ class _Run:
             self.waiting.append((entry_id, uid))
 
 
-def _apply_entries(plan_id: int, pending, targets, portal, agency, category_names: dict, progress) -> dict:
+def _apply_entries(plan_id: int, pending, targets, portal, agency, category_names: dict, progress,
+                   run_id: str | None = None, adopting: bool = False) -> dict:
     """Write the pending entries, a batch per ledger transaction, each item after the items of
     the plan it links to. A portal that upserts by external key is written without intents (a
     run killed inside a batch writes the same items again on resume: found by key, recorded
@@ -234,7 +290,8 @@ def _apply_entries(plan_id: int, pending, targets, portal, agency, category_name
     # Each batch's writes go together (_write_batch); without upsert by key, a batch is 4 writes
     # per connection, its intents recorded and what a killed run wrote looked up, once per batch.
     run = _Run(plan_id, portal, subsite, agency, category_names,
-               {f"item:{uid}" for _, uid, action in pending if action in WRITES}, batched)
+               {f"item:{uid}" for _, uid, action in pending if action in WRITES}, batched,
+               run_id if "runs" in portal.capabilities else None, adopting)
     step = _batch_size() if batched else min(_batch_size(), 4 * _workers(portal))
     for levels in in_batches(pending, targets, step):
         part = [p for level in levels for p in level]
@@ -270,7 +327,7 @@ def _apply_entries(plan_id: int, pending, targets, portal, agency, category_name
         with transaction() as session:
             entries = {e.id: e for e in session.scalars(select(PlanEntry).where(PlanEntry.id.in_([i for i, _ in again])))}
             ready = [_prepare(session, plan_id, entries[i], uid, "update", portal, subsite, agency, category_names,
-                              None, None) for i, uid in again]
+                              None, None, run=run.run_id) for i, uid in again]
             _write_batch(session, plan_id, ready, portal, subsite, agency, None, [])
     done, recovered = run.done, run.recovered
     with transaction() as session:
@@ -300,11 +357,12 @@ def _apply_level(session, run: _Run, level, entries: dict, rows: dict, found) ->
         try:
             if action in WRITES:  # made ready here, written together below
                 ready.append(_prepare(session, run.plan_id, entry, uid, action, run.portal, run.subsite, run.agency,
-                                      run.category_names, run.done, found, rows, batch))
+                                      run.category_names, run.done, found, rows, batch, run=run.run_id))
             elif action == "delete":
                 _delete_entry(session, run.plan_id, entry, uid, run.portal, run.subsite, run.agency, run.done)
             else:
-                if action == "unchanged" and session.get(IdMap, uid) is None:
+                if action == "unchanged" and (session.get(IdMap, uid) is None
+                                              or (run.adopting and (entry.result or {}).get("adopt"))):
                     _adopt(session, run.portal, run.subsite, run.agency.code, run.plan_id, uid, entry)
                 entry.applied_at = utcnow()
         except (PortalError, StalePlan) as exc:  # what landed before it is recorded, then it is raised
@@ -367,9 +425,10 @@ class _Write:
     category: str
     there: Remote | None  # the item as found on the portal, when looked up
     item_id: str | None
+    run: str | None = None  # the apply run's identity, for a portal that keeps it
 
     def request(self) -> ItemWrite:
-        return ItemWrite(self.category, self.uid, self.slug, self.resolved, self.digest, self.item_id)
+        return ItemWrite(self.category, self.uid, self.slug, self.resolved, self.digest, self.item_id, self.run)
 
 
 def _fields_of(entry: PlanEntry, staged: StagedArticle) -> dict:
@@ -379,7 +438,7 @@ def _fields_of(entry: PlanEntry, staged: StagedArticle) -> dict:
 
 
 def _prepare(session, plan_id, entry, uid, action, portal, subsite, agency, category_names, done, found,
-             rows=None, batch: dict | None = None) -> _Write:
+             rows=None, batch: dict | None = None, run: str | None = None) -> _Write:
     """Files first, references resolved, the category and the item looked up: all but the write.
     `found`: the portal's items by key, read beforehand for a batch (None: looked up here when
     an intent was recorded or the item is not mapped). `rows`: the batch's articles and id-map
@@ -405,7 +464,7 @@ def _prepare(session, plan_id, entry, uid, action, portal, subsite, agency, cate
     # plan until it is (a dead link of a staged unit's site stays as it is, listed by verify).
     legacy = sum(_host(url) in _unstaged_hosts(session) for url in entry.unresolved or []) if action != "restore" else 0
     return _Write(entry, uid, action, staged, mapped, fields, slug, written_digest(fields_hash(fields), missing, legacy),
-                  resolved, missing, files, category, there, item_id)
+                  resolved, missing, files, category, there, item_id, run)
 
 
 def _unstaged_hosts(session) -> set[str]:
@@ -440,7 +499,8 @@ def _refused(exc, staged, plan_id, done) -> PortalError:
 
 
 def _send(portal, subsite, w: _Write) -> Remote:
-    return portal.write_item(subsite, w.category, w.uid, w.slug, w.resolved, w.digest, item_id=w.item_id)
+    run = {"run": w.run} if w.run else {}  # only to a portal that keeps it ("runs")
+    return portal.write_item(subsite, w.category, w.uid, w.slug, w.resolved, w.digest, item_id=w.item_id, **run)
 
 
 def _write_one(portal, subsite, w: _Write, plan_id, done) -> Remote:
@@ -512,7 +572,8 @@ def _record(session, plan_id, w: _Write, ref: Remote, was_there: bool, agency, d
         return {"recovered": False, "missing": missing}
     session.add(AuditLog(agency=agency.code, plan_id=plan_id, action=action, target=ref.url,
                          detail={"uid": uid, "portal_id": ref.id, "revision": ref.revision, "files": sorted(w.files),
-                                 "unresolved": missing, **({"recovered": True} if was_there else {})}))
+                                 "unresolved": missing, **({"recovered": True} if was_there else {}),
+                                 **({"run": w.run} if w.run else {})}))
     if entry.fields is None:
         entry.fields = w.fields  # kept: the next plan's diff and a rollback's restore read it
     entry.result = {"portal_id": ref.id, "portal_url": ref.url, "revision": ref.revision,

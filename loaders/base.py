@@ -25,6 +25,7 @@ CAPABILITIES = (
     "redirects",      # the portal can hold redirects itself
     "revision",       # each item carries a revision marker (edited on the portal = marker changed)
     "batch_writes",   # `write_items`: many items in one request or transaction
+    "runs",           # each write keeps the apply run's identity (`run`); `recent_runs` reads it back
 )
 
 # "Known after apply": a plan's bodies link to {{item:UID}} and {{asset:SHA256}}; apply puts
@@ -64,6 +65,7 @@ class Remote:
     revision: str
     key: str | None = None
     digest: str | None = None
+    run: str | None = None  # the apply run that last wrote it, where the portal keeps it ("runs")
 
 
 ItemRef = Remote  # what a write returns
@@ -78,6 +80,7 @@ class ItemWrite:
     fields: dict
     digest: str
     item_id: str | None = None
+    run: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,13 @@ class Portal(Protocol):
     # Items by external key; `wanted` maps each key to the slug it was (or will be) written with,
     # for portals that can only find by slug.
     def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]: ...
-    # Create (item_id None) or update. `digest` is kept with the item when the portal can.
+    # Create (item_id None) or update. `digest` is kept with the item when the portal can; with
+    # the `runs` capability, so is `run` (the apply run's identity; apply passes it only then).
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
-                   item_id: str | None = None) -> Remote: ...
+                   item_id: str | None = None, run: str | None = None) -> Remote: ...
+    # With `runs`: the runs that made the subsite's latest writes (at least the latest one's),
+    # read from the items; a ledger that does not know one of them refuses to apply.
+    def recent_runs(self, subsite: str) -> list[str]: ...
     # Optional, with the `batch_writes` capability: many writes in one request or transaction,
     # their items in the same order. Apply writes a refused batch again one item at a time.
     def write_items(self, subsite: str, writes: list[ItemWrite]) -> list[Remote]: ...

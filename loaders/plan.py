@@ -44,6 +44,7 @@ class PlannedEntry:
     fields: dict | None = None
     unresolved: list = field(default_factory=list)
     links: dict | None = None  # a create planned from the outline: apply derives its fields
+    adopt: bool = False  # unchanged: what the portal holds is taken into the id map when applied
 
 
 def fingerprint(keys) -> str:
@@ -142,11 +143,12 @@ class _PortalView:
     """What the portal and the ledger hold for one chunk of entries, read in a few requests:
     the loaded items' revisions, the unknown keys looked up, the fields last written."""
 
-    def __init__(self, session, portal, subsite, titles: dict[str, str], mapped: dict[str, IdMap]):
-        """`titles`: uid -> title of the chunk's items (ok rows)."""
+    def __init__(self, session, portal, subsite, titles: dict[str, str], mapped: dict[str, IdMap], adopt: bool = False):
+        """`titles`: uid -> title of the chunk's items (ok rows). `adopt`: the loaded items are
+        looked up by key too (what the portal holds, whatever the id map says)."""
         titles = titles if subsite is not None else {}
         known = [mapped[uid] for uid in titles if uid in mapped]
-        unknown = {uid: slug_for(uid, title) for uid, title in titles.items() if uid not in mapped}
+        unknown = {uid: slug_for(uid, title) for uid, title in titles.items() if adopt or uid not in mapped}
         self.read = portal.read_items(subsite, [m.portal_id for m in known]) if known else {}
         self.found = portal.find_items(subsite, unknown) if unknown else {}
         wanted = [(m.plan_id, m.uid) for m in known if m.plan_id]
@@ -172,16 +174,28 @@ def _edited(current: Remote, mapped: IdMap) -> bool:
     return current.digest is None or current.digest != mapped.portal_hash
 
 
+def written_from(digest: str | None, new_hash: str) -> bool:
+    """Whether a portal item that vouches for `digest` was written from fields hashing to
+    `new_hash` (links to items not loaded yet, or to legacy pages, marked in the digest as apply
+    writes them): what may be adopted into the id map as it is."""
+    if not digest:
+        return False
+    kept = legacy_links(digest)
+    return (digest == new_hash or waiting_links(digest, new_hash) is not None
+            or (kept is not None and kept[1] == new_hash))
+
+
 def _entry(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of,
-           force: frozenset = frozenset()) -> PlannedEntry:
-    entry = _decide(staged, mapped, view, url_map_of)
+           force: frozenset = frozenset(), adopt: bool = False) -> PlannedEntry:
+    entry = _decide(staged, mapped, view, url_map_of, adopt)
     if entry.action == "conflict" and staged.uid in force:
         entry.action = "update"
         entry.reason = f"forced over the portal's version (--force): {entry.reason}"
     return entry
 
 
-def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of) -> PlannedEntry:
+def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of,
+            adopt: bool = False) -> PlannedEntry:
     if staged.status != "ok":
         return PlannedEntry(staged.uid, "skip", staged.data.get("source_url", ""), reason=staged.reason,
                             expected_hash=staged.content_hash)
@@ -193,20 +207,28 @@ def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_
     new_hash = fields_hash(fields)
     base = dict(uid=staged.uid, title=fields["title"], expected_hash=staged.content_hash,
                 expected_map_hash=mapped.portal_hash if mapped else None, fields=fields, unresolved=unresolved)
+    current = view.read.get(mapped.portal_id) if mapped is not None else None
+    if mapped is not None and adopt and current is not None and _edited(current, mapped):
+        # --adopt: the portal's item moved since this ledger wrote it (a restored or foreign
+        # ledger, or an edit): decided from what the portal holds, as for an item it never knew.
+        existing = view.found.get(staged.uid)
+        if existing is not None and written_from(existing.digest, new_hash):
+            return PlannedEntry(action="unchanged", adopt=True, reason=f"written on the portal ({existing.url}) by "
+                                "an apply this ledger has no record of, with the same content: taken into the "
+                                "ledger's id map when applied", **base)
     if mapped is None:
         # The ledger does not know this item. The portal may still hold it (a lost or replaced
         # ledger): never create it twice, never overwrite what is there.
         existing = view.found.get(staged.uid)
         if existing is not None:
-            if existing.digest == new_hash:
-                return PlannedEntry(action="unchanged", reason=f"already on the portal ({existing.url}) but not in "
-                                    "this ledger: taken into the ledger's id map when applied", **base)
+            if written_from(existing.digest, new_hash):
+                return PlannedEntry(action="unchanged", adopt=True, reason=f"already on the portal ({existing.url}) "
+                                    "but not in this ledger: taken into the ledger's id map when applied", **base)
             return PlannedEntry(action="conflict", reason=f"already on the portal ({existing.url}) with other "
                                 "content, but not in this ledger (was the ledger lost or replaced?); not overwritten",
                                 diff=field_diff(None, fields), **base)
         reason = f"same content as {owner.uid} ({owner.agency_name}): loaded as a cross-reference" if owner else None
         return PlannedEntry(action="create", diff=field_diff(None, fields), reason=reason, **base)
-    current = view.read.get(mapped.portal_id)
     if current is None:
         return PlannedEntry(action="create", reason="the item loaded earlier is gone from the portal; it will be created again",
                             diff=field_diff(None, fields), **base)
@@ -286,6 +308,13 @@ def _unchanged_quickly(session, portal, subsite, agency_code: str, force, only, 
                      portal.read_items(subsite, [r[1] for r in candidates]).items()}
     quick = {uid: map_hash for uid, item_id, revision, map_hash, _ in candidates if revisions.get(item_id) == revision}
     return quick, [(uid, "ok", content_hash) for uid, _, _, _, content_hash in rows if uid not in quick]
+
+
+def _portal_runs(portal, subsite) -> list[str]:
+    """The apply runs that wrote the subsite's items, when the portal keeps them (`runs`)."""
+    if subsite is None or "runs" not in portal.capabilities or not callable(getattr(portal, "recent_runs", None)):
+        return []
+    return list(portal.recent_runs(subsite))
 
 
 def _revisions(portal, subsite) -> dict[str, str] | None:
@@ -376,7 +405,7 @@ def _from_outline(row, view: _PortalView, url_map_of) -> PlannedEntry | None:
 
 
 def _planned(session, agency, portal, subsite, url_map_of, settled: list, only=None, force=frozenset(),
-             sync: bool = False):
+             sync: bool = False, adopt: bool = False):
     """Each staged article of the agency that is not known unchanged as a planned entry, a
     chunk of rows at a time (`settled`: the loaded ones among them); with `sync`, a delete for
     each loaded item whose article is gone from the source. Skips and creates are decided from
@@ -398,11 +427,11 @@ def _planned(session, agency, portal, subsite, url_map_of, settled: list, only=N
         chunk = _articles(session, [r.uid for r in light if r.uid not in outlined])
         titles = {s.uid: s.data.get("title") or "" for s in chunk if s.status == "ok"}
         titles |= {uid: r.outline.get("title") or "" for uid, r in outlined.items() if r.status == "ok"}
-        view = _PortalView(session, portal, subsite, titles, mapped)
+        view = _PortalView(session, portal, subsite, titles, mapped, adopt)
         decided = {uid: _from_outline(r, view, url_map_of) for uid, r in outlined.items()}
         # On the portal already, or the same content as another unit's: compared with the article.
         chunk += _articles(session, [uid for uid, e in decided.items() if e is None])
-        decided |= {s.uid: _entry(s, mapped.get(s.uid), view, url_map_of, force) for s in chunk}
+        decided |= {s.uid: _entry(s, mapped.get(s.uid), view, url_map_of, force, adopt) for s in chunk}
         yield from [decided[uid] for uid in part]
     if sync:
         present = select(StagedArticle.uid).where(StagedArticle.agency == agency_code, StagedArticle.status == "ok")
@@ -423,6 +452,9 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
     plan). `sync`: also delete loaded items gone from the source. `force`: these uids' conflicts
     become updates that overwrite the portal's version. `url_maps`: a dict kept across the plans
     of one run (`plan --all`), so the map of the province's addresses is built once.
+    `adopt`: what the portal holds that this ledger does not know as it is (a lost, restored or
+    foreign ledger) is taken into the id map when applied (the same content), else a conflict;
+    applying the plan records the apply runs that wrote the subsite's items as known.
 
     An agency recorded as settled (by `settle` after an apply, or by a plan that found nothing
     to do) is planned from that record while the ledger state and every portal marker it stood
@@ -463,13 +495,13 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
             # a partial one only when it has loaded items to compare (_unchanged_quickly).
             revisions = _revisions(portal, subsite) if whole else None
             stamp = _settled_stamp(agency_code, state, registry, portal, revisions) if whole else None
-            known = settled_store.recall(session, agency_code, *stamp) if stamp and not recheck else None
+            known = settled_store.recall(session, agency_code, *stamp) if stamp and not (recheck or adopt) else None
             if known is None:
                 quick, settled = _unchanged_quickly(session, portal, subsite, agency_code, force, only,
                                                     _shared_fingerprints(session, agency_code), revisions)
         planned = ((PlannedEntry(uid, "skip", url, reason=reason, expected_hash=expected)
                     for uid, url, reason, expected in known.skips) if known is not None else
-                   _planned(session, agency, portal, subsite, url_map_of, settled, only, force, sync))
+                   _planned(session, agency, portal, subsite, url_map_of, settled, only, force, sync, adopt))
         for e in planned:
             if limit is not None and e.action in WRITES + ("delete",):
                 if writes >= limit:
@@ -482,7 +514,8 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
                     continue
             row = dict(plan_id=plan_id, position=0, uid=e.uid, action=e.action, title=e.title, reason=e.reason,
                        diff=e.diff, expected_hash=e.expected_hash, expected_map_hash=e.expected_map_hash,
-                       fields=e.fields, links=e.links, unresolved=e.unresolved, result={})
+                       fields=e.fields, links=e.links, unresolved=e.unresolved,
+                       result={"adopt": True} if e.adopt else {})
             written.append(((order[e.action], e.title, e.uid), row, (e.uid, e.action, e.expected_hash,
                                                                       e.expected_map_hash)))
             counts[e.action] += 1
@@ -519,6 +552,8 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         plan.summary = {a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name, "unresolved_links": unresolved}
         if only is not None or held_back:
             plan.summary |= {"partial": True, "held_back": held_back}
+        if adopt:  # the runs that wrote the portal's items now: known to this ledger once the plan is applied
+            plan.summary |= {"adopt": True, "adopts_runs": _portal_runs(portal, subsite)}
         if known is not None:
             plan.summary["settled_since"] = known.recorded_at.isoformat(timespec="seconds")
         elif stamp is not None and same and set(counts) <= {"skip", "unchanged"} and counts["unchanged"] == same:

@@ -167,6 +167,35 @@ def test_an_edit_made_on_the_portal_moves_the_revision_and_the_item_no_longer_vo
     assert case.portal.find_items(subsite, {key: "tin-0a0b0c0d0e0f"})[key].digest is None
 
 
+def test_the_apply_run_that_wrote_an_item_is_read_back_after_an_edit(case):
+    """With `runs`: each write keeps the apply run's identity; `recent_runs` names the runs of
+    the subsite's latest writes, and an edit made on the portal keeps the run it was written by
+    (a restored ledger is noticed whatever the editor did since)."""
+    if "runs" not in case.portal.capabilities:
+        pytest.skip("the adapter keeps no run identity (apply neither sends one nor reads one back)")
+    n = next(_sites)
+    subsite = case.subsite(f"don-vi-{n}", f"Đơn vị thử {n}")
+    category = case.portal.ensure_category(subsite, "news", "Tin tức")
+    first, second = _fields(), _fields(title="Tin thứ hai")
+    keys = (f"don-vi-{n}-0c0c0c0c0c01", f"don-vi-{n}-0c0c0c0c0c02")
+    slugs = {keys[0]: "tin-0c0c0c0c0c01", keys[1]: "tin-0c0c0c0c0c02"}
+    item = case.portal.write_item(subsite, category, keys[0], slugs[keys[0]], first, fields_hash(first),
+                                  run="run0a1b2c")
+    case.portal.write_item(subsite, category, keys[1], slugs[keys[1]], second, fields_hash(second),
+                           run="run3d4e5f")
+    assert set(case.portal.recent_runs(subsite)) == {"run0a1b2c", "run3d4e5f"}
+    found = case.portal.find_items(subsite, slugs)
+    assert (found[keys[0]].run, found[keys[1]].run) == ("run0a1b2c", "run3d4e5f")
+    case.edit(subsite, item.id, "Tiêu đề do biên tập viên cổng sửa")
+    edited = case.portal.find_items(subsite, {keys[0]: slugs[keys[0]]})[keys[0]]
+    assert edited.digest is None and edited.run == "run0a1b2c"
+    assert "run0a1b2c" in case.portal.recent_runs(subsite)
+    again = case.portal.write_item(subsite, category, keys[0], slugs[keys[0]], first, fields_hash(first),
+                                   item_id=item.id, run="run6a7b8c")
+    assert again.id == item.id
+    assert case.portal.find_items(subsite, {keys[0]: slugs[keys[0]]})[keys[0]].run == "run6a7b8c"
+
+
 def test_many_items_are_read_in_batches(case):
     n = next(_sites)
     subsite = case.subsite(f"don-vi-{n}", f"Đơn vị thử {n}")

@@ -7,7 +7,8 @@ Template values: `portal` (portal.yml's `portal:`), `key`, `name`, `path` (a uni
 `subsite` (its handle), `group`, `category`, `f` (the item's fields, references resolved),
 `content` (the one-body HTML: body, document table, files, author), `title` and `summary`
 (HTML-escaped), `body` (`content` with the identity marker), `slug`, `digest`, `date_gmt`,
-`id`, `ids`, `slugs`, `keys`, `filename`, `media_type`, `sha256`, `response`."""
+`id`, `ids`, `slugs`, `keys`, `filename`, `media_type`, `sha256`, `response`, `run` (the apply
+run's identity, with the `runs` capability: then `items.recent` lists the subsite's latest items)."""
 from __future__ import annotations
 
 import base64
@@ -23,7 +24,7 @@ from ..base import CAPABILITIES, CategoryCache, Remote
 from ..credentials import secret
 from ..http import PortalHttp
 from ..links_page import LINKS_SLUG, LINKS_TITLE, LinksOnAPage
-from ..marker import read_marker
+from ..marker import marked, marker_run, read_marker
 from ..render import gmt, post_parts
 from .templates import dig, render
 
@@ -46,6 +47,9 @@ def load_mapping(path: Path) -> dict:
     for name in ("create", "update", "read", "response"):
         if name not in (mapping.get("items") or {}):
             problems.append(f"{where}: items.{name} is needed")
+    if "runs" in (mapping.get("capabilities") or ()) and "recent" not in (mapping.get("items") or {}):
+        problems.append(f"{where}: items.recent is needed with the `runs` capability (the subsite's most recently "
+                        "modified items, whose markers name the apply runs that wrote them)")
     for section in ("subsite", "category", "items", "files", "links"):
         for name, request in (mapping.get(section) or {}).items():
             if isinstance(request, dict) and "method" in request:
@@ -174,9 +178,10 @@ class RestPortal(LinksOnAPage):
                 return render(where, {"portal": self.portal, "item": data, "subsite": subsite,
                                       "path": self._paths.get(subsite, "")})
             return dig(data, where)
-        key, digest = read_marker(value("title"), value("body"))
+        body = value("body")
+        key, digest = read_marker(value("title"), body)
         return Remote(id=str(value("id")), url=str(value("url")), revision=str(value("revision")),
-                      key=key or value("key"), digest=digest)
+                      key=key or value("key"), digest=digest, run=marker_run(body) or value("run"))
 
     def _listed(self, request: dict, values: dict) -> list[dict]:
         _, response = self._call(request, values)
@@ -207,10 +212,22 @@ class RestPortal(LinksOnAPage):
                     out[remote.key] = remote
         return out
 
+    def recent_runs(self, subsite: str) -> list[str]:
+        """With the `runs` capability: the apply runs of the items `items.recent` lists (the
+        subsite's most recently modified), read from their markers or `response.run`."""
+        request = self.mapping["items"].get("recent")
+        if not request:
+            return []
+        runs = [self._remote(data, subsite).run for data in self._listed(request, {"subsite": subsite})]
+        return list(dict.fromkeys(r for r in runs if r))
+
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
-                   item_id: str | None = None) -> Remote:
+                   item_id: str | None = None, run: str | None = None) -> Remote:
+        parts = post_parts(key, digest, fields)
+        if run:  # the identity marker names the apply run too (also `run` in templates)
+            parts["body"] = marked(key, digest, parts["title"], parts["content"], run)
         values = {"subsite": subsite, "category": category, "group": fields.get("group"), "key": key, "slug": slug,
-                  "f": fields, **post_parts(key, digest, fields), "digest": digest,
+                  "f": fields, **parts, "digest": digest, "run": run,
                   "date_gmt": gmt(fields.get("published_at")), "id": item_id}
         upsert = "upsert_by_key" in self.capabilities
         request = self.mapping["items"]["update" if item_id or upsert else "create"]

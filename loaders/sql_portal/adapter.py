@@ -3,7 +3,9 @@
 It has every capability: upsert by external key, subsites, media (de-duplicated by sha256),
 interim links (a links list) and a revision marker (the hash of the stored fields, an ETag:
 any edit made on the portal changes it), kept in the items' `revision` column so planning reads
-markers without reading bodies."""
+markers without reading bodies. An edit made in the database by plain SQL that leaves
+`revision` as it was gets a new one from a trigger (REVISION_TRIGGER), so no write goes unseen.
+Each item keeps the apply run that wrote it (`run`), read back by `recent_runs`."""
 from __future__ import annotations
 
 import hashlib
@@ -31,6 +33,32 @@ def _path_segment(name: str) -> str:
                    else "".join(f"%{b:02X}" for b in c.encode()) for c in name)
 
 WRITTEN = "_written"  # kept in an item's fields: the digest it was written from and the fields' hash then
+# Any UPDATE of an item's content that leaves its revision and its run as they were (a write
+# that is not an apply's: apply sets both) gets a new revision: "edited:" and a random token.
+REVISION_TRIGGER = {
+    "sqlite": ["""CREATE TRIGGER IF NOT EXISTS items_revision_moves AFTER UPDATE ON items FOR EACH ROW
+        WHEN NEW.revision IS OLD.revision AND NEW.run IS OLD.run
+             AND (NEW.fields IS NOT OLD.fields OR NEW.slug IS NOT OLD.slug OR NEW.category_id IS NOT OLD.category_id
+                  OR NEW.subsite_id IS NOT OLD.subsite_id OR NEW.external_key IS NOT OLD.external_key)
+        BEGIN UPDATE items SET revision = 'edited:' || lower(hex(randomblob(12))) WHERE id = NEW.id; END"""],
+    # Made once (PostgreSQL 10 and later), in one statement: opening a store never replaces it.
+    "postgresql": ["""DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'items_revision_moves' AND tgrelid = 'items'::regclass) THEN
+        CREATE OR REPLACE FUNCTION portalize_items_revision_moves() RETURNS trigger AS $f$
+        BEGIN
+          IF NEW.revision IS NOT DISTINCT FROM OLD.revision AND NEW.run IS NOT DISTINCT FROM OLD.run
+             AND (NEW.fields::text IS DISTINCT FROM OLD.fields::text OR NEW.slug IS DISTINCT FROM OLD.slug
+                  OR NEW.category_id IS DISTINCT FROM OLD.category_id OR NEW.subsite_id IS DISTINCT FROM OLD.subsite_id
+                  OR NEW.external_key IS DISTINCT FROM OLD.external_key) THEN
+            NEW.revision := 'edited:' || substr(md5(random()::text || clock_timestamp()::text), 1, 24);
+          END IF;
+          RETURN NEW;
+        END $f$ LANGUAGE plpgsql;
+        CREATE TRIGGER items_revision_moves BEFORE UPDATE ON items FOR EACH ROW
+          EXECUTE PROCEDURE portalize_items_revision_moves();
+      END IF;
+    END $$"""],
+}
 
 
 def _content_hash(fields: dict) -> str:
@@ -49,7 +77,7 @@ def _stamped(fields: dict, digest: str) -> tuple[dict, str]:
 
 class SqlPortal:
     name = "sql"
-    capabilities = frozenset({"upsert_by_key", "subsites", "media", "menus", "revision", "batch_writes"})
+    capabilities = frozenset({"upsert_by_key", "subsites", "media", "menus", "revision", "batch_writes", "runs"})
 
     def __init__(self, url: str, base_url: str = "https://portal.example"):
         self.url = url
@@ -59,11 +87,16 @@ class SqlPortal:
         self.engine = make_engine(url)  # SQLite: WAL, synchronous=NORMAL, as the ledger
         try:
             PortalBase.metadata.create_all(self.engine)
-            if "revision" not in {c["name"] for c in inspect(self.engine).get_columns("items")}:
-                with self.engine.begin() as connection:  # a store made before revisions were kept
-                    connection.execute(text("ALTER TABLE items ADD COLUMN revision VARCHAR(64)"))
+            columns = {c["name"] for c in inspect(self.engine).get_columns("items")}
+            for column in ("revision", "run"):  # a store made before revisions (runs) were kept
+                if column not in columns:
+                    with self.engine.begin() as connection:
+                        connection.execute(text(f"ALTER TABLE items ADD COLUMN {column} VARCHAR(64)"))
             for index in Item.__table__.indexes:  # made with the table; added to a store made before
                 index.create(self.engine, checkfirst=True)
+            with self.engine.begin() as connection:  # made with the store, or added to one made before
+                for statement in REVISION_TRIGGER.get(self.engine.dialect.name, ()):
+                    connection.execute(text(statement))
         except OperationalError as exc:
             raise _storage_problem(url, exc) from exc
 
@@ -119,19 +152,19 @@ class SqlPortal:
         vouched = written.get("hash") == now
         return Remote(id=str(item.id), url=self._item_url(s, item.subsite_id, item.slug),
                       revision=item.revision or now, key=item.external_key,
-                      digest=written.get("digest") if vouched else None)
+                      digest=written.get("digest") if vouched else None, run=item.run)
 
     def read_items(self, subsite: str, item_ids) -> dict[str, Remote]:
         """Many items' revision markers by id in one query, without their fields."""
         with self._session() as s:
             out, old = {}, []
-            rows = s.execute(select(Item.id, Item.subsite_id, Item.slug, Item.external_key, Item.revision)
+            rows = s.execute(select(Item.id, Item.subsite_id, Item.slug, Item.external_key, Item.revision, Item.run)
                              .where(Item.id.in_([int(i) for i in item_ids])))
-            for item_id, subsite_id, slug, key, revision in rows:
+            for item_id, subsite_id, slug, key, revision, run in rows:
                 if revision is None:
                     old.append(item_id)
                     continue
-                out[str(item_id)] = Remote(str(item_id), self._item_url(s, subsite_id, slug), revision, key)
+                out[str(item_id)] = Remote(str(item_id), self._item_url(s, subsite_id, slug), revision, key, run=run)
             for item in s.scalars(select(Item).where(Item.id.in_(old))) if old else ():
                 out[str(item.id)] = self._remote(s, item)
             return out
@@ -145,6 +178,13 @@ class SqlPortal:
                 select(items.c.id, items.c.revision).where(items.c.subsite_id == int(subsite),
                                                            items.c.revision.is_not(None))).all()}
 
+    def recent_runs(self, subsite: str) -> list[str]:
+        """Every apply run that wrote an item the subsite holds, in one query answered by an index."""
+        items = Item.__table__
+        with self.engine.connect() as connection:
+            return sorted(connection.scalars(select(items.c.run).distinct().where(
+                items.c.subsite_id == int(subsite), items.c.run.is_not(None))))
+
     def find_items(self, subsite: str, wanted: dict[str, str]) -> dict[str, Remote]:
         """Many items by external key in one query (the slugs are not needed here)."""
         with self._session() as s:
@@ -152,9 +192,9 @@ class SqlPortal:
             return {item.external_key: self._remote(s, item) for item in rows}
 
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
-                   item_id: str | None = None) -> Remote:
+                   item_id: str | None = None, run: str | None = None) -> Remote:
         """Create or update the item with this external key: re-running never duplicates."""
-        return self.write_items(subsite, [ItemWrite(category, key, slug, fields, digest, item_id)])[0]
+        return self.write_items(subsite, [ItemWrite(category, key, slug, fields, digest, item_id, run)])[0]
 
     def write_items(self, subsite: str, writes: list[ItemWrite]) -> list[Remote]:
         """Many creates and updates in one transaction (all land, or none): the items found by
@@ -166,9 +206,10 @@ class SqlPortal:
         with self._write() as s:  # table statements, not the ORM
             there = _by_key(s, keys)
             new = [dict(external_key=w.key, subsite_id=int(subsite), category_id=int(w.category), slug=w.slug,
-                        fields=f, revision=h, created_at=now, updated_at=now)
+                        fields=f, revision=h, run=w.run, created_at=now, updated_at=now)
                    for w, h, f in zip(writes, hashes, stored) if w.key not in there]
-            old = [dict(b_id=there[w.key][0], b_category=int(w.category), b_slug=w.slug, b_fields=f, b_revision=h)
+            old = [dict(b_id=there[w.key][0], b_category=int(w.category), b_slug=w.slug, b_fields=f, b_revision=h,
+                        b_run=w.run)
                    for w, h, f in zip(writes, hashes, stored) if w.key in there]
             if new:
                 s.execute(insert(items), new)
@@ -177,8 +218,8 @@ class SqlPortal:
                 s.execute(update(items).where(items.c.id == bindparam("b_id")).values(
                     category_id=bindparam("b_category"), slug=bindparam("b_slug"),
                     fields=bindparam("b_fields", type_=items.c.fields.type), revision=bindparam("b_revision"),
-                    updated_at=now), old)
-            return [Remote(str(there[w.key][0]), self._item_url(s, there[w.key][1], w.slug), h, w.key, w.digest)
+                    run=bindparam("b_run"), updated_at=now), old)
+            return [Remote(str(there[w.key][0]), self._item_url(s, there[w.key][1], w.slug), h, w.key, w.digest, w.run)
                     for w, h in zip(writes, hashes)]
 
     def _item_url(self, s, subsite_id: int, slug: str) -> str:

@@ -34,7 +34,9 @@ class Category(PortalBase):
 class Item(PortalBase):
     __tablename__ = "items"
     # Every item's revision marker in a subsite, read from the index alone (a re-plan).
-    __table_args__ = (Index("ix_items_revisions", "subsite_id", "id", "revision"),)
+    __table_args__ = (Index("ix_items_revisions", "subsite_id", "id", "revision"),
+                      # The apply runs that wrote a subsite's items, from the index alone.
+                      Index("ix_items_runs", "subsite_id", "run"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_key: Mapped[str] = mapped_column(String(80), unique=True)  # the migration uid
     subsite_id: Mapped[int] = mapped_column(ForeignKey("subsites.id"))
@@ -42,8 +44,12 @@ class Item(PortalBase):
     slug: Mapped[str] = mapped_column(String(300))
     fields: Mapped[dict] = mapped_column(JSON)
     # The revision marker: set by every write (a hash of what was stored); an edit made on the
-    # portal sets it too. NULL in stores made before it existed (then the fields' hash counts).
+    # portal sets it too, and an UPDATE that leaves it as it was gets a new one from the
+    # database's trigger (adapter.REVISION_TRIGGER). NULL in stores made before it existed
+    # (then the fields' hash counts).
     revision: Mapped[str | None] = mapped_column(String(64))
+    # The apply run that last wrote the item (NULL: written before runs were kept, or not by apply).
+    run: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -12,6 +12,8 @@ install), written through the REST API with an application password.
   killed apply finds the post by its slug instead of creating it twice. The marker's CHECK is
   a hash of the title and body as written: a post edited in wp-admin no longer vouches for it.
 - The revision marker is the post's `modified_gmt`.
+- The marker names the apply run that wrote the post (`run=`): `recent_runs` reads it from the
+  site's most recently modified posts, so a restored or foreign ledger is noticed before it writes.
 - A missing site is not created (WordPress's REST API has no route for sites): the error says
   how to create it in Network Admin or with WP-CLI.
 """
@@ -26,7 +28,7 @@ from ..base import CategoryCache, Remote
 from ..credentials import secret
 from ..http import PortalHttp
 from ..links_page import LINKS_SLUG, LINKS_TITLE, LinksOnAPage
-from ..marker import read_marker
+from ..marker import marked, marker_run, read_marker
 from ..render import gmt, post_parts
 
 _FIELDS = "id,link,slug,modified_gmt,status"
@@ -40,7 +42,7 @@ def site_slug(path: str) -> str:
 
 class WordPressPortal(LinksOnAPage):
     name = "wordpress"
-    capabilities = frozenset({"subsites", "media", "menus", "revision"})
+    capabilities = frozenset({"subsites", "media", "menus", "revision", "runs"})
 
     def __init__(self, config: dict):
         if not config.get("url"):
@@ -96,8 +98,10 @@ class WordPressPortal(LinksOnAPage):
 
     # -- items -------------------------------------------------------------------------------
     def _remote(self, post: dict) -> Remote:
-        key, digest = read_marker((post.get("title") or {}).get("raw"), (post.get("content") or {}).get("raw"))
-        return Remote(id=str(post["id"]), url=post["link"], revision=post["modified_gmt"], key=key, digest=digest)
+        body = (post.get("content") or {}).get("raw")
+        key, digest = read_marker((post.get("title") or {}).get("raw"), body)
+        return Remote(id=str(post["id"]), url=post["link"], revision=post["modified_gmt"], key=key, digest=digest,
+                      run=marker_run(body))
 
     def _posts(self, subsite: str, query: str, fields: str) -> list[dict]:
         return self.http.request("GET", f"{subsite}/wp-json/wp/v2/posts?{query}&status=any&context=edit"
@@ -124,9 +128,19 @@ class WordPressPortal(LinksOnAPage):
                     out[remote.key] = remote
         return out
 
+    def recent_runs(self, subsite: str) -> list[str]:
+        """The apply runs named by the markers of the site's 20 most recently modified posts
+        (one request): the portal's latest writes, whoever edited them since."""
+        posts = self.http.request("GET", f"{subsite}/wp-json/wp/v2/posts?orderby=modified&order=desc&status=any"
+                                         "&context=edit&per_page=20&_fields=id,content").json()
+        runs = [marker_run((post.get("content") or {}).get("raw")) for post in posts]
+        return list(dict.fromkeys(r for r in runs if r))
+
     def write_item(self, subsite: str, category: str, key: str, slug: str, fields: dict, digest: str,
-                   item_id: str | None = None) -> Remote:
+                   item_id: str | None = None, run: str | None = None) -> Remote:
         sent = post_parts(key, digest, fields)
+        if run:  # the marker names the apply run too
+            sent["body"] = marked(key, digest, sent["title"], sent["content"], run)
         payload = {"title": sent["title"], "content": sent["body"], "excerpt": sent["summary"], "status": "publish",
                    "slug": slug, "categories": [int(category)]}
         published = gmt(fields.get("published_at"))

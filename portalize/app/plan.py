@@ -81,9 +81,9 @@ def plan(codes=(), all_: bool = False, accept_quality: str | None = None, adopt:
     """Save a dry-run plan (create / update / unchanged / skip / conflict, and delete with
     `sync`) per agency. `accept_quality`: why a field report that crosses the quality gate is
     accepted; `adopt`: take items the portal already holds into a ledger that lost track of
-    them; `only` (uids) and `limit` (at most N writes) make a partial plan; `force` (uids):
-    their conflicts become updates over the portal's version; `recheck`: compare each item even
-    for an agency recorded as settled."""
+    them (lost, restored from a backup, or another ledger's writes); `only` (uids) and `limit`
+    (at most N writes) make a partial plan; `force` (uids): their conflicts become updates over
+    the portal's version; `recheck`: compare each item even for an agency recorded as settled."""
     registry = context.load()
     selected = context.select(registry, codes, all_)
     url_maps: dict = {}  # the province's addresses, mapped once for all the agencies planned

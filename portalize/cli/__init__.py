@@ -380,8 +380,9 @@ def plan():
 @click.option("--accept-quality", "accept_quality", metavar="REASON",
               help="Plan even though the field report crosses the quality gate; the reason is recorded.")
 @click.option("--adopt", is_flag=True,
-              help="The ledger lost track of items the portal holds: take them in (same content adopted, "
-                   "other content a conflict, never overwritten).")
+              help="The ledger lost track of items the portal holds (lost, restored from a backup, or another "
+                   "ledger wrote them): take them in (same content adopted, other content a conflict, never "
+                   "overwritten).")
 @click.option("--only", "only", multiple=True, metavar="UID", help="Plan only these items (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N writes; the rest wait for the next plan.")
 @click.option("--sync", is_flag=True, help="Also delete loaded items whose pages are gone from the legacy site.")

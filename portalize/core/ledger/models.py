@@ -201,3 +201,16 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(30))
     target: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class PortalRun(Base):
+    """Every apply run's identity, recorded before it writes (each item it writes carries it on
+    the portal), and the runs of other ledgers taken in by `plan --adopt`: a portal whose
+    latest writes carry a run not listed here was written by a ledger this one is not (restored
+    from a backup, or another)."""
+    __tablename__ = "portal_runs"
+    run: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(64))
+    plan_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # apply|adopted
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
