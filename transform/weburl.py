@@ -93,7 +93,10 @@ def parse(url: str) -> WebURL:
     if parsed.username or parsed.password or "@" in parsed.host:
         raise UnsafeURL(f"{shown(url)} carries a user name or password")
     target = Target(scheme, normal_host(parsed.hostname), int(parsed.port) if parsed.port else DEFAULT_PORTS[scheme])
-    for reading in (url, safe_url_string(url)):
+    sent = safe_url_string(url)
+    if not sent.isascii():  # w3lib could not write its host in IDNA: no request can carry it
+        raise UnsafeURL(f"{shown(url)} has a host that cannot be written in ASCII (IDNA)")
+    for reading in (url, sent):
         other = urllib_target(reading)
         if other != target:
             seen = str(other) if other else _described(reading)

@@ -1,0 +1,96 @@
+"""One reading of a URL: whatever canonical_url returns is read alike by WHATWG rules (ada_url),
+by urllib (on the text, and on what Scrapy sends: w3lib's safe_url_string of it) and by Twisted,
+and goes where the link itself said; URLs they disagree on are refused."""
+from __future__ import annotations
+
+from hypothesis import example, given, settings, strategies as st
+from w3lib.url import safe_url_string
+
+from portalize.crawlers.urls import wire_target
+from portalize.transform.urls import canonical_url, refusal
+from portalize.transform.weburl import Target, UnsafeURL, parse, urllib_target
+
+from .url_forms import url_forms
+
+PIECES = ["http:", "https:", "HTTP:", "//", "/", "\\", "\\\\", "@", ":", "\t", "\n", "\r", " ", "%2f", "%2F", "%40",
+          "%5c", "%5C", "%3a", "%3A", "%00", "%", "127.0.0.2", "127.0.0.1", "2130706434", "0x7f.0.0.2", "0177.0.0.2",
+          "127.1", "127\u30020\u30020\u30022", "127\uff0e0\uff0e0\uff0e2", "unit-host", "UNIT-HOST", "sothu.gov.vn",
+          "[::ffff:127.0.0.2]", "[::1]", "9198", "80", "443", "?", "#", ";", ".", "..", "x", "a=b", "&", "\u00fc",
+          "xn--", "\u2044", "\uff03", "\uff20", "user:pw"]
+hostile = st.builds(lambda head, parts: head + "".join(parts),
+                    st.sampled_from(["http://", "https://", "http:", "HtTp://", "", "//", " http://"]),
+                    st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=12))
+
+
+def assert_one_reading(url: str) -> None:
+    """Links are read without the white space around them (as HTML attribute values are)."""
+    url = url.strip()
+    canonical = canonical_url(url)
+    if canonical is None:
+        assert refusal(url)
+        return
+    target = parse(canonical).target
+    assert target == parse(url).target  # where the link said, not elsewhere
+    assert urllib_target(url) == target  # the reading a host check on the raw link would make
+    assert urllib_target(canonical) == target == urllib_target(safe_url_string(canonical))
+    assert wire_target(canonical) == target  # Twisted connects there
+    assert canonical_url(canonical) is not None
+
+
+@settings(max_examples=3000, deadline=None)
+@given(hostile)
+@example("http://127.0.0.1:9198\\@unit-host/tin/x")
+@example("http://unit-host\t@127.0.0.2/")
+@example("http://2130706434/")
+def test_canonical_urls_are_read_alike_by_every_parser(url):
+    assert_one_reading(url)
+
+
+def test_every_fuzz_form_is_refused_or_read_alike():
+    forms = url_forms([("127.0.0.2", 40001), ("127.0.0.1", 40002)], "unit-host", "/x")
+    assert len(forms) > 1000
+    for url in forms:
+        assert_one_reading(url)
+        canonical = canonical_url(url)
+        if canonical is not None:  # what a form may still name: the internal address itself, plainly
+            assert parse(canonical).target.host.rstrip(".") in ("127.0.0.2", "127.0.0.1", "::1", "unit-host",
+                                                    "::ffff:7f00:2", "::ffff:7f00:1", "localhost",
+                                                    "sub.localhost"), (url, canonical)
+
+
+def test_the_issue_example_is_refused_with_its_reason():
+    assert canonical_url("http://127.0.0.1:9198\\@unit-host/tin/x") is None
+    assert "127.0.0.1:9198 by WHATWG rules" in refusal("http://127.0.0.1:9198\\@unit-host/tin/x")
+    assert canonical_url("http://user:pw@unit-host/") is None and "user name or password" in refusal("http://u:p@unit-host/")
+    assert canonical_url("ftp://unit-host/") is None and "not an http(s) URL" in refusal("ftp://unit-host/")
+
+
+labels = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10).filter(
+    lambda s: not s.isdigit())
+plain = st.builds(lambda scheme, host, port, segments, query: (scheme, ".".join(host), port,
+                                                               "/" + "/".join(segments), query),
+                  st.sampled_from(["http", "https"]), st.lists(labels, min_size=2, max_size=4),
+                  st.none() | st.integers(1, 65535),
+                  st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.~%20é", max_size=8), max_size=4),
+                  st.dictionaries(labels, st.text(alphabet="abcxyz019 é/", max_size=5), max_size=3))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(plain)
+def test_ordinary_urls_are_never_refused(parts):
+    scheme, host, port, path, query = parts
+    netloc = host if port is None else f"{host}:{port}"
+    url = f"{scheme}://{netloc}{path}" + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    canonical = canonical_url(url)
+    assert canonical is not None, refusal(url)
+    expected = Target(scheme, host, port if port is not None else {"http": 80, "https": 443}[scheme])
+    assert parse(canonical).target == expected == wire_target(canonical)
+
+
+def test_a_refused_url_raises_with_its_reason():
+    try:
+        wire_target("http://[::1")
+    except UnsafeURL as exc:
+        assert "not a valid URL" in str(exc)
+    else:
+        raise AssertionError("an invalid URL was read")
