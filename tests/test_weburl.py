@@ -37,7 +37,7 @@ def assert_one_reading(url: str) -> None:
     assert canonical_url(canonical) is not None
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(hostile)
 @example("http://127.0.0.1:9198\\@unit-host/tin/x")
 @example("http://unit-host\t@127.0.0.2/")
@@ -75,7 +75,7 @@ plain = st.builds(lambda scheme, host, port, segments, query: (scheme, ".".join(
                   st.dictionaries(labels, st.text(alphabet="abcxyz019 é/", max_size=5), max_size=3))
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(plain)
 def test_ordinary_urls_are_never_refused(parts):
     scheme, host, port, path, query = parts
@@ -94,3 +94,48 @@ def test_a_refused_url_raises_with_its_reason():
         assert "not a valid URL" in str(exc)
     else:
         raise AssertionError("an invalid URL was read")
+
+
+def test_the_last_line_guard_lets_through_only_the_allowed_addresses():
+    """RequestGuardMiddleware, with a real Scrapy crawler and requests built from every fuzz
+    form: a request whose URL Scrapy or Twisted would send to another address or port than the
+    agency's (here the test site's exact 127.0.0.1:8000, and unit-host on its default ports) is
+    refused with its reason, whatever built it."""
+    import pytest
+    from scrapy import Request, Spider
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.utils.test import get_crawler
+    from twisted.web.client import URI
+
+    from portalize.crawlers.middlewares import RequestGuardMiddleware
+    from portalize.crawlers.urls import allowed_targets
+
+    crawler = get_crawler(Spider)
+    crawler.spider = Spider(name="guarded")
+    crawler.spider.allowed_targets = allowed_targets(["http://127.0.0.1:8000/"], ["127.0.0.1", "unit-host"],
+                                                     exact_only=["127.0.0.1"])
+    guard = RequestGuardMiddleware.from_crawler(crawler)
+    assert guard.process_request(Request("http://127.0.0.1:8000/tin")) is None
+    assert guard.process_request(Request("https://unit-host/tin")) is None
+    for url in ("http://127.0.0.1:8001/", "http://127.0.0.1/", "https://127.0.0.1:8000/", "http://unit-host:8080/"):
+        with pytest.raises(IgnoreRequest, match="is not an address this crawl may reach"):
+            guard.process_request(Request(url))
+    built = refused = 0
+    for form in url_forms([("127.0.0.2", 8000), ("127.0.0.1", 8001)], "unit-host", "/x"):
+        try:
+            request = Request(form)
+        except ValueError:
+            continue  # Scrapy itself refuses to build it (no scheme)
+        built += 1
+        uri = URI.fromBytes(request.url.encode("ascii", "replace"))
+        try:
+            guard.process_request(request)
+        except IgnoreRequest as exc:
+            assert " refused: " in str(exc)
+            refused += 1
+        else:  # let through: every reading goes to an allowed address
+            assert urllib_target(request.url) in crawler.spider.allowed_targets, form
+            assert (uri.host.decode("ascii"), uri.port) in {(t.host, t.port) for t in crawler.spider.allowed_targets}
+    print(f"guard: {built} requests built from fuzz forms, {refused} refused")
+    assert built > 1000 and refused > 1000
+    assert crawler.stats.get_value("portalize/requests_refused") == refused + 4
