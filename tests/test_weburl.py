@@ -139,3 +139,21 @@ def test_the_last_line_guard_lets_through_only_the_allowed_addresses():
     print(f"guard: {built} requests built from fuzz forms, {refused} refused")
     assert built > 1000 and refused > 1000
     assert crawler.stats.get_value("portalize/requests_refused") == refused + 4
+
+
+def test_transform_drops_attachment_links_no_crawl_would_request_and_skips_a_refused_page_url():
+    """A file link parsers read differently is no attachment; a page stored under such a URL by
+    an older crawl is skipped with the reason, not transformed (nor a traceback)."""
+    from portalize.transform.pipeline import Mapping, RawPage, SkippedPage, transform_page
+
+    body = ("<html><body><article><h1>Thông báo</h1><p>" + "Nội dung thông báo của đơn vị. " * 20 +
+            '</p><a href="http://127.0.0.1:9198\\@unit-host/bao-cao.pdf">Báo cáo</a>'
+            '<a href="/tep/ke-hoach.pdf">Kế hoạch</a></article></body></html>').encode()
+    article = transform_page(RawPage("http://unit-host/tin/a.html", 200, body, "text/html; charset=utf-8"),
+                             Mapping(agency="so-thu"))
+    assert not isinstance(article, SkippedPage)
+    urls = [a.url for a in article.attachments]
+    assert "http://unit-host/tep/ke-hoach.pdf" in urls and not any("127.0.0.1" in u or "9198" in u for u in urls)
+    skipped = transform_page(RawPage("http://127.0.0.1:9198\\@unit-host/tin/x", 200, body, "text/html"),
+                             Mapping(agency="so-thu"))
+    assert isinstance(skipped, SkippedPage) and "URL refused:" in skipped.reason and "WHATWG" in skipped.reason
