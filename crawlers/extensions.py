@@ -115,7 +115,9 @@ def finish_run(session, spider, reason: str, extra: dict) -> dict:
     rows = unreached(session, spider, run.status, failed)
     summary = {**run.stats, **extra, "errors": [(p.url, p.error) for p in failed[:50]], "error_count": len(failed),
                "unreached": len(rows),
-               "depth_limited": sum(1 for r in rows if r[2].startswith("not followed: deeper"))}
+               "depth_limited": sum(1 for r in rows if r[2].startswith("not followed: deeper")),
+               "sitemaps_limited": len(getattr(spider, "sitemaps_skipped", {})),
+               "max_sitemaps": getattr(spider, "max_sitemaps", None)}
     if rows:
         summary["unreached_report"] = str(write_csv(f"crawl-{code}-run{run_id}-unreached.csv",
                                                     ["url", "linked_from", "reason"], rows))
@@ -135,6 +137,8 @@ def unreached(session, spider, status: str, failed) -> list[tuple[str, str | Non
     stored = page_store.stored_urls(session, spider.agency.code)
     rows = [(url, referer, f"not followed: deeper than the depth limit of {spider.max_depth} (PORTALIZE_MAX_DEPTH)")
             for url, referer in spider.too_deep.items() if url not in stored]
+    rows += [(url, referer, f"not fetched: sitemap limit of {spider.max_sitemaps} reached (PORTALIZE_MAX_SITEMAPS)")
+             for url, referer in getattr(spider, "sitemaps_skipped", {}).items() if url not in stored]
     if spider.stopped_reason:
         why = f"not fetched: {spider.stopped_reason}"
     elif status == "interrupted":

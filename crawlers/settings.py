@@ -39,6 +39,9 @@ DOWNLOADER_MIDDLEWARES = {
     # After RedirectMiddleware (600) in request order, so its process_response runs first.
     "portalize.crawlers.middlewares.RedirectGuardMiddleware": 650,
     "portalize.crawlers.middlewares.ConditionalRequestMiddleware": 710,
+    # Last before the wire: every request's URL, as Scrapy and Twisted will read it, goes to one
+    # of the agency's (scheme, host, port), or it is refused with its reason.
+    "portalize.crawlers.middlewares.RequestGuardMiddleware": 990,
 }
 # `--origin HOST=URL`: the legacy host fetched from another address (crawlers/handlers.py).
 DOWNLOAD_HANDLERS = {
@@ -58,6 +61,7 @@ PORTALIZE_DB = None            # ledger URL; defaults to PORTALIZE_DB env or var
 PORTALIZE_JOBDIR = True        # keep Scrapy's job state in var/jobs/AGENCY (resume after Ctrl-C); JOBDIR wins
 PORTALIZE_PROGRESS = False     # live progress line (the CLI turns it on)
 PORTALIZE_MAX_PAGES = 20000    # hard limit per agency
+PORTALIZE_MAX_SITEMAPS = 1000  # sitemaps (and sitemap indexes) per agency: their own budget, not pages'
 PORTALIZE_MAX_DEPTH = 25       # links further than this from a start page are reported, not followed
 PORTALIZE_MAX_ASSET_BYTES = 100 * 1024 * 1024  # files (images, attachments): their own size cap
 PORTALIZE_REVALIDATE_ALL = False  # re-crawls: re-check every stored page, not only those changed lists show

@@ -27,7 +27,7 @@ from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage
 from .taxonomy import KIND_BY_GROUP, assign_group, fold
 from .template import SiteTemplate, clean_title, strip_boilerplate
-from .urls import canonical_url, uid_for
+from .urls import canonical_url, refusal, uid_for
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
         if is_data_url(href):
             continue  # a pasted image: listed from the sanitised body (_pasted_images)
         url = canonical_url(urljoin(page_url, href), drop)
-        if any(a.url == url for a in out):
+        if url is None or any(a.url == url for a in out):  # None: no http(s) URL a crawl requests
             continue
         info = known.get(url)
         name = safe_filename(unquote(urlsplit(url).path.rstrip("/").split("/")[-1]))
@@ -291,6 +291,9 @@ def _repair_legacy_text(values: dict, warnings: list) -> None:
 
 def transform_page(page: RawPage, mapping: Mapping, assets: dict | None = None) -> Article | SkippedPage:
     url = canonical_url(page.url, mapping.drop_params)
+    if url is None:  # stored by an older crawl that did not check its URLs (transform.weburl)
+        return SkippedPage(uid_for(mapping.agency, page.url), mapping.agency, page.url,
+                           f"URL refused: {refusal(page.url, mapping.drop_params)}")
     uid = uid_for(mapping.agency, url)
     try:
         return _transform(page, url, uid, mapping, assets or {})

@@ -8,6 +8,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from . import weburl
+
 
 # Session ids never change a page: Java (jsessionid), PHP, classic ASP, Oracle ADF, generic.
 # In paths: `;jsessionid=`, ASP.NET cookieless sessions `/(S(...))`, and WebSphere Portal's
@@ -17,25 +19,45 @@ SESSION_PARAMS = re.compile(r"^(jsessionid|phpsessid|sid|sessionid|session_id|as
 _PATH_SESSION = re.compile(r";jsessionid=[^/?#]*|/\(S\([a-z0-9]+\)\)|/!ut/p/.*$", re.I)
 
 
-def canonical_url(url: str, drop_params=()) -> str:
+def canonical_url(url: str, drop_params=()) -> str | None:
     """One URL per document: lower-case scheme and host, no fragment, no session ids, the
-    site's meaningless parameters dropped, the rest sorted."""
-    return _canonical(url, tuple(drop_params))
+    site's meaningless parameters dropped, the rest sorted. None for a URL no crawl requests
+    (transform.weburl: not http(s), a user name or password, or parsers that disagree on its
+    host, port or scheme); the result is always read alike by WHATWG rules and by urllib, and
+    names the same host, port and scheme as `url` did."""
+    return _canonical(url, tuple(drop_params))[0]
+
+
+def refusal(url: str, drop_params=()) -> str | None:
+    """Why canonical_url refuses this URL (None when it does not)."""
+    return _canonical(url, tuple(drop_params))[1]
 
 
 @lru_cache(maxsize=200_000)  # menus and pagers repeat the same links on every page
-def _canonical(url: str, drop_params: tuple) -> str:
+def _canonical(url: str, drop_params: tuple) -> tuple[str | None, str | None]:
+    try:
+        first = weburl.parse(url.strip())
+    except weburl.UnsafeURL as exc:
+        return None, str(exc)
     parts = urlsplit(url.strip())
     drop = set(drop_params)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k not in drop and not SESSION_PARAMS.match(k)]
     path = _PATH_SESSION.sub("", parts.path) or "/"
     rebuilt = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
-    return canonicalize_url(rebuilt, keep_fragments=False)
+    result = canonicalize_url(rebuilt, keep_fragments=False)
+    try:
+        final = weburl.parse(result)
+    except weburl.UnsafeURL as exc:
+        return None, str(exc)
+    if final.target != first.target:
+        return None, f"{weburl.shown(url)} becomes {weburl.shown(result)} once written out: refused"
+    return result, None
 
 
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+def host_of(url: str | None) -> str:
+    """The host a URL names, by WHATWG rules (the reading every crawl decision uses)."""
+    return weburl.host_of(url)
 
 
 def uid_for(agency: str, url: str) -> str:

@@ -18,21 +18,25 @@ import scrapy
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import FormRequest, HtmlResponse, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
 from portalize.core import config
+from portalize.core.addresses import internal_address
 from portalize.core.ledger import agencies as agency_store, pages as page_store
 from portalize.core.ledger.db import sessionmaker_for, transaction
 from portalize.core.registry import load_registry
 
 from ..items import PageItem
+from ..middlewares import not_allowed
 from ..resolver import allow_internal, refusal
 from ..traps import trap_pattern
-from ..urls import canonical_url, host_of
+from ..urls import allowed_targets, canonical_refusal, canonical_url, host_of, normal_host, shown, target_of
 
 
+# A link whose scheme is http(s) (tabs and newlines are ignored in URLs, as browsers do).
+HTTP_LINK = re.compile(r"^[\x00-\x20]*h[\t\n\r]*t[\t\n\r]*t[\t\n\r]*p[\t\n\r]*s?[\t\n\r]*:", re.I)
 POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
 # A link to a file: its path (before any query or fragment) ends in a file extension.
 FILE_LINK = re.compile(r"^[^?#]*\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar|7z|png|jpe?g|gif|webp|tiff?|mp3|mp4)(?:[?#]|$)",
@@ -150,6 +154,19 @@ class LegacySiteSpider(scrapy.Spider):
         allow_internal(host_of(url) for url in self.origins.values())
         if self.agency.local_test_host:
             allow_internal(self.agency.hosts)
+        # Where requests may go (scheme, host, port), checked on every link, redirect, sitemap
+        # and, last, on every request (RequestGuardMiddleware): the agency's hosts on their
+        # default ports and its base URLs' ports; a test site's internal address only on the
+        # ports its base URLs name. `--origin` addresses are never requested by URL: the download
+        # handler sends the legacy URL to the origin's exact address (origin_target).
+        self.hosts = {normal_host(h) for h in self.agency.hosts}
+        exact = [h for h in self.agency.hosts if self.agency.local_test_host and internal_address(h)]
+        self.allowed_targets = allowed_targets(self.agency.base_urls, self.agency.hosts, exact)
+        # Hosts whose other ports or schemes are named when refused: the agency's and the origins'.
+        self.watched_hosts = self.hosts | {host_of(url) for url in self.origins.values()}
+        self.refused_links: dict[str, str] = {}  # link as shown -> why it was refused
+        self.sitemaps_requested: set[str] = set()  # canonical URLs of the sitemaps asked for
+        self.sitemaps_skipped: dict[str, str | None] = {}  # sitemaps past PORTALIZE_MAX_SITEMAPS -> referer
         self.pages_seen = 0
         self.stopped_reason = None  # set when the spider stops itself (page limit)
         self.validators: dict[str, dict] = {}  # url -> ETag/Last-Modified of the stored copy
@@ -192,6 +209,7 @@ class LegacySiteSpider(scrapy.Spider):
         if not spider.agency.obey_robots:
             settings.set("ROBOTSTXT_OBEY", False, priority="spider")
         spider.max_pages = settings.getint("PORTALIZE_MAX_PAGES")
+        spider.max_sitemaps = settings.getint("PORTALIZE_MAX_SITEMAPS", 1000)
         spider.max_depth = settings.getint("PORTALIZE_MAX_DEPTH")
         spider.max_asset_bytes = settings.getint("PORTALIZE_MAX_ASSET_BYTES")
         spider.db_url = settings.get("PORTALIZE_DB") or config.ledger_url()
@@ -230,9 +248,8 @@ class LegacySiteSpider(scrapy.Spider):
             # Sitemaps come first (SITEMAP_PRIORITY): they say what exists, which a crawl cut
             # short by its page limit must still know, to report what it missed.
             for path in self.discovery.get("sitemaps") or ["/sitemap.xml"]:
-                yield scrapy.Request(f"{origin}{path}", callback=self.parse_sitemap, errback=self.on_probe_error,
-                                     priority=SITEMAP_PRIORITY,
-                                     meta={"kind": "feed", "referer": None, "dont_retry": True})
+                for request in self._sitemap(f"{origin}{path}", referer=None, probe=True):
+                    yield request
 
     def _resume_from_ledger(self):
         """After an abrupt stop: articles the dead run stored are known (not fetched again);
@@ -250,7 +267,8 @@ class LegacySiteSpider(scrapy.Spider):
                 body = page_store.load_body(session, sha256)
             page = HtmlResponse(url=url, body=body, headers={"Content-Type": content_type or "text/html"})
             for link in self._links(page, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
-                if self._wanted(link) and canonical_url(link, self.discovery.get("drop_params") or ()) not in stored:
+                target, _ = self._follow(link)
+                if target and target not in stored:
                     yield from self._request(link, referer=url, kind="asset", depth=1)
 
     # -- what to follow -------------------------------------------------------------------
@@ -261,7 +279,7 @@ class LegacySiteSpider(scrapy.Spider):
         Links past PORTALIZE_MAX_DEPTH are not followed but remembered for the crawl report;
         files get their own size cap (PORTALIZE_MAX_ASSET_BYTES) instead of DOWNLOAD_MAXSIZE."""
         url = canonical_url(url, self.discovery.get("drop_params") or ())
-        if url in self.requested:
+        if url is None or url in self.requested:  # None: refused, and recorded, by _follow
             return
         if self.max_depth and depth > self.max_depth and kind != "asset":
             if url not in self.too_deep:
@@ -281,12 +299,60 @@ class LegacySiteSpider(scrapy.Spider):
         """Depth of the links on this page: one more than the page's own."""
         return response.meta.get("link_depth", 0) + 1
 
-    def _wanted(self, url: str) -> bool:
-        if not url.startswith(("http://", "https://")):
-            return False
-        if host_of(url) not in self.agency.hosts:
-            return False
-        return not (self._skip_re and self._skip_re.search(url))
+    def _follow(self, link: str) -> tuple[str | None, str | None]:
+        """Whether to follow a link, decided on the canonical URL that would be requested, read
+        by WHATWG rules (transform.weburl): (that URL, None) to follow it; (None, reason) for a
+        link refused, which is recorded (parsers that read it differently, a user name or
+        password, another port or scheme of the agency's or an origin's host); (None, None)
+        for one simply not followed (another site, another scheme, a trap)."""
+        if not HTTP_LINK.match(link):
+            return None, None
+        drop = self.discovery.get("drop_params") or ()
+        url = canonical_url(link, drop)
+        if url is None:
+            return None, canonical_refusal(link, drop)
+        target = target_of(url)
+        if target not in self.allowed_targets:
+            if target.host in self.watched_hosts:
+                return None, not_allowed(target, self.allowed_targets)
+            return None, None
+        if self._skip_re and (self._skip_re.search(link) or self._skip_re.search(url)):
+            return None, None
+        return url, None
+
+    def _refuse(self, link: str, reason: str | None, referer: str | None, kind: str = "list"):
+        """A refused link, recorded once as a page with its reason (never requested)."""
+        if not reason:
+            return
+        key = shown(link)
+        if key in self.refused_links:
+            return
+        self.refused_links[key] = reason
+        self.crawler.stats.set_value("portalize/links_refused", len(self.refused_links))
+        self.logger.warning("link refused on %s: %s", referer, reason)
+        yield PageItem(url=key, kind=kind, status=None, referer=referer, error=f"link refused: {reason}")
+
+    def _sitemap(self, link: str, referer: str | None, probe: bool = False):
+        """A sitemap request, within PORTALIZE_MAX_SITEMAPS: sitemaps have their own budget, so an
+        endless chain of sitemap indexes never eats the page budget. Those past it are named in
+        the crawl's report of pages never reached."""
+        url = canonical_url(link)
+        if url is None or url in self.sitemaps_requested or url in self.sitemaps_skipped:
+            return
+        if self.max_sitemaps and len(self.sitemaps_requested) >= self.max_sitemaps:
+            if not self.sitemaps_skipped:
+                self.logger.warning("sitemap limit of %d reached for agency %s (PORTALIZE_MAX_SITEMAPS): "
+                                    "further sitemaps are not fetched", self.max_sitemaps, self.agency.code)
+            self.sitemaps_skipped[url] = referer
+            self.crawler.stats.set_value("portalize/sitemaps_limited", len(self.sitemaps_skipped))
+            return
+        self.sitemaps_requested.add(url)
+        meta = {"kind": "feed", "referer": referer}
+        if probe:
+            # Probes: a site without a sitemap answers 404, which is not a page of the site.
+            meta["dont_retry"] = True
+        yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_probe_error if probe else self.on_error,
+                             priority=SITEMAP_PRIORITY, meta=meta)
 
     def _kind(self, url: str) -> str:
         if FILE_LINK.match(url):
@@ -325,7 +391,8 @@ class LegacySiteSpider(scrapy.Spider):
 
     def parse(self, response):
         self._count_page()
-        url = response.meta.get("page_url") or canonical_url(response.url, self.discovery.get("drop_params") or ())
+        url = (response.meta.get("page_url") or canonical_url(response.url, self.discovery.get("drop_params") or ())
+               or response.url)
         unchanged = response.status == 304
         if unchanged:
             kind = self._kind(url)
@@ -374,8 +441,10 @@ class LegacySiteSpider(scrapy.Spider):
             for link in links:
                 if link in self.links_seen:
                     continue
-                if not self._wanted(link):
+                target, reason = self._follow(link)
+                if target is None:
                     self.links_seen.add(link)
+                    yield from self._refuse(link, reason, url)
                     continue
                 link_kind = self._kind(link)
                 if (link_kind in ("item", "asset") or self._stored_kind(link) in ("item", "asset")) \
@@ -387,14 +456,20 @@ class LegacySiteSpider(scrapy.Spider):
                                          priority=priority + (link_kind == "item"))
         if kind == "item":
             for link in self._links(response, [*self.fields.get("attachments", ()), *self.fields.get("images", ())]):
-                if self._wanted(link):
+                target, reason = self._follow(link)
+                if target:
                     yield from self._request(link, referer=url, kind="asset", depth=self._depth(response))
+                else:
+                    yield from self._refuse(link, reason, url, kind="asset")
         if kind == "list":
             yield from self._postbacks(response, url)
         for feed in self._links(response, FEED_LINKS):
-            if self._wanted(feed):
-                yield scrapy.Request(canonical_url(feed), callback=self.parse_feed, errback=self.on_error,
+            target, reason = self._follow(feed)
+            if target:
+                yield scrapy.Request(target, callback=self.parse_feed, errback=self.on_error,
                                      meta={"kind": "feed", "referer": url})
+            else:
+                yield from self._refuse(feed, reason, url, kind="feed")
 
     def _stored_kind(self, link: str) -> str | None:
         """What the last crawl stored this link as (an article or file found under an unchanged
@@ -440,7 +515,10 @@ class LegacySiteSpider(scrapy.Spider):
             if not match:
                 continue
             target, argument = match.groups()
-            action = canonical_url(response.urljoin(response.css("form::attr(action)").get() or response.url))
+            action, reason = self._follow(response.urljoin(response.css("form::attr(action)").get() or response.url))
+            if action is None:  # a form that posts to another site, port or address
+                yield from self._refuse(response.urljoin(response.css("form::attr(action)").get() or ""), reason, url)
+                continue
             key = (action, target, argument)
             if key in self.postbacks_seen:
                 continue
@@ -468,7 +546,7 @@ class LegacySiteSpider(scrapy.Spider):
         if response.status not in (200, 304):
             self.crawler.stats.inc_value("portalize/sitemap_missing")
             return
-        self._count_page()
+        # Not counted as a page: sitemaps have their own budget (PORTALIZE_MAX_SITEMAPS, _sitemap).
         yield self._item(response, canonical_url(response.url), "feed")
         unchanged = response.status == 304
         if unchanged:
@@ -482,10 +560,12 @@ class LegacySiteSpider(scrapy.Spider):
             return
         for entry in sitemap:
             link = entry.get("loc", "").strip()
-            if sitemap.type == "sitemapindex" and self._wanted(link):
-                yield scrapy.Request(link, callback=self.parse_sitemap, errback=self.on_error,
-                                     priority=SITEMAP_PRIORITY, meta={"kind": "feed", "referer": response.url})
-            elif self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
+            target, reason = self._follow(link)
+            if target is None:
+                yield from self._refuse(link, reason, response.url, kind="feed" if sitemap.type == "sitemapindex" else "list")
+            elif sitemap.type == "sitemapindex":
+                yield from self._sitemap(link, referer=response.url)
+            elif self._kind(link) != "item" or self._follow_item(link, unchanged):
                 yield from self._request(link, referer=response.url, kind=self._kind(link), depth=self._depth(response))
 
     def parse_feed(self, response):
@@ -502,7 +582,10 @@ class LegacySiteSpider(scrapy.Spider):
         selector.remove_namespaces()
         for link in selector.xpath("//item/link/text() | //entry/link/@href").getall():
             link = response.urljoin(link.strip())
-            if self._wanted(link) and (self._kind(link) != "item" or self._follow_item(link, unchanged)):
+            target, reason = self._follow(link)
+            if target is None:
+                yield from self._refuse(link, reason, response.url)
+            elif self._kind(link) != "item" or self._follow_item(link, unchanged):
                 yield from self._request(link, referer=response.url, kind=self._kind(link), depth=self._depth(response))
 
     def on_probe_error(self, failure):
@@ -531,6 +614,8 @@ class LegacySiteSpider(scrapy.Spider):
         refused = refusal(host_of(request.url)) if "DNS" in error or "Resolve" in error else None
         if refused:
             error = refused
+        if failure.check(IgnoreRequest) and " refused: " in str(failure.value):
+            error = str(failure.value)  # RequestGuardMiddleware's reason, as it is
         url = request.meta.get("page_url") or request.url
         yield PageItem(url=url, kind=request.meta.get("kind", "list"),
                        status=None, referer=request.meta.get("referer"), error=error)

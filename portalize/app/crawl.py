@@ -53,6 +53,7 @@ def _summary(code: str, run_id: int | None) -> CrawlSummary:
         resumed_from_ledger=[tuple(r) for r in s.get("resumed_from_ledger", [])],
         errors=[tuple(e) for e in s.get("errors", [])], unreached=s.get("unreached", 0),
         depth_limited=s.get("depth_limited", 0), unreached_report=s.get("unreached_report"),
+        sitemaps_limited=s.get("sitemaps_limited", 0), max_sitemaps=s.get("max_sitemaps"),
         reason=s.get("reason"), log=s.get("log"))
 
 

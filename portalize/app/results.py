@@ -84,6 +84,8 @@ class CrawlSummary(Result):
     errors: list = field(default_factory=list)  # [(url, error)]
     unreached: int = 0
     depth_limited: int = 0
+    sitemaps_limited: int = 0  # sitemaps not fetched: past PORTALIZE_MAX_SITEMAPS
+    max_sitemaps: int | None = None
     unreached_report: str | None = None
     reason: str | None = None
     log: str | None = None

@@ -124,6 +124,9 @@ def crawls(results) -> None:
         if s.depth_limited:
             say(f"  depth limit reached: {s.depth_limited} links not followed. To go deeper, run "
                 f"`portalize crawl {s.agency} -S PORTALIZE_MAX_DEPTH=<more>`.")
+        if s.sitemaps_limited:
+            say(f"  sitemap limit of {s.max_sitemaps} reached: {s.sitemaps_limited} sitemaps not fetched. To read more, "
+                f"run `portalize crawl {s.agency} -S PORTALIZE_MAX_SITEMAPS=<more>`.")
         if s.unreached:
             say(f"  {s.unreached} linked pages never reached; list: {s.unreached_report}")
     logs = {s.log for s in results if s.log}

@@ -8,7 +8,7 @@ import ipaddress
 def internal_address(host: str) -> bool:
     """localhost, or an IPv4 or IPv6 address (IPv4-mapped included) that is private, loopback,
     link-local, multicast, reserved or unspecified."""
-    host = host.strip("[]").lower()
+    host = host.strip("[]").lower().rstrip(".")  # `localhost.`: the same name, fully qualified
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True
     try:
