@@ -10,7 +10,7 @@ import hashlib
 
 import orjson
 from sqlalchemy import bindparam, insert, inspect, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
 
 from portalize.core.config import masked
@@ -46,7 +46,13 @@ class SqlPortal:
         self.base_url = base_url.rstrip("/")
         self._categories = CategoryCache()
         self._known_paths: dict[int, str] = {}  # subsite id -> path (a subsite's path never changes)
-        self.engine = make_engine(url)  # SQLite: WAL, synchronous=NORMAL, as the ledger
+        try:
+            self.engine = make_engine(url)  # SQLite: WAL, synchronous=NORMAL, as the ledger
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise PortalError(f"the portal database {masked(url)} is not a database URL portalize can open "
+                              f"({masked(str(exc).splitlines()[0])})",
+                              "set portal.url in mappings/portal.yml or PORTALIZE_PORTAL_DB to a SQLAlchemy URL, "
+                              "e.g. postgresql+psycopg://USER@HOST/DB") from None
         try:
             PortalBase.metadata.create_all(self.engine)
             if "revision" not in {c["name"] for c in inspect(self.engine).get_columns("items")}:
@@ -223,7 +229,7 @@ def _by_key(session, keys: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def _storage_problem(url: str, exc) -> PortalError:
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    reason = masked(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
     if "disk is full" in reason.lower() or ("disk i/o error" in reason.lower() and nearly_full(url)):
         return PortalError(f"the portal database {masked(url)}: the disk is full ({reason}); the step stopped, "
                            "everything finished before it is kept",
