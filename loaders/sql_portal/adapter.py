@@ -10,7 +10,7 @@ import hashlib
 
 import orjson
 from sqlalchemy import bindparam, insert, inspect, select, text, update
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
 
 from portalize.core.config import masked
@@ -60,7 +60,7 @@ class SqlPortal:
                     connection.execute(text("ALTER TABLE items ADD COLUMN revision VARCHAR(64)"))
             for index in Item.__table__.indexes:  # made with the table; added to a store made before
                 index.create(self.engine, checkfirst=True)
-        except OperationalError as exc:
+        except DBAPIError as exc:  # unreachable, login refused, an option the driver does not know...
             raise _storage_problem(url, exc) from exc
 
     def _write(self):

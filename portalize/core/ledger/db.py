@@ -211,7 +211,8 @@ def ledger_problem(exc: Exception, url: str | None = None):
     if "locked" in lowered:
         return LedgerUnreadable(f"{where} is locked by another portalize process ({reason})",
                                 "wait for the other command to end, then run this one again")
-    if not url.startswith("sqlite:") and (isinstance(exc, InterfaceError) or isinstance(exc, OperationalError)
+    if not url.startswith("sqlite:") and (isinstance(exc, InterfaceError) or "invalid connection option" in lowered
+                                          or isinstance(exc, OperationalError)
                                           and any(sign in lowered for sign in _CONNECTION_FAILURES)):
         return LedgerUnreadable(f"cannot connect to {where} ({reason})",
                                 "check that the database server is running and that PORTALIZE_DB names the right "
