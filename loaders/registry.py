@@ -54,6 +54,8 @@ def serve_front(portal_config: dict, host: str, port: int, ready=None) -> None:
     if portal_config.get("adapter", "sql") != "sql":
         raise MappingError([f"mappings/portal.yml:portal.adapter: `portal serve` shows the embedded `sql` portal, "
                             f"not {portal_config.get('adapter')!r}"])
+    from .sql_portal.adapter import SqlPortal
     from .sql_portal.web import serve
+    SqlPortal(portal_database(portal_config)).close()  # a wrong URL or a database down: its message, first
     serve(portal_database(portal_config), portal_config.get("base_url", "https://portal.example"),
           portal_config.get("name", "Cổng thông tin điện tử"), host, port, ready)

@@ -69,7 +69,7 @@ def test_every_problem_is_reported_as_file_key_message(broken_mappings):
         "mappings/agencies/override.yml:overrides.fields.title: must be a non-empty list of selectors",
         "mappings/agencies/override.yml:overrides.fields.colour: unknown key; valid keys: title,",
         "mappings/agencies/override.yml:overrides.discovery.sitemaps[0]: 'sitemap.xml' must be a path starting with /",
-        "mappings/agencies/override.yml:crawl.DOWNLOAD_DELAY: 'slow' must be a number or true/false",
+        "mappings/agencies/override.yml:crawl.DOWNLOAD_DELAY: 'slow' must be a number",
         "mappings/agencies/override.yml:crawl.ITEM_PIPELINES: unknown key; valid keys: DOWNLOAD_DELAY,",
     ]
     for line in expected:

@@ -13,7 +13,7 @@ import string
 
 import orjson
 from sqlalchemy import bindparam, insert, inspect, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
 
 from portalize.core.config import masked
@@ -84,7 +84,13 @@ class SqlPortal:
         self.base_url = base_url.rstrip("/")
         self._categories = CategoryCache()
         self._known_paths: dict[int, str] = {}  # subsite id -> path (a subsite's path never changes)
-        self.engine = make_engine(url)  # SQLite: WAL, synchronous=NORMAL, as the ledger
+        try:
+            self.engine = make_engine(url)  # SQLite: WAL, synchronous=NORMAL, as the ledger
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise PortalError(f"the portal database {masked(url)} is not a database URL portalize can open "
+                              f"({masked(str(exc).splitlines()[0])})",
+                              "set portal.url in mappings/portal.yml or PORTALIZE_PORTAL_DB to a SQLAlchemy URL, "
+                              "e.g. postgresql+psycopg://USER@HOST/DB") from None
         try:
             PortalBase.metadata.create_all(self.engine)
             columns = {c["name"] for c in inspect(self.engine).get_columns("items")}
@@ -97,7 +103,7 @@ class SqlPortal:
             with self.engine.begin() as connection:  # made with the store, or added to one made before
                 for statement in REVISION_TRIGGER.get(self.engine.dialect.name, ()):
                     connection.execute(text(statement))
-        except OperationalError as exc:
+        except DBAPIError as exc:  # unreachable, login refused, an option the driver does not know...
             raise _storage_problem(url, exc) from exc
 
     def _write(self):
@@ -276,7 +282,7 @@ def _by_key(session, keys: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def _storage_problem(url: str, exc) -> PortalError:
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    reason = masked(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
     if "disk is full" in reason.lower() or ("disk i/o error" in reason.lower() and nearly_full(url)):
         return PortalError(f"the portal database {masked(url)}: the disk is full ({reason}); the step stopped, "
                            "everything finished before it is kept",

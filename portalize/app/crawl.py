@@ -146,7 +146,7 @@ def setting_value(name: str, value: str):
             number = float(value) if isinstance(default, float) or "." in value else int(value)
         except ValueError:
             number = None
-        if number is not None and number >= 0:
+        if number is not None and number >= 0 and number != float("inf"):  # nan fails >= 0
             return number
         kind = "a number of zero or more"
     else:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from ..core.errors import FetchFailed
+from ..core.errors import FetchFailed, NotRegistered
 from ..core.ledger import agencies as agency_store
 from ..core.ledger.db import transaction
 from ..core.ledger.models import IdMap, Page, PlanEntry, PortalFile, StagedArticle
@@ -25,6 +25,16 @@ from .plan import quality_of
 from .results import StatusResult, VerifyResult
 
 KINDS = ("unaccounted", "missing_items", "missing_files", "missing_groups", "unresolved_links", "quality")
+
+
+def require_registered(agencies) -> None:
+    """verify and status --refresh record events on the agency's ledger row: one never
+    registered has none (a database error otherwise)."""
+    with transaction() as session:
+        missing = [a.code for a in agencies if not agency_store.known(session, a.code)]
+    if missing:
+        raise NotRegistered(f"agency {', '.join(missing)} is not registered in the ledger yet",
+                            f"run `portalize agencies register {' '.join(missing)}` first")
 
 
 def verify_agency(registry, portal, agency) -> VerifyResult:
@@ -96,6 +106,7 @@ def verify(code: str) -> VerifyResult:
     from ..core import config
     from ..core.report_files import safe_cell
     registry = context.load()
+    require_registered([registry.agency(code)])
     with context.portal_of(registry) as portal:
         result = verify_agency(registry, portal, registry.agency(code))
     path = config.var_dir() / "reports" / f"verify-{code}.csv"
@@ -126,10 +137,16 @@ def refresh(codes=(), all_: bool = False, origins: dict | None = None) -> list[S
     """Re-collect each agency's evidence now; a change of state is recorded as an event."""
     registry = context.load()
     portal_hosts = {(urlsplit(registry.portal.get(k) or "").hostname or "").lower() for k in ("base_url", "url")} - {""}
+    selected = context.select(registry, codes, all_)
+    if codes:
+        require_registered(selected)
+    else:  # --all: the agencies not registered yet have no evidence to collect
+        with transaction() as session:
+            selected = [a for a in selected if agency_store.known(session, a.code)]
     out = []
     with context.portal_of(registry) as portal:
         links = {link["key"]: link["url"] for link in portal.links()}
-        for agency in context.select(registry, codes, all_):
+        for agency in selected:
             evidence = {"link": links.get(agency.code)}
             with transaction() as session:
                 mapped = session.scalars(select(IdMap.portal_id).where(IdMap.agency == agency.code)).all()

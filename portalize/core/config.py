@@ -9,6 +9,7 @@ editable checkout and a Scrapyd egg behave the same:
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -69,13 +70,27 @@ def free_bytes(url: str | None) -> int | None:
         return None
 
 
-def masked(url: str | None) -> str | None:
-    """A database URL fit to show: its password replaced by ***."""
-    if not url:
-        return url
-    from sqlalchemy.engine import make_url
+# Names under which a secret travels in a URL's query or a libpq DSN (password, sslpassword,
+# passwd, pwd, client_secret, access_token, api_key...).
+_SECRET_NAME = r"[A-Za-z_]*(?:password|passwd|pass|pwd|secret|token|api_?key)"
+# userinfo: up to the last @ before the path (an unescaped @ in a password is read either way)
+_USERINFO = re.compile(r"(\b[A-Za-z][\w+.-]*://[^:/?#@\s]*):[^@\s]*@(?:[^/?#@\s]*@)*")
+_QUERY_SECRET = re.compile(rf"([?&;]{_SECRET_NAME}=)[^&#\s]*", re.IGNORECASE)
+_DSN_SECRET = re.compile(rf"(?<![?&;\w])({_SECRET_NAME}\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s'][^\s]*)", re.IGNORECASE)
+
+
+def masked(text: str | None) -> str | None:
+    """A database URL, a DSN or a message holding either, fit to show: every password replaced
+    by ***, whether it is written as `user:password@`, as a query parameter (`?password=`,
+    `sslpassword=`, `token=`...) or as a libpq `password=...` (quoted or not)."""
+    if not text:
+        return text
+    shown = str(text)
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a database URL: shown as it is, minus any user:password@
-        import re
-        return re.sub(r"//[^/@]*@", "//***@", url)
+        from sqlalchemy.engine import make_url
+        shown = make_url(shown).render_as_string(hide_password=True)
+    except Exception:  # not a database URL (a DSN, a message): the patterns below do it
+        pass
+    shown = _USERINFO.sub(r"\1:***@", shown)
+    shown = _QUERY_SECRET.sub(r"\1***", shown)
+    return _DSN_SECRET.sub(r"\1***", shown)

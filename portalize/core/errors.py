@@ -27,6 +27,10 @@ class UnknownAgency(PortalizeError):
     pass
 
 
+class NotRegistered(PortalizeError):
+    """An agency in the mappings that was never registered in the ledger."""
+
+
 class CrawlFailed(PortalizeError):
     retriable = True
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,14 +269,37 @@ def load_platform(path: Path, problems: _Problems) -> Platform | None:
                     classify=classify)
 
 
+def number_problem(value, low, high, whole: bool = False) -> str | None:
+    """Why `value` is not a number from `low` to `high` (None when it is). YAML reads `false`,
+    `.nan` and `.inf` as a boolean and floats: none of them is a limit (`false < 1` holds, and
+    NaN fails every comparison, so either would switch a limit or a gate off)."""
+    if isinstance(value, bool):
+        return f"{value!r} is true/false, not a number"
+    if not isinstance(value, (int, float)):
+        return f"{value!r} must be a number"
+    if not math.isfinite(value):
+        return f"{value!r} must be a finite number"
+    if whole and value != int(value):
+        return f"{value!r} must be a whole number"
+    if not low <= value <= high:
+        return f"{value} is out of range; allowed: {low} to {high}"
+    return None
+
+
+# The quality gate's thresholds: (lowest, highest, whole number)
+QUALITY_RANGES = {key: (0, 10_000_000, True) if key == "min_items" else (0, 1, False) for key in QUALITY_DEFAULTS}
+
+
 def _quality(data: dict, path: Path, problems: _Problems, base: dict) -> dict:
     """Quality-gate thresholds (`quality:`): shares between 0 and 1, `min_items` a count."""
     value = _section(data, "quality", tuple(QUALITY_DEFAULTS), path, problems,
                      "thresholds, e.g. {max_missing_date: 0.1}")
     for key, number in value.items():
-        if key in QUALITY_DEFAULTS and (isinstance(number, bool) or not isinstance(number, (int, float))
-                                        or number < 0 or (key != "min_items" and number > 1)):
-            problems.add(path, f"quality.{key}", f"{number!r} must be {'a count' if key == 'min_items' else 'a share from 0 to 1'}")
+        if key in QUALITY_RANGES:
+            problem = number_problem(number, *QUALITY_RANGES[key])
+            if problem:
+                what = "a count" if key == "min_items" else "a share from 0 to 1"
+                problems.add(path, f"quality.{key}", f"{problem}; it must be {what}")
     return {**base, **{k: v for k, v in value.items() if k in QUALITY_DEFAULTS}}
 
 
@@ -326,6 +350,14 @@ CRAWL_RANGES = {"DOWNLOAD_DELAY": (0, 600), "CONCURRENT_REQUESTS": (1, 256), "CO
                 "DOWNLOAD_MAXSIZE": (1024, 2**34), "RETRY_TIMES": (0, 20), "PORTALIZE_MAX_PAGES": (1, 10_000_000),
                 "PORTALIZE_MAX_DEPTH": (1, 1000), "PORTALIZE_MAX_ASSET_BYTES": (1024, 2**36),
                 "PORTALIZE_RETRY_BACKOFF": (0, 600), "PORTALIZE_RETRY_BACKOFF_MAX": (0, 3600)}
+# Crawl settings that count things or bytes: whole numbers only.
+CRAWL_WHOLE = ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_MAXSIZE", "RETRY_TIMES",
+               "PORTALIZE_MAX_PAGES", "PORTALIZE_MAX_DEPTH", "PORTALIZE_MAX_ASSET_BYTES")
+# Crawl settings that are switches: true or false.
+CRAWL_FLAGS = ("RANDOMIZE_DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED")
+# portal.yml's numbers for the HTTP adapters (wordpress, rest): (lowest, highest, whole number).
+PORTAL_NUMBERS = {"concurrency": (1, 64, True), "timeout": (1, 3600, False), "retries": (0, 20, True),
+                  "backoff": (0, 600, False), "rate_limit": (0.01, 10_000, False)}
 # The ledger's column sizes for an agency's text (core/ledger/models.py, AgencyRow): checked
 # by `validate`, never met first as a database error at `register`.
 MILESTONES = ("link", "content", "cutover")  # interim link, content loaded, legacy host redirected
@@ -425,12 +457,13 @@ def load_agency(path: Path, platforms: dict, profile: Profile | None, problems: 
         if name == "USER_AGENT":
             if not isinstance(value, str):
                 problems.add(path, f"crawl.{name}", f"{value!r} must be text")
-        elif not isinstance(value, (int, float, bool)):
-            problems.add(path, f"crawl.{name}", f"{value!r} must be a number or true/false")
-        elif name in CRAWL_RANGES and not isinstance(value, bool):
-            low, high = CRAWL_RANGES[name]
-            if not low <= value <= high:
-                problems.add(path, f"crawl.{name}", f"{value} is out of range; allowed: {low} to {high}")
+        elif name in CRAWL_FLAGS:
+            if not isinstance(value, bool):
+                problems.add(path, f"crawl.{name}", f"{value!r} must be true or false")
+        elif name in CRAWL_RANGES:
+            problem = number_problem(value, *CRAWL_RANGES[name], whole=name in CRAWL_WHOLE)
+            if problem:
+                problems.add(path, f"crawl.{name}", problem)
     for name, group in categories.items():
         if not str(name).strip() or str(name).strip() == "(none)":
             problems.add(path, f"categories.{name}", "an empty legacy category is never matched; articles "
@@ -463,6 +496,7 @@ def load_registry(root: Path | None = None) -> Registry:
         raise MappingError([f"{root}: mappings folder not found (set PORTALIZE_MAPPINGS)"])
     portal_file = root / "portal.yml"
     portal = _read_yaml(portal_file, problems) if portal_file.exists() else {}
+    _check_portal_numbers(portal or {}, portal_file, problems)
     profile_id = (portal or {}).get("regulation_profile", "decree-42-2022")
     profile_file = root / "regulation" / f"{profile_id}.yml"
     profile = None
@@ -509,6 +543,18 @@ def load_registry(root: Path | None = None) -> Registry:
                                  f"{host!r} does not follow the domain-name pattern of {profile.id} ({profile.domain_pattern})")
     return Registry(agencies=agencies, platforms=platforms, profile=profile, portal=(portal or {}).get("portal", {}),
                     warnings=list(warnings), broken=broken)
+
+
+def _check_portal_numbers(data: dict, path: Path, problems: _Problems) -> None:
+    """portal.yml's `portal:` numbers (concurrency, timeout, retries...) are numbers in range."""
+    portal = data.get("portal")
+    if not isinstance(portal, dict):
+        return
+    for key, (low, high, whole) in PORTAL_NUMBERS.items():
+        if portal.get(key) is not None:
+            problem = number_problem(portal[key], low, high, whole)
+            if problem:
+                problems.add(path, f"portal.{key}", problem)
 
 
 _warned: set[tuple] = set()

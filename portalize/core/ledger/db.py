@@ -178,14 +178,21 @@ def transaction(url: str | None = None):
 def ledger_problem(exc: Exception, url: str | None = None):
     """A database error of the ledger as a LedgerUnreadable naming the ledger, what happened
     and what to do; None for errors that are not about the ledger's storage."""
-    from sqlalchemy.exc import DatabaseError, OperationalError
+    from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError
 
     from ..errors import LedgerUnreadable
 
-    if not isinstance(exc, (DatabaseError, OperationalError)):
-        return None
     url = url or config.ledger_url()
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if isinstance(exc, (ArgumentError, NoSuchModuleError)) and _is_ledger_url_problem(exc, url):
+        return LedgerUnreadable(f"PORTALIZE_DB is not a database URL portalize can open: {_shown(url)} "
+                                f"({config.masked(str(exc).strip().splitlines()[0])})",
+                                "set PORTALIZE_DB to a SQLAlchemy URL, e.g. postgresql+psycopg://USER@HOST/DB or "
+                                "sqlite:////path/ledger.db (or unset it for var/portalize.db)")
+    if not isinstance(exc, (DatabaseError, OperationalError, InterfaceError)):
+        return None
+    reason = config.masked(" ".join(str(getattr(exc, "orig", None) or exc).split()))
+    if not reason:
+        reason = type(getattr(exc, "orig", None) or exc).__name__
     where = f"the ledger {_shown(url)}"
     lowered = reason.lower()
     if "disk i/o error" in lowered and nearly_full(url):
@@ -204,7 +211,33 @@ def ledger_problem(exc: Exception, url: str | None = None):
     if "locked" in lowered:
         return LedgerUnreadable(f"{where} is locked by another portalize process ({reason})",
                                 "wait for the other command to end, then run this one again")
+    if not url.startswith("sqlite:") and (isinstance(exc, InterfaceError) or "invalid connection option" in lowered
+                                          or isinstance(exc, OperationalError)
+                                          and any(sign in lowered for sign in _CONNECTION_FAILURES)):
+        return LedgerUnreadable(f"cannot connect to {where} ({reason})",
+                                "check that the database server is running and that PORTALIZE_DB names the right "
+                                "host, port, database, user and password; `portalize db status` tries it again")
     return None
+
+
+# How database drivers say a connection was not made (unreachable, refused, login refused).
+_CONNECTION_FAILURES = ("connection failed", "could not connect", "connection refused", "connection to server",
+                        "authentication failed", "password", "does not exist", "timeout expired", "timed out",
+                        "could not translate host name", "name or service not known", "no route to host",
+                        "server closed the connection", "access denied", "can't connect", "unknown database",
+                        "no pg_hba.conf entry", "ssl")
+
+
+def _is_ledger_url_problem(exc: Exception, url: str) -> bool:
+    """Whether an ArgumentError or NoSuchModuleError came from the ledger's URL (and not from,
+    say, the portal's)."""
+    try:
+        make_engine(url).dispose()
+    except type(exc):
+        return True
+    except Exception:
+        return False
+    return False
 
 
 def nearly_full(url: str) -> bool:
