@@ -39,13 +39,16 @@ def _canonical(url: str, drop_params: tuple) -> tuple[str | None, str | None]:
         first = weburl.parse(url.strip())
     except weburl.UnsafeURL as exc:
         return None, str(exc)
-    parts = urlsplit(url.strip())
-    drop = set(drop_params)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k not in drop and not SESSION_PARAMS.match(k)]
-    path = _PATH_SESSION.sub("", parts.path) or "/"
-    rebuilt = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
-    result = canonicalize_url(rebuilt, keep_fragments=False)
+    try:
+        parts = urlsplit(url.strip())
+        drop = set(drop_params)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                 if k not in drop and not SESSION_PARAMS.match(k)]
+        path = _PATH_SESSION.sub("", parts.path) or "/"
+        rebuilt = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
+        result = canonicalize_url(rebuilt, keep_fragments=False)
+    except ValueError as exc:  # urllib or w3lib cannot read it (a bracketed host with junk after it...)
+        return None, f"{weburl.shown(url)} cannot be read as a URL ({exc}): refused"
     try:
         final = weburl.parse(result)
     except weburl.UnsafeURL as exc:
