@@ -21,6 +21,7 @@ from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, utcnow
 from portalize.transform.duplicates import content_fingerprint
 from portalize.transform.markdown import to_markdown
+from portalize.transform.spam import QUARANTINED, evidence_text
 
 from .base import ASSET_REF, ITEM_REF, Remote, fields_hash, item_fields
 from .diff import field_diff
@@ -44,6 +45,7 @@ class PlannedEntry:
     fields: dict | None = None
     unresolved: list = field(default_factory=list)
     links: dict | None = None  # a create planned from the outline: apply derives its fields
+    quarantined: bool = False  # suspected injected SEO spam (the article's quarantine evidence)
 
 
 def fingerprint(keys) -> str:
@@ -174,7 +176,15 @@ def _edited(current: Remote, mapped: IdMap) -> bool:
 
 def _entry(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of,
            force: frozenset = frozenset()) -> PlannedEntry:
+    evidence = staged.data.get("quarantine") if staged.status == "ok" else None
+    if evidence and staged.uid not in force:
+        # Suspected injected spam: never written unless a person forces this entry.
+        return PlannedEntry(staged.uid, "skip", staged.data.get("title") or "", expected_hash=staged.content_hash,
+                            reason=f"{QUARANTINED}: {evidence_text(evidence)}; after review, load it with "
+                                   f"`portalize plan {staged.agency} --force {staged.uid}`", quarantined=True)
     entry = _decide(staged, mapped, view, url_map_of)
+    if evidence:
+        entry.reason = f"quarantine lifted (--force): {evidence_text(evidence)}" + (f"; {entry.reason}" if entry.reason else "")
     if entry.action == "conflict" and staged.uid in force:
         entry.action = "update"
         entry.reason = f"forced over the portal's version (--force): {entry.reason}"
@@ -368,7 +378,7 @@ def _from_outline(row, view: _PortalView, url_map_of) -> PlannedEntry | None:
         return PlannedEntry(row.uid, "skip", row.outline.get("source_url", ""), reason=row.reason,
                             expected_hash=row.content_hash)
     url_map = url_map_of()
-    if row.uid in view.found or row.uid in url_map.copies:
+    if row.uid in view.found or row.uid in url_map.copies or row.outline.get("quarantined"):
         return None
     links, unresolved = plan_links(row.outline, url_map)
     return PlannedEntry(row.uid, "create", row.outline.get("title") or "", expected_hash=row.content_hash,
@@ -486,6 +496,7 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
             written.append(((order[e.action], e.title, e.uid), row, (e.uid, e.action, e.expected_hash,
                                                                       e.expected_map_hash)))
             counts[e.action] += 1
+            counts["quarantined"] += e.quarantined
             unresolved += len(e.unresolved)
             if e.action == "skip":
                 skips.append([e.uid, e.title, e.reason, e.expected_hash])
@@ -517,6 +528,8 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         plan.fingerprint = fingerprint([*(key for _, key in keys)] +
                                        ([("*", "unchanged", str(same), plan.unchanged["digest"])] if same else []))
         plan.summary = {a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name, "unresolved_links": unresolved}
+        if counts["quarantined"]:
+            plan.summary["quarantined"] = counts["quarantined"]
         if only is not None or held_back:
             plan.summary |= {"partial": True, "held_back": held_back}
         if known is not None:
@@ -565,6 +578,13 @@ def staged_warnings(session, agency_code: str) -> dict[str, list[str]]:
     rows = session.execute(select(StagedArticle.uid, StagedArticle.data["warnings"])
                            .where(StagedArticle.agency == agency_code, StagedArticle.status == "ok"))
     return {uid: warnings for uid, warnings in rows if warnings}
+
+
+def staged_quarantine(session, agency_code: str) -> dict[str, list[dict]]:
+    """uid -> the quarantine evidence of each staged article that has some (injected spam)."""
+    rows = session.execute(select(StagedArticle.uid, StagedArticle.data["quarantine"])
+                           .where(StagedArticle.agency == agency_code, StagedArticle.status == "ok"))
+    return {uid: evidence for uid, evidence in rows if evidence}
 
 
 def entry_fields(session, plan_id: int, actions=WRITES) -> dict[str, dict]:

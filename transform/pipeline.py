@@ -24,7 +24,7 @@ from .markdown import to_markdown
 from .metadata import PageMetadata
 from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage, SpamEvidence
-from .spam import evidence_text, hidden_evidence, off_topic_spam, page_spam
+from .spam import QUARANTINED, evidence_text, hidden_evidence, off_topic_spam, page_spam
 from .taxonomy import KIND_BY_GROUP, assign_group, fold
 from .template import SiteTemplate, clean_title, strip_boilerplate
 from .urls import canonical_url, uid_for
@@ -437,9 +437,6 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         warnings.append(f"{QUARANTINED}: {evidence_text(quarantine)}")
     article.content_hash = article.compute_hash()
     return article
-
-
-QUARANTINED = "quarantined, suspected injected SEO spam"
 
 
 _GENERIC_TITLES = {"chi tiet van ban", "van ban", "van ban phap luat", "chi tiet", "xem chi tiet", "thong tin van ban",

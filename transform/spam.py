@@ -33,6 +33,7 @@ _HOST_WORDS = re.compile(r"nhacai|cacuoc|nohu|taixiu|xocdia|danhbai|gamebai|casi
                          r"roulette|blackjack|sportsbook|(?:^|[\d.-])(?:bet|slots?)(?:$|[\d.-])|"
                          r"(?:^|[\d.-])\w*bet(?:\d|$)")
 _LINKS = "link(s)"
+QUARANTINED = "quarantined, suspected injected SEO spam"  # the warning's words; the plan's skip reason
 
 
 def spam_words(text: str) -> list[str]:

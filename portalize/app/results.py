@@ -96,6 +96,7 @@ class TransformSummary(Result):
     skipped: int
     warnings: int
     compromised: int = 0
+    quarantined: int = 0  # articles with evidence of injected SEO spam (planned as skips until forced)
     report: str | None = None
     lists: int = 0  # list pages (how items were found; never loaded)
     files: int = 0

@@ -136,6 +136,10 @@ def transforms(results) -> None:
         say(f"transformed {s.agency}: {s.ok} articles, {s.skipped} skipped, {s.warnings} warnings "
             f"({s.lists} list pages, {s.files} files)")
         quality_table(s)
+        if s.quarantined:
+            console.print(f"  [bold red]{s.quarantined} article(s) quarantined[/] as suspected injected SEO spam "
+                          f"(hidden or off-topic betting links, or cloaking): planned as skips until forced; "
+                          "see the report")
         if s.compromised:
             console.print(f"  [bold red]{s.compromised} article(s) held hidden links to other sites[/] "
                           "(removed): the legacy site may have been compromised; see the report")
@@ -175,6 +179,10 @@ def plan(p, max_diffs: int = 3) -> None:
     console.print(f"[bold]Plan {p.plan}[/]{kind} for {p.agency}: "
                   f"[green]{s['create']} create[/], [yellow]{s['update']} update[/]{extra}, {s['unchanged']} unchanged, "
                   f"{s['skip']} skip, [red]{s['conflict']} conflict[/]")
+    if s.get("quarantined"):
+        console.print(f"  [bold red]{s['quarantined']} quarantined[/] as suspected injected SEO spam: planned as skips, "
+                      f"with their evidence in the review; after checking one, load it with "
+                      f"`portalize plan {p.agency} --force UID`")
     if s.get("partial"):
         say(f"  a partial plan: {s.get('held_back', 0)} more change(s) wait for the next plan")
     if s.get("settled_since"):
