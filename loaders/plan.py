@@ -180,8 +180,7 @@ def _entry(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_m
     if evidence and staged.uid not in force:
         # Suspected injected spam: never written unless a person forces this entry.
         return PlannedEntry(staged.uid, "skip", staged.data.get("title") or "", expected_hash=staged.content_hash,
-                            reason=f"{QUARANTINED}: {evidence_text(evidence)}; after review, load it with "
-                                   f"`portalize plan {staged.agency} --force {staged.uid}`", quarantined=True)
+                            reason=quarantine_reason(staged.agency, staged.uid, evidence), quarantined=True)
     entry = _decide(staged, mapped, view, url_map_of)
     if evidence:
         entry.reason = f"quarantine lifted (--force): {evidence_text(evidence)}" + (f"; {entry.reason}" if entry.reason else "")
@@ -189,6 +188,12 @@ def _entry(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_m
         entry.action = "update"
         entry.reason = f"forced over the portal's version (--force): {entry.reason}"
     return entry
+
+
+def quarantine_reason(agency_code: str, uid: str, evidence: list) -> str:
+    """A quarantined article's skip reason: the evidence and the command that lifts it."""
+    return (f"{QUARANTINED}: {evidence_text(evidence)}; after review, load it with "
+            f"`portalize plan {agency_code} --force {uid}`")
 
 
 def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of) -> PlannedEntry:
@@ -350,14 +355,24 @@ def settle(registry, portal, agency) -> bool:
             quick, others = _unchanged_quickly(session, portal, subsite, code, frozenset(), None,
                                                _shared_fingerprints(session, code), revisions)
             rest = _unsettled(session, code)
-        if stamp is None or not quick or others or any(status == "ok" for _, status, _ in rest):
+        # Quarantined articles (suspected injected spam) stay out, as skips do.
+        held = _quarantined_reasons(session, code, [uid for uid, status, _ in rest if status == "ok"]) if stamp else {}
+        if stamp is None or not quick or others or any(status == "ok" and uid not in held for uid, status, _ in rest):
             settled_store.forget(session, code)
             return False
         skips = session.execute(select(StagedArticle.uid, StagedArticle.data["source_url"].as_string(),
                                        StagedArticle.reason, StagedArticle.content_hash)
                                 .where(StagedArticle.uid.in_([uid for uid, _, _ in rest])))
-        settled_store.record(session, code, *stamp, _unchanged_list(quick), sorted(list(r) for r in skips))
+        settled_store.record(session, code, *stamp, _unchanged_list(quick),
+                             sorted([uid, url, held.get(uid, reason), hash_] for uid, url, reason, hash_ in skips))
         return True
+
+
+def _quarantined_reasons(session, agency_code: str, uids: list[str]) -> dict[str, str]:
+    """uid -> skip reason of those staged articles that are quarantined."""
+    rows = session.execute(select(StagedArticle.uid, StagedArticle.data["quarantine"])
+                           .where(StagedArticle.uid.in_(uids))) if uids else []
+    return {uid: quarantine_reason(agency_code, uid, evidence) for uid, evidence in rows if evidence}
 
 
 def _unchanged_list(quick: dict[str, str]) -> dict | None:
@@ -456,7 +471,7 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         plan = Plan(agency=agency_code, fingerprint="", created_at=utcnow(), summary={})
         session.add(plan)
         session.flush()
-        plan_id, counts, unresolved = plan.id, Counter(), 0
+        plan_id, counts, unresolved, quarantined = plan.id, Counter(), 0, 0
         keys, written = [], []  # keys: (sort key, fingerprint key)
         # A ledger that knows nothing of this agency's loads, while the portal holds its items,
         # was lost, emptied or replaced: an error, unless adopting them is asked for.
@@ -477,7 +492,8 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
             if known is None:
                 quick, settled = _unchanged_quickly(session, portal, subsite, agency_code, force, only,
                                                     _shared_fingerprints(session, agency_code), revisions)
-        planned = ((PlannedEntry(uid, "skip", url, reason=reason, expected_hash=expected)
+        planned = ((PlannedEntry(uid, "skip", url, reason=reason, expected_hash=expected,
+                                 quarantined=(reason or "").startswith(QUARANTINED))
                     for uid, url, reason, expected in known.skips) if known is not None else
                    _planned(session, agency, portal, subsite, url_map_of, settled, only, force, sync))
         for e in planned:
@@ -496,7 +512,7 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
             written.append(((order[e.action], e.title, e.uid), row, (e.uid, e.action, e.expected_hash,
                                                                       e.expected_map_hash)))
             counts[e.action] += 1
-            counts["quarantined"] += e.quarantined
+            quarantined += e.quarantined
             unresolved += len(e.unresolved)
             if e.action == "skip":
                 skips.append([e.uid, e.title, e.reason, e.expected_hash])
@@ -528,8 +544,8 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         plan.fingerprint = fingerprint([*(key for _, key in keys)] +
                                        ([("*", "unchanged", str(same), plan.unchanged["digest"])] if same else []))
         plan.summary = {a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name, "unresolved_links": unresolved}
-        if counts["quarantined"]:
-            plan.summary["quarantined"] = counts["quarantined"]
+        if quarantined:
+            plan.summary["quarantined"] = quarantined
         if only is not None or held_back:
             plan.summary |= {"partial": True, "held_back": held_back}
         if known is not None:

@@ -239,6 +239,13 @@ def test_a_compromised_site_is_quarantined_reviewed_and_loaded_only_when_forced(
     # Apply loads only the clean article.
     run_portalize("apply", str(plan["plan"]), "--yes", "-s", env_extra=env)
     assert set(_portal_items(workspace)) == {"Lịch tiếp công dân tháng 5"}
+    # Nothing else to write: the agency is settled, its quarantined articles kept out as skips;
+    # the next plan, made from that record, still holds them back, and applies as planned.
+    settled = json.loads(run_portalize("plan", "xa-thu", "--json", env_extra=env).stdout)
+    assert settled["summary"].get("settled_since") and settled["summary"]["quarantined"] == 3
+    assert sorted(e["uid"] for e in settled["entries"] if e["action"] == "skip" and
+                  e["reason"].startswith("quarantined")) == sorted(entries[t]["uid"] for t in quarantined)
+    assert "0 created" in run_portalize("apply", str(settled["plan"]), "--yes", "-s", env_extra=env).stdout
     # Forced, entry by entry, after review: loaded, without the spam (the reader's version).
     forced = [arg for title in sorted(quarantined) for arg in ("--force", entries[title]["uid"])]
     again = json.loads(run_portalize("plan", "xa-thu", *forced, "--json", env_extra=env).stdout)
