@@ -3,7 +3,8 @@ the injected betting links. A sample of the crawled web pages (PORTALIZE_CLOAKIN
 crawl, every page once one is found cloaking) is fetched a second time with a Googlebot
 User-Agent; what Googlebot gets and a browser does not (links to other sites, betting words)
 is kept on the stored page (transform.spam.GOOGLEBOT_HEADER), where transform reads it as
-quarantine evidence. The page is stored once, after the comparison."""
+quarantine evidence. The page is stored once, after the comparison. A re-crawl does not ask
+again for a page the same as its stored copy; its last record is kept."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,6 +12,10 @@ import json
 from html import escape
 
 import scrapy
+from sqlalchemy import select
+
+from portalize.core.ledger.db import sessionmaker_for
+from portalize.core.ledger.models import Page
 
 from portalize.transform.decode import decode_html
 from portalize.transform.spam import GOOGLEBOT_HEADER, GOOGLEBOT_UA, cloaking_evidence
@@ -30,12 +35,23 @@ class CloakingCheckMixin:
                 or response.meta.get("postback")):
             yield item
             return
+        if item.url in self.digests and self._same_as_stored(item.url, item.body):
+            # A re-crawl of a page as stored (numbers aside): not asked again; the last check's
+            # record is kept with it.
+            record = self._last_record(item.url)
+            yield dataclasses.replace(item, headers={**item.headers, GOOGLEBOT_HEADER: record}) if record else item
+            return
         self.cloaking_checks_done += 1
         self.crawler.stats.set_value("portalize/cloaking_checks", self.cloaking_checks_done)
         yield scrapy.Request(response.url, callback=self.parse_googlebot, errback=self.on_googlebot_error,
                              dont_filter=True, priority=5, headers={"User-Agent": GOOGLEBOT_UA},
                              meta={"kind": "cloaking", "stored_item": item, "dont_obey_robotstxt": True,
                                    "dont_redirect": True, "dont_retry": True, "referer": item.referer})
+
+    def _last_record(self, url: str) -> str | None:
+        with sessionmaker_for(self.db_url)() as session:
+            headers = session.scalar(select(Page.headers).where(Page.agency == self.agency.code, Page.url == url))
+        return (headers or {}).get(GOOGLEBOT_HEADER)
 
     def parse_googlebot(self, response):
         item = response.meta["stored_item"]

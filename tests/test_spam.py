@@ -195,12 +195,19 @@ def test_a_compromised_site_is_quarantined_reviewed_and_loaded_only_when_forced(
                              extra="local_test_host: true\nquality: {max_other: 1.0}\n")
         origin = ("--origin", f"{HOST}={base_url(server)}")
         crawl = run_portalize("crawl", "xa-thu", "-s", *origin, env_extra=env)
-    assert "crawled xa-thu: " in crawl.stdout
-    # Every web page was asked again as Googlebot; the cloaked one is recorded on its stored page.
-    assert sorted(SEEN["googlebot"]) == sorted(PAGES)
-    ledger = sqlite3.connect(workspace / "var" / "portalize.db")
-    marks = {url.split(HOST)[1]: json.loads(headers).get("X-Portalize-Googlebot") for url, headers in
-             ledger.execute("select url, headers from pages where status = 200 and kind != 'feed'")}
+        assert "crawled xa-thu: " in crawl.stdout
+        # Every web page was asked again as Googlebot; the cloaked one is recorded on its stored page.
+        assert sorted(SEEN["googlebot"]) == sorted(PAGES)
+        ledger = sqlite3.connect(workspace / "var" / "portalize.db")
+
+        def googlebot_marks():
+            return {url.split(HOST)[1]: json.loads(headers).get("X-Portalize-Googlebot") for url, headers in
+                    ledger.execute("select url, headers from pages where status = 200 and kind != 'feed'")}
+        marks = googlebot_marks()
+        # A re-crawl does not ask Googlebot again for pages the same as stored; the records stay.
+        run_portalize("crawl", "xa-thu", "-s", *origin, env_extra=env)
+        assert len(SEEN["googlebot"]) == len(PAGES) and len(SEEN["browser"]) > len(PAGES)
+        assert googlebot_marks() == marks
     assert {p for p, m in marks.items() if m != "same"} == {"/tin/tiem-chung.html"}
     cloaked = json.loads(marks["/tin/tiem-chung.html"])
     assert cloaked["kind"] == "cloaking" and set(cloaked["words"]) >= {"nổ hũ", "xóc đĩa"}
