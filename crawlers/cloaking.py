@@ -3,7 +3,8 @@ the injected betting links. A sample of the crawled web pages (PORTALIZE_CLOAKIN
 crawl, every page once one is found cloaking) is fetched a second time with a Googlebot
 User-Agent; what Googlebot gets and a browser does not (links to other sites, betting words)
 is kept on the stored page (transform.spam.GOOGLEBOT_HEADER), where transform reads it as
-quarantine evidence. The page is stored once, after the comparison. A re-crawl does not ask
+quarantine evidence: the page is stored when fetched, and again with the record when Googlebot
+got something else. A re-crawl does not ask
 again for a page the same as its stored copy; its last record is kept."""
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from portalize.transform.spam import GOOGLEBOT_HEADER, GOOGLEBOT_UA, cloaking_ev
 
 
 class CloakingCheckMixin:
-    """For LegacySiteSpider: `checked(response, item)` yields the item, or a Googlebot request
-    that yields it once compared."""
+    """For LegacySiteSpider: `checked(response, item)` yields the item to store, and for a page
+    of the sample a Googlebot request whose answer yields it again with the evidence, if any."""
 
     cloaking_checks_done = 0
     cloaking_found = 0
@@ -41,6 +42,7 @@ class CloakingCheckMixin:
             record = self._last_record(item.url)
             yield dataclasses.replace(item, headers={**item.headers, GOOGLEBOT_HEADER: record}) if record else item
             return
+        yield item  # stored now: a crawl stopped before Googlebot's answer keeps the page
         self.cloaking_checks_done += 1
         self.crawler.stats.set_value("portalize/cloaking_checks", self.cloaking_checks_done)
         yield scrapy.Request(response.url, callback=self.parse_googlebot, errback=self.on_googlebot_error,
@@ -63,16 +65,15 @@ class CloakingCheckMixin:
         elif response.status == 200:
             googlebot_html, _ = decode_html(response.body, response.headers.get(b"Content-Type", b"").decode("latin-1"))
         else:
-            yield item  # a Googlebot answer that is not a page compares nothing
-            return
+            return  # a Googlebot answer that is not a page compares nothing
         browser_html, _ = decode_html(item.body, item.content_type)
         evidence = cloaking_evidence(browser_html, googlebot_html, item.url)
-        if evidence is not None:
+        if evidence is not None:  # else the page stays as stored
             self.cloaking_found += 1
             self.crawler.stats.set_value("portalize/cloaking_found", self.cloaking_found)
             self.logger.warning("%s answers a Googlebot User-Agent differently: %s", item.url, evidence.detail)
-        record = json.dumps(dataclasses.asdict(evidence), ensure_ascii=False) if evidence else "same"
-        yield dataclasses.replace(item, headers={**item.headers, GOOGLEBOT_HEADER: record})
+            record = json.dumps(dataclasses.asdict(evidence), ensure_ascii=False)
+            yield dataclasses.replace(item, headers={**item.headers, GOOGLEBOT_HEADER: record})  # stored again
 
     def on_googlebot_error(self, failure):
-        yield failure.request.meta["stored_item"]  # no comparison: the page is stored as fetched
+        return None  # no comparison: the page stays as stored

@@ -208,7 +208,7 @@ def test_a_compromised_site_is_quarantined_reviewed_and_loaded_only_when_forced(
         run_portalize("crawl", "xa-thu", "-s", *origin, env_extra=env)
         assert len(SEEN["googlebot"]) == len(PAGES) and len(SEEN["browser"]) > len(PAGES)
         assert googlebot_marks() == marks
-    assert {p for p, m in marks.items() if m != "same"} == {"/tin/tiem-chung.html"}
+    assert {p for p, m in marks.items() if m} == {"/tin/tiem-chung.html"}
     cloaked = json.loads(marks["/tin/tiem-chung.html"])
     assert cloaked["kind"] == "cloaking" and set(cloaked["words"]) >= {"nổ hũ", "xóc đĩa"}
 

@@ -234,7 +234,7 @@ def cloaking_evidence(browser_html: str, googlebot_html: str, page_url: str) -> 
 def googlebot_record(headers: dict | None) -> SpamEvidence | None:
     """The cloaking evidence the crawl kept on a stored page (GOOGLEBOT_HEADER), if any."""
     value = (headers or {}).get(GOOGLEBOT_HEADER)
-    if not value or value == "same":
+    if not value:
         return None
     try:
         data = json.loads(value)

@@ -144,14 +144,16 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
             skipped.append((articles.pop(uid)[0], duplicate_reason(kept_uid, kept_url)))
         report = field_report(staging.staged_items(session, agency.code), lists=lists, excluded=len(skipped),
                               listed=len(listed), listed_missing=listed_missing)
+        held = sum(any(x.startswith(QUARANTINED) for x in w) for _, _, w in articles.values())
         agency_store.record_event(session, agency.code, "transformed", ok=len(articles), skipped=len(skipped),
+                                  quarantined=held,
                                   lists=lists, listed=len(listed), listed_missing=sorted(listed_missing)[:200],
                                   item_stats=report.item_stats())
     summary = TransformSummary(
         agency=agency.code, ok=len(articles), skipped=len(skipped),
         warnings=sum(len(w) for _, _, w in articles.values()),
         compromised=sum(any(COMPROMISE_HINT in x for x in w) for _, _, w in articles.values()),
-        quarantined=sum(any(x.startswith(QUARANTINED) for x in w) for _, _, w in articles.values()),
+        quarantined=held,
         lists=lists, files=counted["files"], feeds=counted["feeds"], quality=report.to_dict(),
         quality_problems=report.problems(agency.quality), site_names=list(template.site_names),
         template_blocks=len(template.boilerplate))
