@@ -196,6 +196,8 @@ def test_a_compromised_site_is_quarantined_reviewed_and_loaded_only_when_forced(
         origin = ("--origin", f"{HOST}={base_url(server)}")
         crawl = run_portalize("crawl", "xa-thu", "-s", *origin, env_extra=env)
         assert "crawled xa-thu: " in crawl.stdout
+        assert "1 of 5 page(s) asked again as Googlebot answered it with other links or betting words" in \
+            " ".join(crawl.stdout.split()), crawl.stdout
         # Every web page was asked again as Googlebot; the cloaked one is recorded on its stored page.
         assert sorted(SEEN["googlebot"]) == sorted(PAGES)
         ledger = sqlite3.connect(workspace / "var" / "portalize.db")

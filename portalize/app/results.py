@@ -84,6 +84,8 @@ class CrawlSummary(Result):
     errors: list = field(default_factory=list)  # [(url, error)]
     unreached: int = 0
     depth_limited: int = 0
+    cloaking_checks: int = 0  # pages asked again with a Googlebot User-Agent (crawlers/cloaking.py)
+    cloaking_found: int = 0  # of them, pages that gave Googlebot other links or betting words
     unreached_report: str | None = None
     reason: str | None = None
     log: str | None = None

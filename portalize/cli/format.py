@@ -121,6 +121,10 @@ def crawls(results) -> None:
                 f"Raise --max-pages and run `portalize crawl {s.agency}` again.")
         for url, error in s.errors[:5]:
             say(f"  failed: {url} ({error})")
+        if s.cloaking_found:
+            console.print(f"  [bold red]{s.cloaking_found} of {s.cloaking_checks} page(s) asked again as Googlebot "
+                          "answered it with other links or betting words[/] (cloaking): the legacy site may have "
+                          f"been compromised; `portalize transform {s.agency}` quarantines them")
         if s.depth_limited:
             say(f"  depth limit reached: {s.depth_limited} links not followed. To go deeper, run "
                 f"`portalize crawl {s.agency} -S PORTALIZE_MAX_DEPTH=<more>`.")
