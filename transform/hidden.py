@@ -1,5 +1,6 @@
 """Content a legacy page hides from its readers: inline styles (`display:none`, `visibility:
-hidden`, zero font size or opacity, pushed off-screen) or the `hidden` attribute. Sanitising
+hidden`, zero font size or opacity, pushed off-screen, a zero-height box with `overflow:hidden`),
+the `hidden` attribute, or a class or id that the page's own `<style>` hides. Sanitising
 removes style attributes, so hidden text would become visible on the portal. On government
 sites it is often injected spam (hidden links to betting or loan sites on a compromised
 server), so it is removed, and each removal is a warning that quotes it."""
@@ -107,7 +108,8 @@ class HiddenBlock:
     links: list
 
 
-def _named(element) -> str:
+def block_name(element) -> str:
+    """An element as `<tag#id.class>`, to name a block in evidence."""
     name = element.tag
     if element.get("id"):
         name += f"#{element.get('id')}"
@@ -139,7 +141,7 @@ def remove_hidden(html: str, page_host: str | None = None, rules: StyleRules | N
         hosts = sorted({host for href in hrefs for host in [urlsplit(href).hostname] if host and host != page_host})
         if found is not None:
             links = [h for h in dict.fromkeys(hrefs) if urlsplit(h).hostname not in (None, page_host)]
-            found.append(HiddenBlock(_named(element), why, text, links))
+            found.append(HiddenBlock(block_name(element), why, text, links))
         warning = f"removed hidden content ({why}): {text[:80]!r}" if text else f"removed hidden content ({why})"
         if hosts:
             warning += f"; it links to {', '.join(hosts)}: {COMPROMISE_HINT}"

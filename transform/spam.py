@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from .fragments import inner_html, parse_fragment
-from .hidden import why_hidden
+from .hidden import block_name as _block_name, why_hidden
 from .schema import SpamEvidence
 
 # Betting and casino words, Vietnamese with and without diacritics, and English. Words without
@@ -30,8 +30,7 @@ _VOCABULARY = re.compile(r"(?<![\w])(" + "|".join(sorted((re.escape(w) for w in 
                          + r")(?![\w])", re.I)
 # The same words run together in host names and URL paths (nhacai-uytin, 188bet, nohu52).
 _HOST_WORDS = re.compile(r"nhacai|cacuoc|nohu|taixiu|xocdia|danhbai|gamebai|casino|poker|baccarat|jackpot|"
-                         r"roulette|blackjack|sportsbook|(?:^|[\d.-])(?:bet|slots?)(?:$|[\d.-])|"
-                         r"(?:^|[\d.-])\w*bet(?:\d|$)")
+                         r"roulette|blackjack|sportsbook|(?:^|[\d.-])(?:bet|slots?)(?:$|[\d.-])")
 _LINKS = "link(s)"
 QUARANTINED = "quarantined, suspected injected SEO spam"  # the warning's words; the plan's skip reason
 
@@ -58,15 +57,6 @@ def _outbound(element, page_host: str | None) -> list[str]:
         if host and host != page_host and href not in out:
             out.append(href)
     return out
-
-
-def _block_name(element) -> str:
-    name = element.tag
-    if element.get("id"):
-        name += f"#{element.get('id')}"
-    if element.get("class"):
-        name += "." + ".".join(element.get("class").split())
-    return f"<{name}>"
 
 
 # -- hidden blocks ---------------------------------------------------------------------------
