@@ -96,7 +96,9 @@ class CrawlRunRecorder:
             return None
         reason = spider.stopped_reason or reason
         extra = {"resumed": spider.resumed_job, "resumed_from_ledger": spider.resumed_from_ledger,
-                 "known_not_rechecked": len(spider.not_rechecked), "log": self.crawler.settings.get("LOG_FILE")}
+                 "known_not_rechecked": len(spider.not_rechecked), "log": self.crawler.settings.get("LOG_FILE"),
+                 "cloaking_checks": getattr(spider, "cloaking_checks_done", 0),
+                 "cloaking_found": getattr(spider, "cloaking_found", 0)}
         deferred = self.writer.call(finish_run, spider, reason, extra)
         deferred.addBoth(self._closed)
         return deferred

@@ -65,3 +65,6 @@ PORTALIZE_MAX_SITEMAPS = 1000  # sitemaps (and sitemap indexes) per agency: thei
 PORTALIZE_MAX_DEPTH = 25       # links further than this from a start page are reported, not followed
 PORTALIZE_MAX_ASSET_BYTES = 100 * 1024 * 1024  # files (images, attachments): their own size cap
 PORTALIZE_REVALIDATE_ALL = False  # re-crawls: re-check every stored page, not only those changed lists show
+# Cloaking check: this many web pages per crawl are fetched again with a Googlebot User-Agent
+# and compared (every page once one answers differently); 0 turns the check off.
+PORTALIZE_CLOAKING_CHECKS = 100

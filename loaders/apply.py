@@ -20,6 +20,7 @@ from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Page, Plan,
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 from portalize.transform.filetypes import file_type
 from portalize.transform.schema import content_hash
+from portalize.transform.spam import QUARANTINED
 
 from .base import ItemWrite, Remote, fields_hash
 from .link_rewrite import derive_fields
@@ -30,6 +31,11 @@ from .write_order import in_batches, link_targets
 WRITES = ("create", "update", "restore")
 COUNTED = WRITES + ("delete",)
 log = logging.getLogger("portalize")
+
+
+def _quarantined(entry: PlanEntry) -> bool:
+    """A skip of a staged article kept out as suspected injected spam (its hash covers the evidence)."""
+    return entry.action == "skip" and (entry.reason or "").startswith(QUARANTINED)
 
 
 def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
@@ -66,7 +72,7 @@ def _stale_reasons(session, plan: Plan, entries: list[PlanEntry]) -> list[str]:
             continue
         if s is None:
             reasons.append(f"{e.uid}: no longer staged")
-        elif s.content_hash != e.expected_hash or (s.status == "skipped") != (e.action == "skip"):
+        elif s.content_hash != e.expected_hash or (s.status == "skipped") != (e.action == "skip" and not _quarantined(e)):
             reasons.append(f"{e.uid}: transformed differently since the plan was made")
         m = mapped.get(e.uid)
         if (m.portal_hash if m else None) != e.expected_map_hash:

@@ -21,6 +21,7 @@ from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import IdMap, Plan, PlanEntry, StagedArticle, utcnow
 from portalize.transform.duplicates import content_fingerprint
 from portalize.transform.markdown import to_markdown
+from portalize.transform.spam import QUARANTINED, evidence_text
 
 from .base import ASSET_REF, ITEM_REF, Remote, fields_hash, item_fields
 from .diff import field_diff
@@ -45,6 +46,7 @@ class PlannedEntry:
     unresolved: list = field(default_factory=list)
     links: dict | None = None  # a create planned from the outline: apply derives its fields
     adopt: bool = False  # unchanged: what the portal holds is taken into the id map when applied
+    quarantined: bool = False  # suspected injected SEO spam (the article's quarantine evidence)
 
 
 def fingerprint(keys) -> str:
@@ -187,11 +189,24 @@ def written_from(digest: str | None, new_hash: str) -> bool:
 
 def _entry(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of,
            force: frozenset = frozenset(), adopt: bool = False) -> PlannedEntry:
+    evidence = staged.data.get("quarantine") if staged.status == "ok" else None
+    if evidence and staged.uid not in force:
+        # Suspected injected spam: never written unless a person forces this entry.
+        return PlannedEntry(staged.uid, "skip", staged.data.get("title") or "", expected_hash=staged.content_hash,
+                            reason=quarantine_reason(staged.agency, staged.uid, evidence), quarantined=True)
     entry = _decide(staged, mapped, view, url_map_of, adopt)
+    if evidence:
+        entry.reason = f"quarantine lifted (--force): {evidence_text(evidence)}" + (f"; {entry.reason}" if entry.reason else "")
     if entry.action == "conflict" and staged.uid in force:
         entry.action = "update"
         entry.reason = f"forced over the portal's version (--force): {entry.reason}"
     return entry
+
+
+def quarantine_reason(agency_code: str, uid: str, evidence: list) -> str:
+    """A quarantined article's skip reason: the evidence and the command that lifts it."""
+    return (f"{QUARANTINED}: {evidence_text(evidence)}; after review, load it with "
+            f"`portalize plan {agency_code} --force {uid}`")
 
 
 def _decide(staged: StagedArticle, mapped: IdMap | None, view: _PortalView, url_map_of,
@@ -369,14 +384,24 @@ def settle(registry, portal, agency) -> bool:
             quick, others = _unchanged_quickly(session, portal, subsite, code, frozenset(), None,
                                                _shared_fingerprints(session, code), revisions)
             rest = _unsettled(session, code)
-        if stamp is None or not quick or others or any(status == "ok" for _, status, _ in rest):
+        # Quarantined articles (suspected injected spam) stay out, as skips do.
+        held = _quarantined_reasons(session, code, [uid for uid, status, _ in rest if status == "ok"]) if stamp else {}
+        if stamp is None or not quick or others or any(status == "ok" and uid not in held for uid, status, _ in rest):
             settled_store.forget(session, code)
             return False
         skips = session.execute(select(StagedArticle.uid, StagedArticle.data["source_url"].as_string(),
                                        StagedArticle.reason, StagedArticle.content_hash)
                                 .where(StagedArticle.uid.in_([uid for uid, _, _ in rest])))
-        settled_store.record(session, code, *stamp, _unchanged_list(quick), sorted(list(r) for r in skips))
+        settled_store.record(session, code, *stamp, _unchanged_list(quick),
+                             sorted([uid, url, held.get(uid, reason), hash_] for uid, url, reason, hash_ in skips))
         return True
+
+
+def _quarantined_reasons(session, agency_code: str, uids: list[str]) -> dict[str, str]:
+    """uid -> skip reason of those staged articles that are quarantined."""
+    rows = session.execute(select(StagedArticle.uid, StagedArticle.data["quarantine"])
+                           .where(StagedArticle.uid.in_(uids))) if uids else []
+    return {uid: quarantine_reason(agency_code, uid, evidence) for uid, evidence in rows if evidence}
 
 
 def _unchanged_list(quick: dict[str, str]) -> dict | None:
@@ -397,7 +422,7 @@ def _from_outline(row, view: _PortalView, url_map_of) -> PlannedEntry | None:
         return PlannedEntry(row.uid, "skip", row.outline.get("source_url", ""), reason=row.reason,
                             expected_hash=row.content_hash)
     url_map = url_map_of()
-    if row.uid in view.found or row.uid in url_map.copies:
+    if row.uid in view.found or row.uid in url_map.copies or row.outline.get("quarantined"):
         return None
     links, unresolved = plan_links(row.outline, url_map)
     return PlannedEntry(row.uid, "create", row.outline.get("title") or "", expected_hash=row.content_hash,
@@ -478,7 +503,7 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         plan = Plan(agency=agency_code, fingerprint="", created_at=utcnow(), summary={})
         session.add(plan)
         session.flush()
-        plan_id, counts, unresolved = plan.id, Counter(), 0
+        plan_id, counts, unresolved, quarantined = plan.id, Counter(), 0, 0
         keys, written = [], []  # keys: (sort key, fingerprint key)
         # A ledger that knows nothing of this agency's loads, while the portal holds its items,
         # was lost, emptied or replaced: an error, unless adopting them is asked for.
@@ -499,7 +524,8 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
             if known is None:
                 quick, settled = _unchanged_quickly(session, portal, subsite, agency_code, force, only,
                                                     _shared_fingerprints(session, agency_code), revisions)
-        planned = ((PlannedEntry(uid, "skip", url, reason=reason, expected_hash=expected)
+        planned = ((PlannedEntry(uid, "skip", url, reason=reason, expected_hash=expected,
+                                 quarantined=(reason or "").startswith(QUARANTINED))
                     for uid, url, reason, expected in known.skips) if known is not None else
                    _planned(session, agency, portal, subsite, url_map_of, settled, only, force, sync, adopt))
         for e in planned:
@@ -519,6 +545,7 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
             written.append(((order[e.action], e.title, e.uid), row, (e.uid, e.action, e.expected_hash,
                                                                       e.expected_map_hash)))
             counts[e.action] += 1
+            quarantined += e.quarantined
             unresolved += len(e.unresolved)
             if e.action == "skip":
                 skips.append([e.uid, e.title, e.reason, e.expected_hash])
@@ -550,6 +577,8 @@ def make_plan(agency, registry, portal, adopt: bool = False, only=None, limit: i
         plan.fingerprint = fingerprint([*(key for _, key in keys)] +
                                        ([("*", "unchanged", str(same), plan.unchanged["digest"])] if same else []))
         plan.summary = {a: counts.get(a, 0) for a in ACTIONS} | {"portal": portal.name, "unresolved_links": unresolved}
+        if quarantined:
+            plan.summary["quarantined"] = quarantined
         if only is not None or held_back:
             plan.summary |= {"partial": True, "held_back": held_back}
         if adopt:  # the runs that wrote the portal's items now: known to this ledger once the plan is applied
@@ -600,6 +629,13 @@ def staged_warnings(session, agency_code: str) -> dict[str, list[str]]:
     rows = session.execute(select(StagedArticle.uid, StagedArticle.data["warnings"])
                            .where(StagedArticle.agency == agency_code, StagedArticle.status == "ok"))
     return {uid: warnings for uid, warnings in rows if warnings}
+
+
+def staged_quarantine(session, agency_code: str) -> dict[str, list[dict]]:
+    """uid -> the quarantine evidence of each staged article that has some (injected spam)."""
+    rows = session.execute(select(StagedArticle.uid, StagedArticle.data["quarantine"])
+                           .where(StagedArticle.agency == agency_code, StagedArticle.status == "ok"))
+    return {uid: evidence for uid, evidence in rows if evidence}
 
 
 def entry_fields(session, plan_id: int, actions=WRITES) -> dict[str, dict]:

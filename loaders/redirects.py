@@ -34,6 +34,7 @@ from sqlalchemy import select
 from portalize.core.ledger.models import IdMap, Page, PortalFile, StagedArticle
 from portalize.core.report_files import safe_cell
 from portalize.transform.embedded import KEY_PREFIX
+from portalize.transform.spam import QUARANTINED
 
 FORMATS = ("nginx", "apache", "csv")
 _NGINX_NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -90,6 +91,10 @@ def redirects_of(session, agency, portal_base: str, archive: str | None) -> tupl
         elif staged.status == "list":
             page_url = session.scalar(select(Page.url).where(Page.id == staged.page_id)) or source
             rows.setdefault(page_url, Redirect(page_url, 301, home, "a list page: the subsite's home"))
+        elif staged.status == "ok" and data.get("quarantine"):  # kept out as suspected injected spam
+            where = f"; archived in {archive}" if archive else "; not archived yet (portalize archive)"
+            rows.setdefault(source, Redirect(source, 410, None, f"not migrated: {QUARANTINED}, not loaded unless "
+                                                                f"forced (plan --force){where}"))
         elif staged.status in ("excluded", "skipped"):
             page_url = session.scalar(select(Page.url).where(Page.id == staged.page_id, Page.status == 200))
             if page_url:

@@ -96,7 +96,8 @@ def test_stale_plan_is_refused_then_replanned_as_updates(own_mappings):
     first = plan_json("xa-hoaxuan")
     invoke("apply", str(first["plan"]), "-s")
     stale = plan_json("xa-hoaxuan")
-    assert stale["summary"]["unchanged"] == 7
+    # The seventh article, with injected spam, is quarantined (a skip): never loaded.
+    assert stale["summary"]["unchanged"] == 6 and stale["summary"]["quarantined"] == 1
     # A province fixes the category mapping and re-runs transform: the saved plan is now stale.
     agency_file = own_mappings / "agencies" / "xa-hoaxuan.yml"
     agency_file.write_text(agency_file.read_text(encoding="utf-8").replace("Tin tức - Sự kiện: news",
@@ -108,12 +109,12 @@ def test_stale_plan_is_refused_then_replanned_as_updates(own_mappings):
     assert "transformed differently since the plan was made" in refused.output
     assert "portalize plan xa-hoaxuan" in refused.output
     fresh = plan_json("xa-hoaxuan")
-    assert fresh["summary"]["update"] == 5 and fresh["summary"]["unchanged"] == 2
+    assert fresh["summary"]["update"] == 4 and fresh["summary"]["unchanged"] == 2  # and 1 quarantined
     update = next(e for e in fresh["entries"] if e["action"] == "update")
     assert {"field": "group", "old": "news", "new": "direction"} in update["diff"]
     # An older, superseded plan is refused too.
     assert "superseded" in invoke("apply", str(stale["plan"]), "-s", ok=False).output
-    assert "5 updated" in invoke("apply", str(fresh["plan"]), "-s").output
+    assert "4 updated" in invoke("apply", str(fresh["plan"]), "-s").output
 
 
 def test_item_edited_on_the_portal_is_not_overwritten(crawled):
@@ -340,7 +341,7 @@ def test_merged_units_share_one_subsite(own_mappings):
         invoke("apply", str(plan_json(code)["plan"]), "-s")
     db = portal_db(own_mappings.parent)
     assert db.execute("select count(*) from subsites").fetchone() == (1,)
-    assert db.execute("select count(*) from items").fetchone() == (14,)
+    assert db.execute("select count(*) from items").fetchone() == (13,)  # 7 + 7, less the commune's quarantined one
 
 
 def test_links_and_images_point_at_the_portal_after_apply(crawled):
@@ -385,7 +386,7 @@ def test_links_and_images_point_at_the_portal_after_apply(crawled):
     assert "data:" not in pasted_body
     assert db.execute("select size, media_type from media where sha256 = ?", (pasted,)).fetchall() == \
         [(len(sample_png("so-do-tuyen-duong.png")), "image/png")]
-    assert len(urls) == 14
+    assert len(urls) == 13  # 7 + 7, less the commune's article quarantined for injected spam
 
 
 @pytest.mark.parametrize("staged_before_fingerprints", [False, True])
@@ -501,17 +502,18 @@ def test_a_lost_ledger_never_overwrites_the_portal(crawled):
     # A ledger with no record of the agency against a loaded portal is an error, not a plan.
     refused = invoke("plan", "xa-hoaxuan", ok=False)
     assert refused.exit_code == 1
-    assert "has no record of loading xa-hoaxuan, but the portal already holds 7 of its items" in refused.output
+    # 6 items: the seventh article, with injected spam, is quarantined and was never loaded.
+    assert "has no record of loading xa-hoaxuan, but the portal already holds 6 of its items" in refused.output
     assert "portalize plan xa-hoaxuan --adopt" in refused.output
     assert ledger.execute("select count(*) from plans where agency = 'xa-hoaxuan' and status = 'pending'").fetchone() == (0,)
     again = json.loads(invoke("plan", "xa-hoaxuan", "--adopt", "--json").output)
     assert again["summary"]["create"] == 0
-    assert again["summary"]["conflict"] == 1 and again["summary"]["unchanged"] == 6
+    assert again["summary"]["conflict"] == 1 and again["summary"]["unchanged"] == 5
     conflict = next(e for e in again["entries"] if e["action"] == "conflict")
     assert "not in this ledger" in conflict["reason"]
     invoke("apply", str(again["plan"]), "-s")
-    assert ledger.execute("select count(*) from id_map").fetchone() == (6,)
-    assert portal.execute("select count(*) from items").fetchone() == (7,)
+    assert ledger.execute("select count(*) from id_map").fetchone() == (5,)
+    assert portal.execute("select count(*) from items").fetchone() == (6,)
     assert json.loads(portal.execute("select fields from items where id = ?", (item_id,)).fetchone()[0])["title"] == \
         "Tiêu đề do biên tập viên sửa"
 

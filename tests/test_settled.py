@@ -123,13 +123,14 @@ def test_a_rollback_ends_the_settlement(crawled):
     assert _plan("xa-hoaxuan")["summary"].get("settled_since")
     ledger = ledger_db(crawled)
     assert ledger.execute("select count(*) from settled_agencies where agency = 'xa-hoaxuan'").fetchone() == (1,)
-    # Its last applied plan created its 7 items: rolled back, they are deleted.
+    # Its last applied plan created its 6 items (the seventh, with injected spam, is
+    # quarantined): rolled back, they are deleted.
     rollback = json.loads(invoke("rollback", "xa-hoaxuan", "--json").output)
-    assert rollback["summary"]["delete"] == 7
+    assert rollback["summary"]["delete"] == 6
     invoke("apply", str(rollback["plan"]), "-s")
     assert ledger.execute("select count(*) from settled_agencies where agency = 'xa-hoaxuan'").fetchone() == (0,)
     plan = _plan("xa-hoaxuan")
-    assert "settled_since" not in plan["summary"] and plan["summary"]["create"] == 7
+    assert "settled_since" not in plan["summary"] and plan["summary"]["create"] == 6
 
 
 def test_a_partial_or_forced_plan_never_trusts_nor_records_a_settlement(crawled):
@@ -167,11 +168,11 @@ def test_an_apply_whose_settlement_cannot_be_recorded_still_succeeds_and_says_so
     with monkeypatch.context() as patched:
         patched.setattr(SqlPortal, "revisions", gone)
         out = invoke("apply", str(plan["plan"]), "-s").output
-    assert "7 created" in out
+    assert "6 created" in out and "1 skipped" in out  # the quarantined article (injected spam)
     assert "xa-hoaxuan: plan" in out and "its next plan checks each item" in out
     assert ledger_db(crawled).execute("select count(*) from settled_agencies").fetchone() == (0,)
     again = _plan("xa-hoaxuan")
-    assert "settled_since" not in again["summary"] and again["summary"]["unchanged"] == 7
+    assert "settled_since" not in again["summary"] and again["summary"]["unchanged"] == 6
     assert _plan("xa-hoaxuan")["summary"].get("settled_since")
 
 

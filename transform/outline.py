@@ -36,7 +36,7 @@ def body_links(html: str) -> list[str]:
 
 
 def article_outline(article: dict) -> dict:
-    """{title, source_url, published_at, aliases, kind, group, attachments, images, links}."""
+    """{title, source_url, published_at, aliases, kind, group, attachments, images, links[, quarantined]}."""
     return {
         "title": article.get("title") or "",
         "source_url": article.get("source_url") or "",
@@ -47,4 +47,6 @@ def article_outline(article: dict) -> dict:
         "attachments": [{k: a.get(k) for k in FILE_KEYS} for a in article.get("attachments") or []],
         "images": [{k: a.get(k) for k in FILE_KEYS} for a in article.get("images") or []],
         "links": body_links(article.get("body_html") or ""),
+        # A quarantined article (suspected injected spam) is planned from the article itself.
+        **({"quarantined": True} if article.get("quarantine") else {}),
     }

@@ -19,12 +19,13 @@ from .decode import decode_html
 from .documents import extract_document
 from .embedded import embedded_images, is_data_url
 from .extract import extract_fields, parse_page
-from .hidden import remove_hidden
+from .hidden import remove_hidden, style_rules
 from .markdown import to_markdown
 from .metadata import PageMetadata
 from .safe_urls import safe_url
 from .sanitize import html_text, sanitize
-from .schema import Article, Asset, SkippedPage
+from .schema import Article, Asset, SkippedPage, SpamEvidence
+from .spam import QUARANTINED, evidence_text, hidden_evidence, off_topic_spam, page_spam
 from .taxonomy import KIND_BY_GROUP, assign_group, fold
 from .template import SiteTemplate, clean_title, strip_boilerplate
 from .urls import canonical_url, refusal, uid_for
@@ -37,6 +38,7 @@ class RawPage:
     body: bytes
     content_type: str | None = None
     fetched_at: dt.datetime | None = None  # when the crawler got it: no page is published later
+    googlebot: SpamEvidence | None = None  # what a Googlebot User-Agent got and a browser did not (the crawl's check)
 
 
 @dataclass(frozen=True)
@@ -370,9 +372,16 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         values["attachments"] = _file_links(values["body"])
         if values["attachments"]:
             sources["attachments"] = "auto:body-links"
+    quarantine = [page.googlebot] if page.googlebot else []
     if values.get("body"):
-        values["body"], hidden_warnings = remove_hidden(values["body"], urlsplit(url).hostname)
+        host, hidden_blocks = urlsplit(url).hostname, []
+        rules = style_rules(tree.xpath("//style/text()")) if "<style" in html else None
+        values["body"], hidden_warnings = remove_hidden(values["body"], host, rules, hidden_blocks)
         warnings.extend(hidden_warnings)
+        values["body"], off_topic = off_topic_spam(values["body"], host)
+        in_body = hidden_evidence(hidden_blocks, host) + off_topic
+        # None in the body: betting links the body's extraction left out (a sidebar, a footer).
+        quarantine += in_body or page_spam(tree, host, rules)
         values["body"], removed = strip_boilerplate(values["body"], mapping.template)
         if removed:
             warnings.append(f"{removed} block(s) of the site's template (menus, counters, notices) removed from the body")
@@ -427,7 +436,10 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         images=_assets(values.get("images", []), url, mapping.drop_params, assets) + _pasted_images(body_html, warnings),
         attachments=_assets(attachments, url, mapping.drop_params, assets),
         document=document, source_url=url, aliases=[], lang="vi", content_hash="",
-        extracted_by=method, field_sources={**sources, "kind": decision.reason}, warnings=warnings)
+        extracted_by=method, field_sources={**sources, "kind": decision.reason}, warnings=warnings,
+        quarantine=quarantine)
+    if quarantine:
+        warnings.append(f"{QUARANTINED}: {evidence_text(quarantine)}")
     article.content_hash = article.compute_hash()
     return article
 

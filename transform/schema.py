@@ -44,6 +44,18 @@ class DocumentInfo:
 
 
 @dataclass
+class SpamEvidence:
+    """Why an article is quarantined: one block or difference that looks like SEO spam injected into a
+    compromised legacy site."""
+    kind: str = _f("hidden (a block readers do not see), off-topic (a block of betting links that is not the "
+                   "article's text) or cloaking (what a Googlebot User-Agent is served and a browser is not).")
+    block: str = _f("Which block: its tag, class or id and how it is hidden; or the Googlebot answer.")
+    links: list[str] = _f("The links to other sites it holds (at most 20).")
+    words: list[str] = _f("The betting and casino words found in it or in its links.")
+    detail: str | None = _f("What was found, in words.", default=None)
+
+
+@dataclass
 class Article:
     uid: str = _f("Stable id: agency code + hash of the canonical legacy URL.")
     agency: str = _f("Code of the agency whose legacy site this came from.")
@@ -69,6 +81,9 @@ class Article:
     extracted_by: str = _f("Which method produced the fields: mapping name@version, or auto.")
     field_sources: dict[str, str] = _f("For each field, the selector or method that produced it.")
     warnings: list[str] = _f("Things a person should check (date unsure, encoding repaired, ...).")
+    quarantine: list[SpamEvidence] = _f("Evidence of injected SEO spam (hidden link farms, betting links, "
+                                        "cloaking); when not empty the article is quarantined: planned as a skip "
+                                        "until `plan --force UID`.", default_factory=list)
 
     HASHED = ("kind", "group", "legacy_category", "title", "summary", "body_html", "published_at",
               "updated_at", "author", "source_name", "images", "attachments", "document", "source_url", "aliases")
@@ -78,12 +93,15 @@ class Article:
 
     def compute_hash(self) -> str:
         # Only the hashed fields are converted (asdict of the whole article costs more than the hash).
-        return content_hash({k: _plain(getattr(self, k)) for k in self.HASHED})
+        return content_hash({k: _plain(getattr(self, k)) for k in (*self.HASHED, "quarantine")})
 
 
 def content_hash(data: dict) -> str:
     """The hash of an article's published fields, from the article or its to_dict() form."""
-    payload = json.dumps({k: data.get(k) for k in Article.HASHED}, sort_keys=True, ensure_ascii=False)
+    hashed = {k: data.get(k) for k in Article.HASHED}
+    if data.get("quarantine"):  # only when there is some: a clean article's hash is as it always was
+        hashed["quarantine"] = data["quarantine"]
+    payload = json.dumps(hashed, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -139,7 +157,8 @@ def json_schema() -> dict:
     root = _object_schema(Article)
     root.update({"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "portalize canonical article",
                  "description": "One migrated item of a unit's legacy website, ready for the provincial portal.",
-                 "$defs": {"Asset": _object_schema(Asset), "DocumentInfo": _object_schema(DocumentInfo)}})
+                 "$defs": {"Asset": _object_schema(Asset), "DocumentInfo": _object_schema(DocumentInfo),
+                           "SpamEvidence": _object_schema(SpamEvidence)}})
     return root
 
 

@@ -28,6 +28,7 @@ from portalize.core.ledger import agencies as agency_store, pages as page_store
 from portalize.core.ledger.db import sessionmaker_for, transaction
 from portalize.core.registry import load_registry
 
+from ..cloaking import CloakingCheckMixin
 from ..items import PageItem
 from ..middlewares import not_allowed
 from ..resolver import allow_internal, refusal
@@ -137,7 +138,7 @@ def parse_origins(value) -> dict[str, str]:
 
 SITEMAP_PRIORITY = 10  # above every page request (0): the site's inventory is read first
 
-class LegacySiteSpider(scrapy.Spider):
+class LegacySiteSpider(CloakingCheckMixin, scrapy.Spider):
     name = "legacy"
 
     def __init__(self, agency: str, origins=None, mappings: str | None = None, platform: str | None = None,
@@ -405,7 +406,7 @@ class LegacySiteSpider(scrapy.Spider):
             kind = self._kind(url) if _is_html(response) else "asset"  # a download link without extension
             if kind == "list" and isinstance(response, TextResponse) and self._seen_listing(response):
                 return  # the same list reached again (a postback back to a page already read)
-            yield self._item(response, url, kind)
+            yield from self.checked(response, self._item(response, url, kind))  # crawlers/cloaking.py
             # A server that sends no ETag or Last-Modified (NukeViet, `php -S`, many others): a
             # list the same as its stored copy, numbers aside (visitor counters), is unchanged.
             unchanged = kind != "asset" and response.status == 200 and self._same_as_stored(url, response.body)

@@ -54,6 +54,7 @@ def _summary(code: str, run_id: int | None) -> CrawlSummary:
         errors=[tuple(e) for e in s.get("errors", [])], unreached=s.get("unreached", 0),
         depth_limited=s.get("depth_limited", 0), unreached_report=s.get("unreached_report"),
         sitemaps_limited=s.get("sitemaps_limited", 0), max_sitemaps=s.get("max_sitemaps"),
+        cloaking_checks=s.get("cloaking_checks", 0), cloaking_found=s.get("cloaking_found", 0),
         reason=s.get("reason"), log=s.get("log"))
 
 

@@ -8,6 +8,7 @@ from ..core.ledger import agencies as agency_store, plans as plan_store, staging
 from ..core.ledger.db import transaction
 from ..loaders.apply import apply_plan
 from ..loaders.plan import WRITES, create_diffs, entry_fields, make_plan, plan_entries, plan_previews, staged_warnings
+from ..loaders.plan import staged_quarantine
 from ..loaders.rollback import make_rollback
 from . import context
 from .reports import write_plan_html
@@ -66,12 +67,14 @@ def _result(plan, agency, registry, portal_name: str, report=None, accept_qualit
     with transaction() as session:
         entries = plan_entries(session, plan.id)
         warnings = staged_warnings(session, agency.code)
+        quarantine = staged_quarantine(session, agency.code)
         fields = entry_fields(session, plan.id, WRITES + ("conflict",))
         previews = plan_previews(session, plan.id, fields)
         diffs = create_diffs(entries, fields)
     views = [PlanEntryView(uid=e.uid, action=e.action, title=e.title, reason=e.reason, diff=diffs.get(e.uid, e.diff),
                            unresolved=e.unresolved or []) for e in entries]
-    html = write_plan_html(plan, views, agency, registry, portal_name, warnings, report, accept_quality, previews)
+    html = write_plan_html(plan, views, agency, registry, portal_name, warnings, report, accept_quality, previews,
+                           quarantine)
     return PlanResult(plan=plan.id, agency=agency.code, summary=dict(plan.summary), html=str(html),
                       quality=report.to_dict() if report else {}, accepted_quality=accept_quality, entries=views)
 
@@ -83,7 +86,8 @@ def plan(codes=(), all_: bool = False, accept_quality: str | None = None, adopt:
     accepted; `adopt`: take items the portal already holds into a ledger that lost track of
     them (lost, restored from a backup, or another ledger's writes); `only` (uids) and `limit`
     (at most N writes) make a partial plan; `force` (uids): their conflicts become updates over
-    the portal's version; `recheck`: compare each item even for an agency recorded as settled."""
+    the portal's version, their quarantine (suspected injected spam) is lifted; `recheck`:
+    compare each item even for an agency recorded as settled."""
     registry = context.load()
     selected = context.select(registry, codes, all_)
     url_maps: dict = {}  # the province's addresses, mapped once for all the agencies planned

@@ -80,9 +80,11 @@ def agency_progress(registry, portal, today: dt.date) -> list[AgencyProgress]:
                                         (f"410 list {published.detail.get('path')}" if published else
                                          "410 list not published yet (portalize redirects)"))
             done_event = None
+            # Articles quarantined as suspected injected spam are out until a person forces them.
+            held = next((e.detail.get("quarantined", 0) for e in reversed(history) if e.event == "transformed"), 0)
             if agency.disposition == "archive-only":  # done when archived and its 410 list published
                 done_event = max(archived, published, key=lambda e: e.at) if archived and published else None
-            elif state in ("loaded", "verified", "cut-over") and loaded >= staged.get("ok", 0):
+            elif state in ("loaded", "verified", "cut-over") and loaded >= staged.get("ok", 0) - held:
                 done_event = next((e for e in reversed(history) if e.event == "loaded"), None)
             accepted = next((e.detail for e in reversed(history) if e.event == "quality-accepted"), None)
             checked = _latest(history, ("verified", "verify-failed"))

@@ -31,14 +31,20 @@ _env.filters["safe_url"] = safe_url  # every href of the review: the URL, or Non
 _env.filters["csp_hash"] = lambda script: "sha256-" + base64.b64encode(hashlib.sha256(str(script).encode()).digest()).decode()
 
 
+QUARANTINE_LABEL = "Cách ly: nghi nội dung rác SEO bị chèn"
+EVIDENCE_NAMES = {"hidden": "Khối bị ẩn với người đọc", "off-topic": "Khối liên kết không thuộc nội dung bài",
+                  "cloaking": "Trả nội dung khác cho Googlebot (cloaking)"}
+
 FIELD_NAMES = {"title": "Tiêu đề", "date": "Ngày đăng", "category": "Chuyên mục", "body": "Nội dung",
                "author": "Tác giả", "summary": "Tóm tắt"}
 
 
 def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings: dict | None = None,
-                    quality=None, accepted_quality: str | None = None, previews: dict | None = None) -> Path:
+                    quality=None, accepted_quality: str | None = None, previews: dict | None = None,
+                    quarantine: dict | None = None) -> Path:
     """The plan as a self-contained HTML page for review; `warnings` (uid -> the transform's
-    warnings) are shown on the entries that write something."""
+    warnings) are shown on the entries that write something; `quarantine` (uid -> evidence of
+    injected spam) on the entries it concerns, with the command that lifts it."""
     out = config.var_dir() / "plans"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"plan-{plan.id}-{agency.code}.html"
@@ -50,7 +56,8 @@ def write_plan_html(plan, entries, agency, registry, portal_name: str, warnings:
         accepted_quality=accepted_quality, quality_problems=quality.problems(agency.quality) if quality else [],
         profile_title=registry.profile.title, deadline=registry.profile.deadline.strftime("%d/%m/%Y"),
         previews=previews or {}, group_names={g.code: g.name for g in registry.profile.groups},
-        in_vietnamese=in_vietnamese)
+        in_vietnamese=in_vietnamese, quarantine=quarantine or {}, evidence_names=EVIDENCE_NAMES,
+        quarantine_label=QUARANTINE_LABEL)
     path.write_text(html, encoding="utf-8")
     return path
 

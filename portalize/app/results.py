@@ -86,6 +86,8 @@ class CrawlSummary(Result):
     depth_limited: int = 0
     sitemaps_limited: int = 0  # sitemaps not fetched: past PORTALIZE_MAX_SITEMAPS
     max_sitemaps: int | None = None
+    cloaking_checks: int = 0  # pages asked again with a Googlebot User-Agent (crawlers/cloaking.py)
+    cloaking_found: int = 0  # of them, pages that gave Googlebot other links or betting words
     unreached_report: str | None = None
     reason: str | None = None
     log: str | None = None
@@ -98,6 +100,7 @@ class TransformSummary(Result):
     skipped: int
     warnings: int
     compromised: int = 0
+    quarantined: int = 0  # articles with evidence of injected SEO spam (planned as skips until forced)
     report: str | None = None
     lists: int = 0  # list pages (how items were found; never loaded)
     files: int = 0

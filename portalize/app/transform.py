@@ -9,6 +9,7 @@ from portalize.transform.documents import label_index
 from portalize.transform.duplicates import duplicate_reason, fingerprint, group_duplicates
 from portalize.transform.hidden import COMPROMISE_HINT
 from portalize.transform.pipeline import Mapping, RawPage, disposition_filename, transform_page
+from portalize.transform.spam import QUARANTINED, googlebot_record
 from portalize.transform.quality import STEPS, field_report
 from portalize.transform.outline import article_outline
 from portalize.transform.schema import Asset, SkippedPage, content_hash
@@ -100,7 +101,7 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
                   for p in pages if p.kind == "asset" and p.status == 200}
         # Every stored page of the site, however the crawl reached it: what it is (item, static
         # page, list or neither) is decided here, from the page itself.
-        items = [(p.id, p.url, p.status, p.sha256, p.content_type, p.fetched_at)
+        items = [(p.id, p.url, p.status, p.sha256, p.content_type, p.fetched_at, googlebot_record(p.headers))
                  for p in pages if p.kind in ("item", "list")]
         item_like = {p.id for p in pages if p.kind == "item"}  # the crawl's URL hint
         counted = {"files": len(assets), "feeds": sum(p.kind == "feed" for p in pages)}
@@ -112,8 +113,8 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
         staging.clear(session, agency.code)
         task = progress.add_task(f"transform {agency.code}", total=len(items)) if progress else None
         fingerprints, articles, skipped, lists = [], {}, [], 0  # articles: uid -> (url, title, warnings)
-        for n, (page_id, url, status, sha256, content_type, fetched_at) in enumerate(items, 1):
-            raw = RawPage(url, status, page_store.load_body(session, sha256), content_type, fetched_at)
+        for n, (page_id, url, status, sha256, content_type, fetched_at, googlebot) in enumerate(items, 1):
+            raw = RawPage(url, status, page_store.load_body(session, sha256), content_type, fetched_at, googlebot)
             result = transform_page(raw, mapping, assets)
             if isinstance(result, SkippedPage):
                 # A page that looked like an item (by its URL) and failed stays in the plan as a
@@ -143,13 +144,16 @@ def transform_agency(registry, agency, progress=None) -> TransformSummary:
             skipped.append((articles.pop(uid)[0], duplicate_reason(kept_uid, kept_url)))
         report = field_report(staging.staged_items(session, agency.code), lists=lists, excluded=len(skipped),
                               listed=len(listed), listed_missing=listed_missing)
+        held = sum(any(x.startswith(QUARANTINED) for x in w) for _, _, w in articles.values())
         agency_store.record_event(session, agency.code, "transformed", ok=len(articles), skipped=len(skipped),
+                                  quarantined=held,
                                   lists=lists, listed=len(listed), listed_missing=sorted(listed_missing)[:200],
                                   item_stats=report.item_stats())
     summary = TransformSummary(
         agency=agency.code, ok=len(articles), skipped=len(skipped),
         warnings=sum(len(w) for _, _, w in articles.values()),
         compromised=sum(any(COMPROMISE_HINT in x for x in w) for _, _, w in articles.values()),
+        quarantined=held,
         lists=lists, files=counted["files"], feeds=counted["feeds"], quality=report.to_dict(),
         quality_problems=report.problems(agency.quality), site_names=list(template.site_names),
         template_blocks=len(template.boilerplate))

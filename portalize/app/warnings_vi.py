@@ -20,6 +20,7 @@ _RULES = [
      "{0} ảnh dán thẳng vào nội dung (data: URL); mỗi ảnh được tải lên cổng thành tệp ảnh"),
     (r"^removed hidden content \((.+?)\)(?:: (.+?))?(?:; it links to (.+?): check whether the legacy site was compromised)?$",
      "Đã gỡ nội dung ẩn ({0}){1}{2}"),
+    (r"^quarantined, suspected injected SEO spam: (.+)$", "Cách ly: nghi nội dung rác SEO bị chèn ({0})"),
     (r"^(\d+) block\(s\) of the site's template \(menus, counters, notices\) removed from the body$",
      "Đã gỡ {0} khối giao diện của trang cũ (menu, bộ đếm, thông báo) khỏi nội dung"),
     (r"^no legacy category found; assigned to group 'other'$", "Không có chuyên mục cũ; xếp vào nhóm “Khác”"),

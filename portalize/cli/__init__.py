@@ -387,7 +387,8 @@ def plan():
 @click.option("--limit", type=click.IntRange(min=1), help="At most N writes; the rest wait for the next plan.")
 @click.option("--sync", is_flag=True, help="Also delete loaded items whose pages are gone from the legacy site.")
 @click.option("--force", "force", multiple=True, metavar="UID",
-              help="Overwrite the portal's version of this conflicting item (repeatable).")
+              help="Overwrite the portal's version of this conflicting item, or load this quarantined one "
+                   "(suspected injected spam, reviewed) (repeatable).")
 @click.option("--recheck", is_flag=True,
               help="Compare every item with the ledger and the portal, even for an agency recorded as "
                    "settled after its last apply.")
@@ -403,6 +404,7 @@ def plan_make(agencies, all_, accept_quality, adopt, only, limit, sync, force, r
         portalize plan stnmt
         portalize plan stnmt --limit 50
         portalize plan stnmt --accept-quality "site has no dates; agreed with the unit"
+        portalize plan xa-hoaxuan --force xa-hoaxuan-1a2b3c4d5e6f   # a quarantined item, reviewed
     """
     results = api.plan(agencies, all_, accept_quality=accept_quality, adopt=adopt, only=only, limit=limit,
                        sync=sync, force=force, recheck=recheck)

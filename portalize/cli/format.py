@@ -121,6 +121,10 @@ def crawls(results) -> None:
                 f"Raise --max-pages and run `portalize crawl {s.agency}` again.")
         for url, error in s.errors[:5]:
             say(f"  failed: {url} ({error})")
+        if s.cloaking_found:
+            console.print(f"  [bold red]{s.cloaking_found} of {s.cloaking_checks} page(s) asked again as Googlebot "
+                          "answered it with other links or betting words[/] (cloaking): the legacy site may have "
+                          f"been compromised; `portalize transform {s.agency}` quarantines them")
         if s.depth_limited:
             say(f"  depth limit reached: {s.depth_limited} links not followed. To go deeper, run "
                 f"`portalize crawl {s.agency} -S PORTALIZE_MAX_DEPTH=<more>`.")
@@ -139,6 +143,10 @@ def transforms(results) -> None:
         say(f"transformed {s.agency}: {s.ok} articles, {s.skipped} skipped, {s.warnings} warnings "
             f"({s.lists} list pages, {s.files} files)")
         quality_table(s)
+        if s.quarantined:
+            console.print(f"  [bold red]{s.quarantined} article(s) quarantined[/] as suspected injected SEO spam "
+                          f"(hidden or off-topic betting links, or cloaking): planned as skips until forced; "
+                          "see the report")
         if s.compromised:
             console.print(f"  [bold red]{s.compromised} article(s) held hidden links to other sites[/] "
                           "(removed): the legacy site may have been compromised; see the report")
@@ -178,6 +186,10 @@ def plan(p, max_diffs: int = 3) -> None:
     console.print(f"[bold]Plan {p.plan}[/]{kind} for {p.agency}: "
                   f"[green]{s['create']} create[/], [yellow]{s['update']} update[/]{extra}, {s['unchanged']} unchanged, "
                   f"{s['skip']} skip, [red]{s['conflict']} conflict[/]")
+    if s.get("quarantined"):
+        console.print(f"  [bold red]{s['quarantined']} quarantined[/] as suspected injected SEO spam: planned as skips, "
+                      f"with their evidence in the review; after checking one, load it with "
+                      f"`portalize plan {p.agency} --force UID`")
     if s.get("partial"):
         say(f"  a partial plan: {s.get('held_back', 0)} more change(s) wait for the next plan")
     if s.get("settled_since"):

@@ -39,7 +39,8 @@ def page(pages: int, path: str) -> bytes | None:
 
 
 def generated_server(pages: int, fetches: Counter | None = None) -> ThreadingHTTPServer:
-    """The site on 127.0.0.1 (any free port). `fetches` counts full (200) answers by path."""
+    """The site on 127.0.0.1 (any free port). `fetches` counts full (200) answers by path
+    (not those to the crawl's cloaking check, asked as Googlebot)."""
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -57,7 +58,7 @@ def generated_server(pages: int, fetches: Counter | None = None) -> ThreadingHTT
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            if fetches is not None and status == 200:
+            if fetches is not None and status == 200 and "Googlebot" not in (self.headers.get("User-Agent") or ""):
                 fetches[path] += 1
             self.send_response(status)
             self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -139,6 +139,9 @@ class SampleSites:
         self.lists: dict[tuple[str, str, int], dict] = {}  # (host, category slug, page) -> context
         self.hits: Counter = Counter()  # responses sent, by status (tests read it)
         self.fetches: Counter = Counter()  # full (200) responses sent, by (host, path?query)
+        # The same, for the requests of the crawl's cloaking check (a Googlebot User-Agent).
+        self.googlebot_hits: Counter = Counter()
+        self.googlebot_fetches: Counter = Counter()
         for host, site in self.sites.items():
             for cat in site["categories"]:
                 for a in cat["articles"]:
@@ -284,18 +287,21 @@ def make_handler(sites: SampleSites):
 
         def _serve(self, reply):
             etag = '"' + hashlib.sha1(reply.body).hexdigest()[:16] + '"'
+            # The crawl's cloaking check asks some pages again as Googlebot: counted apart.
+            googlebot = "Googlebot" in (self.headers.get("User-Agent") or "")
+            hits, fetches = (sites.googlebot_hits, sites.googlebot_fetches) if googlebot else (sites.hits, sites.fetches)
             if reply.status == 200 and self.command == "GET" and self.headers.get("If-None-Match") == etag:
-                sites.hits[304] += 1
+                hits[304] += 1
                 self.send_response(304)
                 self.send_header("ETag", etag)
                 self.end_headers()
                 return
-            sites.hits[reply.status] += 1
+            hits[reply.status] += 1
             if reply.status == 200:
                 target = urlsplit(self.path)
                 path = target.path + (f"?{target.query}" if target.query else "")
                 host = target.hostname or self.headers.get("Host", "").split(":")[0]
-                sites.fetches[(host, path) if self.command != "POST" else (host, f"POST {path}")] += 1
+                fetches[(host, path) if self.command != "POST" else (host, f"POST {path}")] += 1
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
