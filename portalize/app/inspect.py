@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from urllib.parse import quote
 
 from ..core.errors import NothingStaged, NotExtracted, UsageProblem
 from ..core.ledger import staging
@@ -31,7 +32,9 @@ def extract(source: str, page_url: str | None = None, agency: str | None = None,
         hosts, robots, private = record.hosts, record.obey_robots, record.local_test_host
     if path.is_file():
         body, content_type = path.read_bytes(), None
-        page_url = page_url or path.resolve().as_uri()
+        # A saved file with no --url gets an address in the reserved .invalid domain: transform
+        # takes only http(s) pages (transform.weburl), and this one names no real site.
+        page_url = page_url or f"http://saved-page.invalid/{quote(path.name)}"
         fetched_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)  # saved then
     elif source.startswith(("http://", "https://")):
         page = fetch_page(source, origins, hosts, robots, private)
