@@ -5,6 +5,8 @@ import re
 
 from markdownify import MarkdownConverter
 
+from .soup import html_soup
+
 class _Converter(MarkdownConverter):
     """markdownify, with `<` in text escaped: an escaped `&lt;script&gt;` in a legacy body is
     text, and a CommonMark renderer must never see it as raw HTML (code keeps it as it is)."""
@@ -18,6 +20,6 @@ _CONVERTER = _Converter(heading_style="ATX", bullets="-", strip=["span"])
 
 
 def to_markdown(html: str) -> str:
-    text = _CONVERTER.convert(html)
+    text = _CONVERTER.convert_soup(html_soup(html))
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
