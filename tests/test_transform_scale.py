@@ -85,11 +85,11 @@ def _ratio(kind: str, small: int, large: int) -> tuple[float, float, float]:
 
 
 @pytest.mark.parametrize("kind", ["links", "files", "images"])
-def test_ten_times_the_links_cost_about_ten_times(kind):
-    """The quick guard (1k against 10k; linear is ~10x, the quadratic scans gave 30x to 150x)."""
-    small, large, ratio = _ratio(kind, 1_000, 10_000)
-    print(f"{kind}: 1k {small:.2f} s, 10k {large:.2f} s CPU: {ratio:.1f}x")
-    assert ratio <= 25, f"{kind}: 10k took {ratio:.1f}x the time of 1k ({small:.2f} s -> {large:.2f} s); linear is ~10x"
+def test_twenty_times_the_links_cost_about_twenty_times(kind):
+    """The quick guard: 1k against 20k (linear is ~20x; the quadratic scans gave 70x to 250x)."""
+    small, large, ratio = _ratio(kind, 1_000, 20_000)
+    print(f"{kind}: 1k {small:.2f} s, 20k {large:.2f} s CPU: {ratio:.1f}x")
+    assert ratio <= 45, f"{kind}: 20k took {ratio:.1f}x the time of 1k ({small:.2f} s -> {large:.2f} s); linear is ~20x"
 
 
 @pytest.mark.integration
