@@ -3,6 +3,7 @@ void elements: bs4 keeps the end tags of `<img>` and `<br>` that may still come 
 scans at every end tag, which makes a body with 100k images take minutes."""
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 
 from bs4 import BeautifulSoup
@@ -29,9 +30,15 @@ class _Parser(BeautifulSoupHTMLParser):
         self.already_closed_empty_element = _ClosedTags()
 
 
+# bs4 4.13 and later take the parser class as an argument of feed; older ones keep the list.
+_TAKES_PARSER = "_parser_class" in inspect.signature(HTMLParserTreeBuilder.feed).parameters
+
+
 class _TreeBuilder(HTMLParserTreeBuilder):
-    def feed(self, markup, _parser_class=_Parser) -> None:
-        super().feed(markup, _parser_class=_parser_class)
+    def feed(self, markup, *args, **kwargs) -> None:
+        if _TAKES_PARSER and not args and not kwargs:
+            return super().feed(markup, _parser_class=_Parser)
+        return super().feed(markup, *args, **kwargs)
 
 
 def html_soup(html: str) -> BeautifulSoup:
