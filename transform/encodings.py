@@ -183,6 +183,25 @@ def repair_text(text: str) -> Repair:
     return Repair(best_text, best_name)
 
 
+def vietnamese_hint(text: str) -> str | None:
+    """The legacy encoding (tcvn3, vni, cp1258, utf8-as-cp1252) that turns some of `text` (a
+    cp1252 reading of bytes) into well-formed Vietnamese syllables, better than it reads as it
+    is (half of its words at least), even when too little of it does to repair it; None when
+    none does."""
+    nfc = unicodedata.normalize("NFC", text or "")
+    if not nfc or nfc.isascii() or not _suspicious(nfc):
+        return None
+    best_name, best_score = None, score(nfc)
+    for name, candidate in _candidates(nfc):
+        candidate = unicodedata.normalize("NFC", candidate)
+        value = score(candidate)
+        words = _non_ascii_words(candidate)
+        valid = sum(_syllable_ok(w) for w in words)
+        if value > best_score and valid >= 2 and valid >= 0.5 * len(words):
+            best_name, best_score = name, value
+    return best_name
+
+
 def apply_encoding(text: str | None, encoding: str | None) -> str | None:
     """Re-read `text` as `encoding` (one of Repair.encoding) and return NFC Unicode."""
     if not text or encoding is None:

@@ -40,13 +40,22 @@ _PARSER_OPTIONS = {"recover": True, "encoding": "utf-8", "huge_tree": True, "rem
                    "remove_pis": True}
 
 
+class TooDeep(ValueError):
+    """The page nests elements deeper than libxml2 reads: everything past that depth is lost."""
+
+
 def parse_page(html: str):
     """The page as an lxml tree, parsed once per page and read by every step (mapped fields,
-    metadata, classification, legal-document properties, automatic extraction)."""
+    metadata, classification, legal-document properties, automatic extraction). Raises TooDeep
+    when the parser stopped at its depth limit (the rest of the page would silently vanish)."""
     # A NUL byte (lxml stops at one) becomes a space: legacy databases pad and separate words with it.
     body = html.strip().replace("\x00", " ").encode("utf-8", "surrogatepass") or b"<html/>"
     parser = lxml.html.HTMLParser(**_PARSER_OPTIONS)
     root = etree.fromstring(body, parser=parser)
+    too_deep = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"
+                     and "depth" in e.message.lower()), None)
+    if too_deep is not None:
+        raise TooDeep(f"{too_deep.message.split(',')[0].strip()} (line {too_deep.line})")
     return root if root is not None else etree.fromstring(b"<html/>", parser=parser)
 
 
@@ -82,14 +91,14 @@ def extract_fields(page, fields: dict) -> tuple[dict, dict]:
                                                              with_tail=False), selector
             break
     for name in LIST_FIELDS:
-        seen: list[str] = []
+        seen: dict[str, None] = {}  # in document order, once each
         for selector in fields.get(name, ()):
             for href in _strings(root, selector):
                 href = href.strip()
                 if href and href not in seen:
-                    seen.append(href)
+                    seen[href] = None
                     sources.setdefault(name, selector)
-        values[name] = seen
+        values[name] = list(seen)
     return values, sources
 
 

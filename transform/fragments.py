@@ -6,9 +6,14 @@ from html import escape
 import lxml.html
 
 
+# lxml's default HTML parser, but reading as deep as the page parser (extract.parse_page): with
+# the default limit (256 levels) the text of a deeper body would vanish without a word.
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
+
+
 def parse_fragment(html: str) -> lxml.html.HtmlElement:
     """The fragment inside one <div> (its text before the first element stays the div's text)."""
-    return lxml.html.fragment_fromstring(html, create_parent="div")
+    return lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
 
 
 def inner_html(root: lxml.html.HtmlElement) -> str:

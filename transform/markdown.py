@@ -32,6 +32,8 @@ def markdown_destination(url: str) -> str:
     return _DESTINATION.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode("utf-8")), url)
 
 
+from .soup import html_soup
+
 class _Converter(MarkdownConverter):
 
     def escape(self, text, parent_tags):
@@ -78,6 +80,6 @@ _CONVERTER = _Converter(heading_style="ATX", bullets="-", strip=["span"])
 
 
 def to_markdown(html: str) -> str:
-    text = _CONVERTER.convert(html)
+    text = _CONVERTER.convert_soup(html_soup(html))
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -24,15 +24,14 @@ def body_links(html: str) -> list[str]:
     document order; an image pasted as a `data:` URL stands as its key (embedded:SHA256)."""
     if not html or not html.strip() or ("href" not in html and "src" not in html):
         return []
-    found: list[str] = []
+    found: dict[str, None] = {}  # in document order, once each
     for _, _, value, pasted in link_slots(parse_fragment(html)):
         if pasted is not None:
             value = pasted.key
         elif not value or not value.startswith(("http://", "https://")):
             continue
-        if value not in found:
-            found.append(value)
-    return found
+        found.setdefault(value)
+    return list(found)
 
 
 def article_outline(article: dict) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import unicodedata
 from html import unescape as html_unescape
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from .auto import auto_extract
 from .decode import decode_html
 from .documents import extract_document
 from .embedded import embedded_images, is_data_url
-from .extract import extract_fields, parse_page
+from .extract import TooDeep, extract_fields, parse_page
 from .hidden import remove_hidden, style_rules
 from .markdown import to_markdown
 from .metadata import PageMetadata
@@ -154,13 +155,14 @@ def disposition_filename(value: str | None) -> str:
 
 def _assets(hrefs, page_url, drop, known: dict) -> list[Asset]:
     hrefs = [h for h in hrefs if safe_url(h) is not None]  # javascript:, file:, ...: never a file
-    out = []
+    out, seen = [], set()
     for href in hrefs:
         if is_data_url(href):
             continue  # a pasted image: listed from the sanitised body (_pasted_images)
         url = canonical_url(urljoin(page_url, href), drop)
-        if url is None or any(a.url == url for a in out):  # None: no http(s) URL a crawl requests
+        if url is None or url in seen:  # None: no http(s) URL a crawl requests
             continue
+        seen.add(url)
         info = known.get(url)
         name = safe_filename(unquote(urlsplit(url).path.rstrip("/").split("/")[-1]))
         if info is None:
@@ -299,8 +301,17 @@ def transform_page(page: RawPage, mapping: Mapping, assets: dict | None = None) 
     uid = uid_for(mapping.agency, url)
     try:
         return _transform(page, url, uid, mapping, assets or {})
+    except RecursionError:  # elements nested deeper than a step of the transform can walk
+        return SkippedPage(uid, mapping.agency, url, _too_deep(f"more levels than Python's {sys.getrecursionlimit()}-call limit allows"))
     except Exception as exc:  # a page must never stop the batch; it becomes a skipped record
         return SkippedPage(uid, mapping.agency, url, f"could not transform ({type(exc).__name__}: {exc})")
+
+
+def _too_deep(detail: str) -> str:
+    """Why a page nested deeper than the parser or the transform reads is skipped, never emptied."""
+    return (f"the page nests its HTML elements too deeply to read ({detail}): its text past that depth "
+            "would be lost; open the page in a browser and, if it is an article, enter it on the portal "
+            "by hand (a broken or hostile page)")
 
 
 @lru_cache(maxsize=64)
@@ -321,7 +332,10 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     if not _is_page_type(page.content_type):
         return SkippedPage(uid, mapping.agency, url, f"not a web page ({page.content_type})")
     html, warnings = decode_html(page.body, page.content_type)
-    tree = parse_page(html)
+    try:
+        tree = parse_page(html)
+    except TooDeep as exc:
+        return SkippedPage(uid, mapping.agency, url, _too_deep(str(exc)))
     values, sources = extract_fields(tree, mapping.fields) if mapping.fields else ({}, {})
     metadata = PageMetadata(tree)  # read field by field, only when the mapping misses one
     chosen, chosen_sources = _choose(values, sources, metadata, mapping, page.fetched_at, warnings)
