@@ -14,11 +14,13 @@ from sqlalchemy.orm import defer
 
 from portalize.core import config, leases
 from portalize.core.errors import Busy, LostLedger, PlanNotFound, PortalError, StalePlan
-from portalize.core.ledger import agencies as agency_store, pages as page_store, runs as run_store
+from portalize.core.ledger import agencies as agency_store, pages as page_store, runs as run_store, staging
 from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 from portalize.transform.filetypes import file_type
+from portalize.transform.markdown import to_markdown
+from portalize.transform.outline import article_outline
 from portalize.transform.schema import content_hash
 
 from .base import ItemWrite, Remote, fields_hash
@@ -180,25 +182,38 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
 
 
 def _refuse_altered(session, plan: Plan, uids: list[str]) -> None:
-    """Refuses the plan when a staged article it writes no longer matches its content hash (its
-    data was changed in the ledger after transform, e.g. by SQL): apply would write what the
-    plan's review did not show. Hashed as transform hashes it; a chunk of articles at a time."""
+    """Refuses the plan when a staged article it writes is no longer the record transform wrote
+    (its data or outline changed in the ledger since, e.g. by SQL): apply would write what the
+    plan's review did not show. Checked on the whole record (staging.record_hash: body_markdown
+    and the outline too, not only the content hash's fields); a chunk of articles at a time."""
     altered = []
     for start in range(0, len(uids), 200):
-        rows = session.execute(select(StagedArticle.uid, StagedArticle.data, StagedArticle.content_hash)
+        rows = session.execute(select(StagedArticle.uid, StagedArticle.data, StagedArticle.outline,
+                                      StagedArticle.content_hash, StagedArticle.record_hash)
                                .where(StagedArticle.uid.in_(uids[start:start + 200]),
                                       StagedArticle.status == "ok"))
-        altered += [(uid, (data or {}).get("source_url") or "?") for uid, data, expected in rows
-                    if content_hash(data or {}) != expected]
+        altered += [(row.uid, (row.data or {}).get("source_url") or "?") for row in rows if not _as_transformed(row)]
     if altered:
         altered.sort()
         shown = "; ".join(f"{plan.agency} {uid} {url}" for uid, url in altered[:5])
         more = f"; and {len(altered) - 5} more" if len(altered) > 5 else ""
         raise StalePlan(f"Plan {plan.id} for {plan.agency} is refused: the staged content of {len(altered)} item(s) "
-                        f"was changed after transform (it no longer matches its content hash), so it is not what the "
-                        f"plan's review showed: {shown}{more}. Nothing was written.",
+                        f"was changed after transform (it no longer matches its content hash and record hash), so it "
+                        f"is not what the plan's review showed: {shown}{more}. Nothing was written.",
                         f"run `portalize transform {plan.agency}` to stage the legacy pages again, then "
                         f"`portalize plan {plan.agency}`, review the plan and apply it")
+
+
+def _as_transformed(row) -> bool:
+    """Whether a staged article is the record transform wrote. A row staged before record
+    hashes were kept: its content hash, and what transform derives from the body (Markdown,
+    outline) derived again and compared (milliseconds; the hash takes hundredths)."""
+    if row.record_hash is not None:
+        return staging.is_intact(row)
+    data = row.data or {}
+    return (content_hash(data) == row.content_hash
+            and data.get("body_markdown") == to_markdown(data.get("body_html") or "")
+            and (row.outline is None or row.outline == article_outline(data)))
 
 
 def _check_runs(session, plan: Plan, portal, agency) -> str:
