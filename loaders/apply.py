@@ -160,10 +160,11 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             shown = "; ".join(reasons[:5]) + (f"; and {len(reasons) - 5} more" if len(reasons) > 5 else "")
             raise StalePlan(f"Plan {plan_id} for {plan.agency} is stale: {shown}.",
                             f"run `portalize plan {plan.agency}` to make a new plan, review it, then apply it")
-        _refuse_altered(session, plan, [e.uid for e in entries if e.applied_at is None and e.action in WRITES])
+        targets = link_targets(e for e in entries if e.applied_at is None and e.action in WRITES)
+        _refuse_altered(session, plan, _depended_on(session, [e for e in entries if e.applied_at is None
+                                                               and e.action in WRITES], targets))
         run_id = _check_runs(session, plan, portal, agency)
         pending = [(e.id, e.uid, e.action) for e in entries if e.applied_at is None]
-        targets = link_targets(e for e in entries if e.applied_at is None and e.action in WRITES)
         seen = plan.lease
     lease = _take_lease(plan_id, agency.code, seen, break_lease)
     try:
@@ -181,27 +182,44 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
     return result
 
 
+def _depended_on(session, writes: list[PlanEntry], targets: dict[str, set[str]]) -> list[str]:
+    """The staged articles what the writes send depends on: each written article, and each item
+    its links were planned to point at (from that item's outline: its address and aliases in the
+    plan's url map). Stored fields are read a chunk at a time for their item references."""
+    uids = dict.fromkeys(e.uid for e in writes)
+    for linked in targets.values():
+        uids.update(dict.fromkeys(sorted(linked)))
+    stored = [e.id for e in writes if e.links is None]
+    for start in range(0, len(stored), 200):
+        for fields in session.scalars(select(PlanEntry.fields).where(PlanEntry.id.in_(stored[start:start + 200]))):
+            uids.update(dict.fromkeys(sorted(references(fields or {})[0])))
+    return list(uids)
+
+
 def _refuse_altered(session, plan: Plan, uids: list[str]) -> None:
-    """Refuses the plan when a staged article it writes is no longer the record transform wrote
+    """Refuses the plan when a staged article it writes (or links to) is no longer the record transform wrote
     (its data or outline changed in the ledger since, e.g. by SQL): apply would write what the
     plan's review did not show. Checked on the whole record (staging.record_hash: body_markdown
     and the outline too, not only the content hash's fields); a chunk of articles at a time."""
     altered = []
     for start in range(0, len(uids), 200):
-        rows = session.execute(select(StagedArticle.uid, StagedArticle.data, StagedArticle.outline,
-                                      StagedArticle.content_hash, StagedArticle.record_hash)
+        rows = session.execute(select(StagedArticle.uid, StagedArticle.agency, StagedArticle.data,
+                                      StagedArticle.outline, StagedArticle.content_hash, StagedArticle.record_hash)
                                .where(StagedArticle.uid.in_(uids[start:start + 200]),
                                       StagedArticle.status == "ok"))
-        altered += [(row.uid, (row.data or {}).get("source_url") or "?") for row in rows if not _as_transformed(row)]
+        altered += [(row.agency, row.uid, (row.data or {}).get("source_url") or "?")
+                    for row in rows if not _as_transformed(row)]
     if altered:
-        altered.sort()
-        shown = "; ".join(f"{plan.agency} {uid} {url}" for uid, url in altered[:5])
+        altered.sort(key=lambda a: (a[0] != plan.agency, a))  # the plan's own agency first
+        shown = "; ".join(f"{code} {uid} {url}" for code, uid, url in altered[:5])
         more = f"; and {len(altered) - 5} more" if len(altered) > 5 else ""
+        again = " and ".join(f"`portalize transform {code}`" for code in dict.fromkeys(a[0] for a in altered))
         raise StalePlan(f"Plan {plan.id} for {plan.agency} is refused: the staged content of {len(altered)} item(s) "
-                        f"was changed after transform (it no longer matches its content hash and record hash), so it "
-                        f"is not what the plan's review showed: {shown}{more}. Nothing was written.",
-                        f"run `portalize transform {plan.agency}` to stage the legacy pages again, then "
-                        f"`portalize plan {plan.agency}`, review the plan and apply it")
+                        f"it writes or links to was changed after transform (it no longer matches its content hash "
+                        f"and record hash), so it is not what the plan's review showed: {shown}{more}. "
+                        "Nothing was written.",
+                        f"run {again} to stage the legacy pages again, then `portalize plan {plan.agency}`, "
+                        "review the plan and apply it")
 
 
 def _as_transformed(row) -> bool:

@@ -7,6 +7,8 @@ outline again. The real CLI in subprocesses, the real Scrapy crawl of the sample
 embedded portal and the ledger in SQLite."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .test_ledger_truth import apply, cli, ledger, plan, portal
@@ -91,4 +93,32 @@ def test_a_row_staged_before_record_hashes_is_checked_by_deriving_it_again(crawl
     db.commit()
     db.close()
     apply(plan_id)
+    assert portal(crawled).execute("select count(*) from items").fetchone() == (7,)
+
+
+def test_an_item_linked_to_whose_outline_changed_is_refused_at_apply(crawled):
+    """The url map a plan rewrites links with is made of every unit's outlines: a stnmt article
+    links to a commune's item (another unit, not written by this plan); that item's outline
+    changed by SQL (an address it never had, a javascript: link) refuses stnmt's plan, naming
+    the commune's item and its transform."""
+    cli("transform", "--all", "-s")
+    made = plan("stnmt")
+    db = ledger(crawled)
+    written = {uid for (uid,) in db.execute("select uid from plan_entries where plan_id = ?", (made["plan"],))}
+    linked = {value[len("{{item:"):-2] for (links,) in db.execute(
+        "select links from plan_entries where plan_id = ? and links is not null", (made["plan"],))
+        for value in (json.loads(links).get("pages") or {}).values() if value and value.startswith("{{item:")}
+    uid, url = db.execute("select uid, json_extract(data, '$.source_url') from staged_articles "
+                          f"where agency = 'xa-hoaxuan' and uid in ({','.join('?' * len(linked))}) "
+                          "order by uid limit 1", sorted(linked)).fetchone()
+    assert uid not in written
+    db.close()
+    _edit(crawled, EDITS["outline"], uid)
+    refused = apply(made["plan"], check=False)
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0, out
+    assert f"xa-hoaxuan {uid} {url}" in out and "portalize transform xa-hoaxuan" in out, out
+    assert "Traceback" not in out and portal(crawled).execute("select count(*) from items").fetchone() == (0,)
+    cli("transform", "xa-hoaxuan", "-s")
+    apply(plan("stnmt")["plan"])
     assert portal(crawled).execute("select count(*) from items").fetchone() == (7,)
