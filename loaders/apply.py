@@ -2,6 +2,7 @@
 so a run that dies part-way is finished by running the same command again, with no duplicates."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -16,7 +17,7 @@ from portalize.core import config, leases
 from portalize.core.errors import Busy, LostLedger, PlanNotFound, PortalError, StalePlan
 from portalize.core.ledger import agencies as agency_store, pages as page_store, runs as run_store, staging
 from portalize.core.ledger.db import transaction
-from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
+from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 from portalize.transform.filetypes import file_type
 from portalize.transform.markdown import to_markdown
@@ -96,11 +97,20 @@ def _adopt(session, portal, subsite, agency: str, plan_id: int, uid: str, entry)
 
 
 def _file_bytes(session, agency: str, article: dict, asset: dict) -> bytes:
+    """The bytes transform listed for a file, found by their sha256 (which the content hash
+    covers), and only when they still hash to it: a file crawled again since, or its stored bytes
+    changed in the ledger, is never sent in their place (b"": the item keeps the legacy address)."""
     if asset["url"].startswith(KEY_PREFIX):  # pasted into the body: the bytes are in the article
         pasted = {image.key: image.data for image in embedded_images(article.get("body_html") or "")}
-        return pasted.get(asset["url"]) or b""
-    page = session.scalar(select(Page).where(Page.agency == agency, Page.url == asset["url"]))
-    return page_store.load_body(session, page.sha256 if page else None)
+        data = pasted.get(asset["url"]) or b""
+    else:
+        data = page_store.load_body(session, asset["sha256"])
+    if data and hashlib.sha256(data).hexdigest() != asset["sha256"]:
+        log.warning("%s: the stored bytes of %s no longer match the sha256 transform listed (%s); not sent, the item "
+                    "keeps the legacy address. Next: run `portalize crawl %s`, then `portalize transform %s`",
+                    agency, asset["url"], asset["sha256"], agency, agency)
+        return b""
+    return data
 
 
 def _put_files(session, portal, subsite: str, agency: str, article: dict, fields: dict) -> dict[str, str]:

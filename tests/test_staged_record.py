@@ -7,7 +7,9 @@ outline again. The real CLI in subprocesses, the real Scrapy crawl of the sample
 embedded portal and the ledger in SQLite."""
 from __future__ import annotations
 
+import hashlib
 import json
+import zlib
 
 import pytest
 
@@ -122,3 +124,25 @@ def test_an_item_linked_to_whose_outline_changed_is_refused_at_apply(crawled):
     cli("transform", "xa-hoaxuan", "-s")
     apply(plan("stnmt")["plan"])
     assert portal(crawled).execute("select count(*) from items").fetchone() == (7,)
+
+
+def test_a_file_whose_stored_bytes_changed_is_never_sent(crawled):
+    """A file's bytes are found by the sha256 transform listed (which the content hash covers)
+    and sent only when they still hash to it: bytes changed in the ledger by SQL after
+    transform never reach the portal."""
+    cli("transform", "stnmt", "-s")
+    made = plan("stnmt")
+    db = ledger(crawled)
+    files = {a["sha256"]: a["url"] for (data,) in db.execute("select data from staged_articles where status = 'ok'")
+             for a in json.loads(data)["attachments"] + json.loads(data)["images"] if a.get("sha256")}
+    sha256 = sorted(files)[0]
+    hostile = b"<html><script>alert(document.cookie)</script></html>"
+    assert db.execute("update raw_bodies set data = ? where sha256 = ?", (zlib.compress(hostile), sha256)).rowcount == 1
+    db.commit()
+    db.close()
+    apply(made["plan"])
+    sent = {key: data for key, data in portal(crawled).execute("select sha256, data from media")}
+    assert sent and sha256 not in sent and hostile not in sent.values(), sorted(sent)
+    assert all(hashlib.sha256(data).hexdigest() == key for key, data in sent.items())
+    body = [b for (b,) in portal(crawled).execute("select fields from items") if files[sha256] in b]
+    assert body, files[sha256]  # the item keeps the legacy address of that file
