@@ -2,6 +2,7 @@
 so a run that dies part-way is finished by running the same command again, with no duplicates."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -14,11 +15,13 @@ from sqlalchemy.orm import defer
 
 from portalize.core import config, leases
 from portalize.core.errors import Busy, LostLedger, PlanNotFound, PortalError, StalePlan
-from portalize.core.ledger import agencies as agency_store, pages as page_store, runs as run_store
+from portalize.core.ledger import agencies as agency_store, pages as page_store, runs as run_store, staging
 from portalize.core.ledger.db import transaction
-from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Page, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
+from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
 from portalize.transform.embedded import KEY_PREFIX, embedded_images
 from portalize.transform.filetypes import file_type
+from portalize.transform.markdown import to_markdown
+from portalize.transform.outline import article_outline
 from portalize.transform.schema import content_hash
 from portalize.transform.spam import QUARANTINED
 
@@ -100,11 +103,20 @@ def _adopt(session, portal, subsite, agency: str, plan_id: int, uid: str, entry)
 
 
 def _file_bytes(session, agency: str, article: dict, asset: dict) -> bytes:
+    """The bytes transform listed for a file, found by their sha256 (which the content hash
+    covers), and only when they still hash to it: a file crawled again since, or its stored bytes
+    changed in the ledger, is never sent in their place (b"": the item keeps the legacy address)."""
     if asset["url"].startswith(KEY_PREFIX):  # pasted into the body: the bytes are in the article
         pasted = {image.key: image.data for image in embedded_images(article.get("body_html") or "")}
-        return pasted.get(asset["url"]) or b""
-    page = session.scalar(select(Page).where(Page.agency == agency, Page.url == asset["url"]))
-    return page_store.load_body(session, page.sha256 if page else None)
+        data = pasted.get(asset["url"]) or b""
+    else:
+        data = page_store.load_body(session, asset["sha256"])
+    if data and hashlib.sha256(data).hexdigest() != asset["sha256"]:
+        log.warning("%s: the stored bytes of %s no longer match the sha256 transform listed (%s); not sent, the item "
+                    "keeps the legacy address. Next: run `portalize crawl %s`, then `portalize transform %s`",
+                    agency, asset["url"], asset["sha256"], agency, agency)
+        return b""
+    return data
 
 
 def _put_files(session, portal, subsite: str, agency: str, article: dict, fields: dict) -> dict[str, str]:
@@ -164,10 +176,11 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
             shown = "; ".join(reasons[:5]) + (f"; and {len(reasons) - 5} more" if len(reasons) > 5 else "")
             raise StalePlan(f"Plan {plan_id} for {plan.agency} is stale: {shown}.",
                             f"run `portalize plan {plan.agency}` to make a new plan, review it, then apply it")
-        _refuse_altered(session, plan, [e.uid for e in entries if e.applied_at is None and e.action in WRITES])
+        targets = link_targets(e for e in entries if e.applied_at is None and e.action in WRITES)
+        _refuse_altered(session, plan, _depended_on(session, [e for e in entries if e.applied_at is None
+                                                               and e.action in WRITES], targets))
         run_id = _check_runs(session, plan, portal, agency)
         pending = [(e.id, e.uid, e.action) for e in entries if e.applied_at is None]
-        targets = link_targets(e for e in entries if e.applied_at is None and e.action in WRITES)
         seen = plan.lease
     lease = _take_lease(plan_id, agency.code, seen, break_lease)
     try:
@@ -185,26 +198,56 @@ def apply_plan(plan_id: int, portal, agency, category_names: dict, progress=None
     return result
 
 
+def _depended_on(session, writes: list[PlanEntry], targets: dict[str, set[str]]) -> list[str]:
+    """The staged articles what the writes send depends on: each written article, and each item
+    its links were planned to point at (from that item's outline: its address and aliases in the
+    plan's url map). Stored fields are read a chunk at a time for their item references."""
+    uids = dict.fromkeys(e.uid for e in writes)
+    for linked in targets.values():
+        uids.update(dict.fromkeys(sorted(linked)))
+    stored = [e.id for e in writes if e.links is None]
+    for start in range(0, len(stored), 200):
+        for fields in session.scalars(select(PlanEntry.fields).where(PlanEntry.id.in_(stored[start:start + 200]))):
+            uids.update(dict.fromkeys(sorted(references(fields or {})[0])))
+    return list(uids)
+
+
 def _refuse_altered(session, plan: Plan, uids: list[str]) -> None:
-    """Refuses the plan when a staged article it writes no longer matches its content hash (its
-    data was changed in the ledger after transform, e.g. by SQL): apply would write what the
-    plan's review did not show. Hashed as transform hashes it; a chunk of articles at a time."""
+    """Refuses the plan when a staged article it writes (or links to) is no longer the record transform wrote
+    (its data or outline changed in the ledger since, e.g. by SQL): apply would write what the
+    plan's review did not show. Checked on the whole record (staging.record_hash: body_markdown
+    and the outline too, not only the content hash's fields); a chunk of articles at a time."""
     altered = []
     for start in range(0, len(uids), 200):
-        rows = session.execute(select(StagedArticle.uid, StagedArticle.data, StagedArticle.content_hash)
+        rows = session.execute(select(StagedArticle.uid, StagedArticle.agency, StagedArticle.data,
+                                      StagedArticle.outline, StagedArticle.content_hash, StagedArticle.record_hash)
                                .where(StagedArticle.uid.in_(uids[start:start + 200]),
                                       StagedArticle.status == "ok"))
-        altered += [(uid, (data or {}).get("source_url") or "?") for uid, data, expected in rows
-                    if content_hash(data or {}) != expected]
+        altered += [(row.agency, row.uid, (row.data or {}).get("source_url") or "?")
+                    for row in rows if not _as_transformed(row)]
     if altered:
-        altered.sort()
-        shown = "; ".join(f"{plan.agency} {uid} {url}" for uid, url in altered[:5])
+        altered.sort(key=lambda a: (a[0] != plan.agency, a))  # the plan's own agency first
+        shown = "; ".join(f"{code} {uid} {url}" for code, uid, url in altered[:5])
         more = f"; and {len(altered) - 5} more" if len(altered) > 5 else ""
+        again = " and ".join(f"`portalize transform {code}`" for code in dict.fromkeys(a[0] for a in altered))
         raise StalePlan(f"Plan {plan.id} for {plan.agency} is refused: the staged content of {len(altered)} item(s) "
-                        f"was changed after transform (it no longer matches its content hash), so it is not what the "
-                        f"plan's review showed: {shown}{more}. Nothing was written.",
-                        f"run `portalize transform {plan.agency}` to stage the legacy pages again, then "
-                        f"`portalize plan {plan.agency}`, review the plan and apply it")
+                        f"it writes or links to was changed after transform (it no longer matches its content hash "
+                        f"and record hash), so it is not what the plan's review showed: {shown}{more}. "
+                        "Nothing was written.",
+                        f"run {again} to stage the legacy pages again, then `portalize plan {plan.agency}`, "
+                        "review the plan and apply it")
+
+
+def _as_transformed(row) -> bool:
+    """Whether a staged article is the record transform wrote. A row staged before record
+    hashes were kept: its content hash, and what transform derives from the body (Markdown,
+    outline) derived again and compared (milliseconds; the hash takes hundredths)."""
+    if row.record_hash is not None:
+        return staging.is_intact(row)
+    data = row.data or {}
+    return (content_hash(data) == row.content_hash
+            and data.get("body_markdown") == to_markdown(data.get("body_html") or "")
+            and (row.outline is None or row.outline == article_outline(data)))
 
 
 def _check_runs(session, plan: Plan, portal, agency) -> str:

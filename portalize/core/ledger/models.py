@@ -100,6 +100,9 @@ class StagedArticle(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     # What plans read instead of `data` (transform.outline): title, addresses, files, body links.
     outline: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    # SHA-256 over the whole stored record (data, outline, content hash), set whenever the row is
+    # written (staging.record_hash): apply refuses an article changed since, whatever field.
+    record_hash: Mapped[str | None] = mapped_column(String(64))
     transformed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

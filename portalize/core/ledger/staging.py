@@ -1,15 +1,45 @@
 """The staging aggregate: what transform made of each stored page, one row per uid: `ok` (an
 item), `list` (a list page), `excluded` (not content, with its reason) or `skipped` (looked like
 an item but could not be read, with its reason; shown in plans).
+Every row is sealed with its record hash when it is written (`record_hash`): apply refuses an
+article whose stored record was changed since by other means (SQL).
 Callers own the transaction."""
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 
-from sqlalchemy import delete, func, select
+import orjson
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from .models import StagedArticle
+
+
+def record_hash(data: dict | None, outline: dict | None, content_hash: str | None) -> str:
+    """SHA-256 over a staged row's whole record: every field of its data (body_markdown, lang,
+    warnings... not only those its content hash covers), its outline (what plans read instead of
+    the data) and its content hash. A few hundredths of a millisecond per article (orjson)."""
+    record = {"data": data, "outline": outline, "content_hash": content_hash}
+    try:
+        payload = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, a key that is not a string
+        payload = json.dumps(record, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(payload).hexdigest()
+
+
+def is_intact(row) -> bool:
+    """Whether a staged row (with data, outline, content_hash, record_hash) is as last written."""
+    return row.record_hash == record_hash(row.data, row.outline, row.content_hash)
+
+
+@event.listens_for(StagedArticle, "before_insert")
+@event.listens_for(StagedArticle, "before_update")
+def _seal(_mapper, _connection, row: StagedArticle) -> None:
+    """Whoever writes a staged row through the ledger (transform, the merge of duplicates), its
+    record hash is set from what is written."""
+    row.record_hash = record_hash(row.data, row.outline, row.content_hash)
 
 
 def clear(session: Session, agency: str) -> None:
