@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer
 
 from portalize.core import config, leases
-from portalize.core.errors import Busy, LostLedger, PlanNotFound, PortalError, StalePlan
+from portalize.core.errors import Busy, LostLedger, PlanNotFound, PortalError, StalePlan, UsageProblem
 from portalize.core.ledger import agencies as agency_store, pages as page_store, runs as run_store, staging
 from portalize.core.ledger.db import transaction
 from portalize.core.ledger.models import AgencyRow, AuditLog, IdMap, Plan, PlanEntry, PortalFile, StagedArticle, utcnow
@@ -302,7 +302,13 @@ def _busy(plan_id: int, agency: str, lease: str) -> Busy:
 def _batch_size() -> int:
     """Entries recorded per ledger transaction when the portal upserts by key (100;
     PORTALIZE_APPLY_BATCH changes it)."""
-    return max(1, int(os.environ.get("PORTALIZE_APPLY_BATCH") or 100))
+    value = os.environ.get("PORTALIZE_APPLY_BATCH")
+    if not value:
+        return 100
+    if not (value.strip().isdigit() and 1 <= int(value) <= 100_000):  # nan, inf, 2.5, -1, true...
+        raise UsageProblem(f"PORTALIZE_APPLY_BATCH={value!r} must be a whole number from 1 to 100000",
+                           "e.g. PORTALIZE_APPLY_BATCH=100, or unset it")
+    return int(value)
 
 
 @dataclass

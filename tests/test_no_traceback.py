@@ -4,6 +4,7 @@ unreachable or refuses the login each end in one message with a `Next:` line, th
 command in a subprocess."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -141,3 +142,18 @@ def test_a_postgresql_ledger_that_refuses_the_password_is_one_message(tmp_path):
             connection.execute(sa.text("SELECT pg_reload_conf()"))
             connection.execute(sa.text("DROP ROLE IF EXISTS portalize_pw"))
         engine.dispose()
+
+
+@pytest.mark.integration
+def test_an_apply_batch_that_is_no_whole_number_is_a_message_and_nothing_is_lost(crawled):
+    """PORTALIZE_APPLY_BATCH=nan used to end `apply` in a ValueError traceback; the same plan
+    then applies once the setting is mended."""
+    env = _workspace_env(crawled)
+    run_portalize("transform", "stnmt", "-s", env_extra=env)
+    plan_id = str(json.loads(run_portalize("plan", "stnmt", "--json", env_extra=env).stdout)["plan"])
+    for value in ("nan", "inf", "2.5", "-1", "0", "true", "many"):
+        refused = run_portalize("apply", plan_id, "--yes", "-s", env_extra={**env, "PORTALIZE_APPLY_BATCH": value},
+                                check=False)
+        _one_message(refused, "PORTALIZE_APPLY_BATCH", repr(value))
+    applied = run_portalize("apply", plan_id, "--yes", "-s", env_extra=env)
+    assert "7 created" in applied.stdout + applied.stderr

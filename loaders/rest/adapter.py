@@ -18,6 +18,7 @@ from pathlib import Path
 import urllib3
 import yaml
 
+from portalize.core import yaml_loader
 from portalize.core.errors import MappingError, PortalError
 
 from ..base import CAPABILITIES, CategoryCache, Remote
@@ -37,7 +38,9 @@ def load_mapping(path: Path) -> dict:
     if not path.is_file():
         raise MappingError([f"mappings/portal.yml:portal.mapping: {where} does not exist"])
     try:
-        mapping = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # The guarded loader of every mapping file: a key written twice, aliases that expand past
+        # their limit and lists nested past MAX_DEPTH are errors, not a silent last value or a traceback.
+        mapping = yaml_loader.load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise MappingError([f"{where}: not valid YAML ({exc})"]) from None
     problems = [f"{where}: unknown section {k!r}" for k in mapping if k not in SECTIONS]
