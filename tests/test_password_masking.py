@@ -7,7 +7,6 @@ never appears in what a command prints, nor in any file it leaves under var/ (lo
 Before, `db status` and the portal-database error printed `?password=` in clear."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,8 @@ from portalize.core.config import masked
 
 from .conftest import _workspace_env, run_portalize
 from .sites.local import closed_port
+from .test_postgres import pg_url  # noqa: F401 - the fixture (the tests' PostgreSQL, emptied)
 
-PG_URL = os.environ.get("PORTALIZE_TEST_PG")
 
 
 def _forms(host: str, port: int, user: str, database: str, secret: str) -> dict[str, str]:
@@ -84,15 +83,13 @@ def test_no_command_shows_the_password_of_an_unreachable_database(tmp_path, form
 
 @pytest.mark.postgres
 @pytest.mark.integration
-def test_no_command_shows_the_password_of_a_database_that_works(tmp_path):
+def test_no_command_shows_the_password_of_a_database_that_works(tmp_path, pg_url):
     """The PostgreSQL of the tests (trust login: any password is taken), as ledger and as portal,
     with the password in the URL and in its query: the commands work, and the password is never
     shown."""
     from sqlalchemy.engine import make_url
 
-    if not PG_URL:
-        pytest.fail("PORTALIZE_TEST_PG is not set: run the tests with `make test`, which starts PostgreSQL")
-    url = make_url(PG_URL)
+    url = make_url(pg_url)  # an empty database: earlier tests may have left tables of theirs
     forms = _forms(url.host, url.port, url.username, url.database, SECRET)
     env = _workspace_env(tmp_path)
     for form in ("userinfo", "?password="):
