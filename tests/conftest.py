@@ -145,3 +145,19 @@ def wordpress_portal_config(network, **extra) -> dict:
     """portal.yml's `portal:` for the network; the application password in a mode-600 file."""
     return {"adapter": "wordpress", "url": network.origin, "user": "quantri",
             "password_file": str(network.root / "app-password"), **extra}
+
+
+@pytest.fixture
+def pg_url():
+    """The tests' PostgreSQL (started by scripts/postgres.sh from `make test`), emptied: tests
+    share its one database, so each starts from no tables."""
+    import sqlalchemy as sa
+
+    url = os.environ.get("PORTALIZE_TEST_PG")
+    if not url:
+        pytest.fail("PORTALIZE_TEST_PG is not set: run the tests with `make test`, which starts PostgreSQL")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("drop schema public cascade; create schema public"))
+    engine.dispose()
+    return url

@@ -16,7 +16,6 @@ import sqlite3
 import pytest
 
 from .conftest import run_portalize
-from .test_postgres import pg_url  # noqa: F401 - the fixture
 from .test_settled import _settle
 
 pytestmark = pytest.mark.integration

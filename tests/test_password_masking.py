@@ -15,7 +15,6 @@ from portalize.core.config import masked
 
 from .conftest import _workspace_env, run_portalize
 from .sites.local import closed_port
-from .test_postgres import pg_url  # noqa: F401 - the fixture (the tests' PostgreSQL, emptied)
 
 
 

@@ -1,5 +1,4 @@
 """The ledger on a real PostgreSQL (started by scripts/postgres.sh from `make test`)."""
-import os
 
 import pytest
 import sqlalchemy as sa
@@ -7,18 +6,6 @@ import sqlalchemy as sa
 from .conftest import _workspace_env, run_portalize
 
 pytestmark = [pytest.mark.postgres, pytest.mark.integration]
-PG_URL = os.environ.get("PORTALIZE_TEST_PG")
-
-
-@pytest.fixture
-def pg_url():
-    if not PG_URL:
-        pytest.fail("PORTALIZE_TEST_PG is not set: run the tests with `make test`, which starts PostgreSQL")
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text("drop schema public cascade; create schema public"))
-    engine.dispose()
-    return PG_URL
 
 
 def test_batch_and_apply_with_a_postgres_ledger(tmp_path, pg_url, sample_server):
