@@ -83,7 +83,12 @@ def test_nukeviet_default_install_migrates_untuned(migrated):
     found = [url for url in truth if url in staged]
     # FAQ pages are migrated too (kind qa), but NukeViet's tables hold questions, not pages:
     # they are not scored here.
-    junk = sorted(u for u in set(staged) - set(truth) if "/faq/" not in u)
+    # The organs module's front page (the unit's organisation chart: a table of its bodies and
+    # officials) is migrated as the static page "Cơ cấu tổ chức", as a portal needs one; NukeViet's
+    # news and page tables do not hold it, so it is checked here, not scored.
+    organs = staged.get("http://hoaphuoc.tinhmau.gov.vn/co-cau-to-chuc/")
+    assert organs is None or (organs["kind"] == "page" and organs["published_at"] is None), organs
+    junk = sorted(u for u in set(staged) - set(truth) if "/faq/" not in u and not u.endswith("/co-cau-to-chuc/"))
     right = {
         "title": sum(_same(staged[u]["title"], truth[u]["title"]) for u in found) / len(found),
         "date": _share([_date_right(staged[u], truth[u]) for u in found]),

@@ -118,8 +118,11 @@ def _first(page, xpath):
 
 
 def agreed_headline(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
-    """The first h1/h2 a reference title (og:title, <title>, `fallback`) agrees with, as shown
-    on the page; None when none does."""
+    """The headline the page's references (og:title, <title>, `fallback`) agree with, as shown on
+    the page: the first h1/h2 one of them names, else the first element of the body whose whole
+    text is a reference, or its leading parts once the section and site names after a separator
+    are cut (Liferay shows the asset's title in a `div`, its h1 being a sidebar's box title);
+    None when nothing agrees."""
     site = _first(page, "//meta[@property='og:site_name']/@content")
     og, doc_title = _first(page, "//meta[@property='og:title']/@content"), _first(page, "//title/text()")
     references = [r for r in (og, doc_title, fallback) if r]
@@ -130,7 +133,49 @@ def agreed_headline(page: lxml.html.HtmlElement, fallback: str | None) -> str | 
         key = _loose(heading)
         if len(key) >= 4 and (key in whole or key in pieces) and not (site and key == _loose(site)):
             return heading
-    return None
+    return _shown_reference(page, references, site)
+
+
+_NOT_HEADLINE = {"script", "style", "title", "option", "select", "textarea", "noscript", "nav", "a"}
+
+
+def _prefixes(reference: str) -> list[str]:
+    """`A - B - C` gives `A - B - C`, `A - B`, `A` (the section and site names come last)."""
+    parts = _TITLE_SEPARATORS.split(reference)
+    separators = _TITLE_SEPARATORS.findall(reference)
+    out = []
+    for end in range(len(parts), 0, -1):
+        out.append(parts[0] + "".join(sep + part for sep, part in zip(separators[:end - 1], parts[1:end])))
+    return out
+
+
+def _shown_reference(page, references: list[str], site: str | None) -> str | None:
+    """The longest leading part of a reference title that an element of the body shows as its
+    whole text (outside links, menus and scripts)."""
+    wanted: dict[str, int] = {}
+    for reference in references:
+        for rank, prefix in enumerate(_prefixes(reference)):
+            key = _loose(prefix)
+            if len(key) >= 8 and not (site and key == _loose(site)):
+                wanted[key] = max(wanted.get(key, 0), len(key))
+    if not wanted:
+        return None
+    first_words = {key.split()[0] for key in wanted}
+    body = page.find("body")
+    best = None
+    for element in (body.iter() if body is not None else ()):
+        if not isinstance(element.tag, str) or element.tag in _NOT_HEADLINE:
+            continue
+        text = (element.text or "").strip()
+        if not text or _loose(text).split()[:1] != [w for w in _loose(text).split()[:1] if w in first_words]:
+            continue
+        if any(a.tag in _NOT_HEADLINE for a in element.iterancestors()):
+            continue
+        shown = " ".join(element.text_content().split())
+        key = _loose(shown)
+        if key in wanted and (best is None or len(key) > len(_loose(best))):
+            best = shown
+    return best
 
 
 def best_title(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:

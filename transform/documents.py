@@ -105,3 +105,37 @@ def extract_document(page, title: str | None = None, labels: dict | None = None)
     if not found:
         return None, []
     return DocumentInfo(**found), warnings
+
+
+# A legal document named by a page's title: `Công văn số 793/STTTT-BCVT ngày 16/4/2018 của Sở
+# Thông tin và Truyền thông về…`, `Nghị định số 84/2014/NĐ-CP ngày 08/09/2014 của Chính phủ: …`,
+# `LUẬT BIÊN GIỚI QUỐC GIA (Ngày 17/6/2003)`.
+_TYPES = ("Văn bản hợp nhất", "Nghị quyết", "Nghị định", "Quyết định", "Thông tư liên tịch", "Thông tư", "Chỉ thị",
+          "Công văn", "Bộ luật", "Luật", "Hiến pháp", "Pháp lệnh", "Lệnh", "Công điện", "Kế hoạch", "Thông báo",
+          "Hướng dẫn")
+_LAWS = ("Bộ luật", "Luật", "Hiến pháp", "Pháp lệnh")  # named by their title alone, with no number
+_TITLE_TYPE = re.compile(r"^\s*(" + "|".join(_TYPES) + r")\b", re.I)
+_TITLE_DATE = re.compile(r"ngày\s+(\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})", re.I)
+_ISSUER = re.compile(r"\bcủa\s+(.+?)(?:\s*[:(]|\s+(?:về|v/v|hướng dẫn|quy định|ban hành|triển khai|phê duyệt)\b|[.,;]|$)",
+                     re.I)
+
+
+def document_from_title(title: str | None) -> DocumentInfo | None:
+    """The document a title names: its type, number, issue date and issuer, parsed from the title;
+    None when the title names none (a type word alone, as in `Thông báo tuyển dụng`, is not enough:
+    a number, or a law's own name, must be there)."""
+    if not title:
+        return None
+    match = _TITLE_TYPE.match(title)
+    if not match:
+        return None
+    kind = next(t for t in _TYPES if t.casefold() == match[1].casefold())
+    number = NUMBER.search(title)
+    if not number and kind not in _LAWS:
+        return None
+    date = _TITLE_DATE.search(title)
+    issued = parse_date(date[1]) if date else None
+    issuer = _ISSUER.search(title)
+    return DocumentInfo(number=number[0] if number else None, type=kind,
+                        issuer=issuer[1].strip() if issuer else ("Quốc hội" if kind in _LAWS[:3] else None),
+                        issued=issued.date().isoformat() if issued else None)

@@ -169,6 +169,10 @@ class PageMetadata:
         return self._props
 
     @property
+    def document_title(self) -> str | None:
+        return _first(self.root, "//title")
+
+    @property
     def signals(self) -> dict:
         return _signals(self.root, self.entries)
 

@@ -12,12 +12,13 @@ from functools import lru_cache
 from email.message import Message
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .classify import classify
+from .classify import classify, static_title
+from .headline_date import date_near_headline
 from .dates import TZ, date_from_url, is_malformed, parse_date
 from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .auto import auto_extract
 from .decode import decode_html
-from .documents import extract_document
+from .documents import document_from_title, extract_document
 from .embedded import embedded_images, is_data_url
 from .extract import TooDeep, extract_fields, parse_page
 from .hidden import remove_hidden, style_rules
@@ -28,7 +29,7 @@ from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage, SpamEvidence
 from .spam import QUARANTINED, evidence_text, hidden_evidence, off_topic_spam, page_spam
 from .taxonomy import KIND_BY_GROUP, assign_group, fold
-from .template import SiteTemplate, clean_title, strip_boilerplate
+from .template import SiteTemplate, block_key, clean_title, strip_boilerplate
 from .urls import canonical_url, refusal, uid_for
 
 
@@ -238,7 +239,7 @@ def _choose(values: dict, sources: dict, metadata, mapping: Mapping, fetched_at,
     (then, later, automatic extraction); each value checked before it is trusted."""
     site_names = mapping.template.site_names
     checks = {
-        "title": lambda v, s: clean_title(v, site_names),
+        "title": lambda v, s: _title_check(v, s, metadata, mapping.template),
         "date": lambda v, s: ("!" + doubt) if (doubt := _date_doubt(v, s, fetched_at)) else v,
         "category": lambda v, s: None if fold(v) in _HOME_CRUMBS else v.strip(),
         "author": lambda v, s: v if any(_byline(v)) else None,
@@ -256,6 +257,26 @@ def _choose(values: dict, sources: dict, metadata, mapping: Mapping, fetched_at,
 
 
 _HOME_CRUMBS = {"trang chu", "home", "trang nhat"}
+
+
+def _loose(text: str | None) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", (text or "").casefold()).split())
+
+
+def _title_check(value: str, source: str, metadata, template: SiteTemplate):
+    """The title cleaned of the site's name; refused (`!why`) when it is a heading the site repeats
+    on most of its pages (a portlet or box title, the site's name), or when the page's <title> and
+    og:title name another headline the page shows (the preset's selector caught a sidebar's h1)."""
+    title = clean_title(value, template.site_names)
+    if not title or source == "meta:headline":
+        return title
+    if template.boilerplate and block_key(title) in template.boilerplate:
+        return "!repeats on most of the site's pages (a box or portlet title, not a headline)"
+    agreed = metadata.candidates("title")
+    references = " ".join(_loose(r) for r in (metadata.metas.get("og:title"), metadata.document_title) if r)
+    if agreed and _loose(agreed[0][0]) != _loose(title) and _loose(title) not in references:
+        return f"!is not the headline the page's <title> names ({agreed[0][0]!r})"
+    return title
 
 
 def _publication_date(text: str | None, url: str, fetched_at, sources: dict, warnings: list) -> dt.datetime | None:
@@ -382,6 +403,13 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
                                         lambda v, s: clean_title(v, mapping.template.site_names), warnings)
         if values["title"]:
             sources["title"] = source
+    if values.get("title") and (not values.get("date") or sources.get("date", "").startswith("auto")) \
+            and not _has_document_label(html):
+        # The date line beside the headline comes before automatic extraction's guesses (on a
+        # document's page the property table's dates are read by their labels instead).
+        near = date_near_headline(tree, values["title"])
+        if near and not _date_doubt(near, "page", page.fetched_at):
+            values["date"], sources["date"] = near, "page:near-headline"
     if not values.get("attachments") and values.get("body"):
         values["attachments"] = _file_links(values["body"])
         if values["attachments"]:
@@ -406,10 +434,17 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
                                                      "metadata or automatic extraction)")
     if not values.get("body"):
         return SkippedPage(uid, mapping.agency, url, f"no body found (by {where.format('body')} or automatic extraction)")
-    if decision.kind == "page" and not decision.marked and (parse_date(values.get("date")) or date_from_url(url)):
+    if decision.kind != "page" and not decision.marked and static_title(values["title"]):
+        decision.kind = "page"  # a unit's introduction, functions, organisation, history...
+        decision.reasons.append(f"its title {values['title']!r} names a static page")
+    elif decision.kind == "page" and not decision.marked and (parse_date(values.get("date")) or date_from_url(url)):
         decision.kind = "item"  # static pages carry no date
         decision.reasons.append("dated, so not a static page")
     page_kind = decision.kind == "page"
+    if page_kind and values.get("date") and sources.get("date", "").startswith("auto"):
+        # A date found in a static page's text (its history) is no publication date.
+        warnings.append(f"date {values['date']!r} found in the text of a static page; not used")
+        values.pop("date")
     published = _publication_date(values.get("date"), url, page.fetched_at, sources, warnings) \
         if values.get("date") or not page_kind else None
     group, warning = assign_group(values.get("category") or (values["title"] if page_kind else None),
@@ -431,6 +466,12 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         if kind == "document" or (found and found.number and (found.type or found.issuer or found.issued)):
             kind, document = "document", found
             warnings.extend(document_warnings)
+    if document is None and kind in ("article", "media") and not decision.marked:
+        # A decree or official letter published as a news page: the title (or the lead) names it.
+        named = document_from_title(values["title"]) or document_from_title(values.get("summary"))
+        if named is not None:
+            kind, document = "document", named
+            sources["document"] = "document:title" if document_from_title(values["title"]) else "document:summary"
     if document is not None:
         if published is None and document.issued:
             published = parse_date(document.issued)  # a document with no other date: its issue date

@@ -18,6 +18,7 @@ from . import context
 from .detect import detect_platform
 from .results import CategoryCount, Detection, FieldCheck
 from .transform import mapping_for
+from ..transform.taxonomy import build_index
 
 
 def extract(source: str, page_url: str | None = None, agency: str | None = None,
@@ -44,12 +45,32 @@ def extract(source: str, page_url: str | None = None, agency: str | None = None,
     else:
         raise UsageProblem(f"{source!r} is neither a file nor an http(s) URL",
                            "give a saved HTML file or an http(s) address")
-    mapping = mapping_for(registry, record) if record else Mapping(agency="extract")
+    if record:
+        mapping, platform = mapping_for(registry, record), {"name": record.platform.name, "evidence": ["the agency's mapping"]}
+    else:
+        mapping, platform = _detected_mapping(page_url, body, content_type)
     result = transform_page(RawPage(page_url, 200, body, content_type, fetched_at), mapping)
     if isinstance(result, SkippedPage):
         raise NotExtracted(f"Not extracted: {result.reason} ({page_url})",
                            "look at the page with `portalize mapping check AGENCY URL`")
-    return result.to_dict()
+    return {**result.to_dict(), "platform": platform}
+
+
+def _detected_mapping(url: str, body: bytes, content_type: str | None) -> tuple[Mapping, dict]:
+    """With no agency, what a migration of the page's site would use: the platform detected from
+    the page (as `agencies register` detects it) and its preset, with the fallback chain; with
+    no platform marker, automatic extraction."""
+    registry = context.load()
+    html, _ = decode_html(body, content_type)
+    best, _ = detect_platform(url, html, registry.platforms)
+    platform = {"name": best.platform, "evidence": list(best.evidence)}
+    if best.platform not in registry.platforms or best.platform == "generic":
+        return Mapping(agency="extract"), platform
+    preset = registry.platforms[best.platform]
+    return Mapping(agency="extract", platform=preset.name, version=preset.version, fields=preset.fields,
+                   drop_params=tuple(preset.discovery.get("drop_params") or ()),
+                   group_index=build_index(registry.profile.groups, {}), hints=preset.classify,
+                   item_url_patterns=tuple(preset.discovery.get("item_url_patterns") or ())), platform
 
 
 def detect(url: str, origins: dict | None = None) -> Detection:

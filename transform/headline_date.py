@@ -1,0 +1,73 @@
+"""The publication date a page shows beside its headline: the first date line among the few
+lines just after the headline (`Ngày đăng 08/08/2017 | 11:10`, `(Thứ hai, 19/04/2021 15:17)`),
+else just before it (VnExpress puts `Thứ tư, 22/10/2025, 19:25` above its h1). Never a date from
+a box of other stories (`Tin khác`, `Tin đã đưa`, `Tin liên quan`), a sidebar or a footer, and
+none when no date line is near: an empty date is better than a wrong one."""
+from __future__ import annotations
+
+import re
+
+from .dates import parse_date
+
+_AFTER, _BEFORE = 25, 8   # lines looked at after the headline, and before it
+_LINE = 120               # a date line is short; a sentence that mentions a date is not one
+_SKIP = {"script", "style", "noscript", "option", "select", "nav", "footer", "aside", "a"}
+# Boxes of other stories and page furniture, by their class or id (English and Vietnamese).
+_BOX = re.compile(r"related|other|more|sidebar|widget|footer|lien-?quan|tin-?khac|khac|cung-?chuyen-?muc|"
+                  r"da-?dua|xem-?them|menu|banner", re.I)
+_BOX_HEADING = re.compile(r"^(tin khác|các tin khác|tin đã đưa|tin liên quan|bài liên quan|tin cùng chuyên mục|"
+                          r"xem thêm|other news|related)\b", re.I)
+
+
+def _loose(text: str | None) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", (text or "").casefold()).split())
+
+
+def _lines(body):
+    """(text, element) of every visible text node of the body, in reading order."""
+    for element in body.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in _SKIP:
+            continue
+        if element.text and element.text.strip():
+            yield " ".join(element.text.split()), element
+        for child in element:
+            if child.tail and child.tail.strip():
+                yield " ".join(child.tail.split()), element
+
+
+def _in_box(element) -> bool:
+    for node in (element, *element.iterancestors()):
+        if node.tag in _SKIP:
+            return True
+        marks = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if marks.strip() and _BOX.search(marks):
+            return True
+    return False
+
+
+def date_near_headline(root, title: str | None) -> str | None:
+    """The date line nearest after (else before) the element showing `title`, or None."""
+    body = root.find("body")
+    if body is None or not title:
+        return None
+    want = _loose(title)
+    lines = [(text, element) for text, element in _lines(body) if not _in_skip(element)]
+    at = next((i for i, (_, element) in enumerate(lines) if _loose(" ".join(element.itertext())) == want), None)
+    if at is None:
+        return None
+    after = lines[at + 1: at + 1 + _AFTER]
+    for text, element in after:
+        if _BOX_HEADING.match(text):
+            break  # the box of other stories starts: its dates are theirs
+        if len(text) <= _LINE and parse_date(text) and not _in_box(element):
+            return text
+    for text, element in reversed(lines[max(0, at - _BEFORE): at]):
+        if len(text) <= _LINE and parse_date(text) and not _in_box(element):
+            return text
+    return None
+
+
+def _in_skip(element) -> bool:
+    return any(node.tag in _SKIP for node in element.iterancestors())
