@@ -403,8 +403,9 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
                                         lambda v, s: clean_title(v, mapping.template.site_names), warnings)
         if values["title"]:
             sources["title"] = source
+    labelled = _has_document_label(html)  # a property table naming a document's number
     if values.get("title") and (not values.get("date") or sources.get("date", "").startswith("auto")) \
-            and not _has_document_label(html):
+            and not labelled:
         # The date line beside the headline comes before automatic extraction's guesses (on a
         # document's page the property table's dates are read by their labels instead).
         near = date_near_headline(tree, values["title"])
@@ -459,7 +460,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     if kind == "article" and _is_media(values.get("category"), body_html):
         kind = "media"
     document = None
-    if kind == "document" or _has_document_label(html):
+    if kind == "document" or labelled:
         # A legal document is one by its category, or by a property table naming its number
         # and type, issuer or date (units post decisions under "Thông báo" or "Tin tức" too).
         found, document_warnings = extract_document(tree, values["title"], mapping.document_labels or None)
