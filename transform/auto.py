@@ -15,7 +15,7 @@ from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
 from .dates import parse_date
-from .taxonomy import fold
+from .taxonomy import fold, loose
 
 # Whole paragraphs that are never article text (checked case-insensitively on short blocks).
 _BOILERPLATE = re.compile(
@@ -98,17 +98,12 @@ def _body_html(body: etree._Element) -> str:
     return "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
-def _loose(text: str | None) -> str:
-    """Compare titles as a reader would: case, quotes, punctuation and spacing ignored."""
-    return " ".join(re.sub(r"[^\w]+", " ", (text or "").casefold()).split())
-
-
 def _parts(title: str | None, site: str | None) -> list[str]:
     """A <title> or og:title split at ` | `, ` - `..., without the parts that name the site."""
     if not title:
         return []
     parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
-    named = [p for p in parts if not (site and _loose(p) in _loose(site)) and len(p) >= 4]
+    named = [p for p in parts if not (site and loose(p) in loose(site)) and len(p) >= 4]
     return named or parts
 
 
@@ -126,12 +121,12 @@ def agreed_headline(page: lxml.html.HtmlElement, fallback: str | None) -> str | 
     site = _first(page, "//meta[@property='og:site_name']/@content")
     og, doc_title = _first(page, "//meta[@property='og:title']/@content"), _first(page, "//title/text()")
     references = [r for r in (og, doc_title, fallback) if r]
-    whole = {_loose(r) for r in references}
-    pieces = {_loose(p) for r in references for p in _parts(r, site)}
+    whole = {loose(r) for r in references}
+    pieces = {loose(p) for r in references for p in _parts(r, site)}
     headings = [" ".join(h.text_content().split()) for h in page.xpath("//h1|//h2")]
     for heading in headings:
-        key = _loose(heading)
-        if len(key) >= 4 and (key in whole or key in pieces) and not (site and key == _loose(site)):
+        key = loose(heading)
+        if len(key) >= 4 and (key in whole or key in pieces) and not (site and key == loose(site)):
             return heading
     return _shown_reference(page, references, site)
 
@@ -155,8 +150,8 @@ def _shown_reference(page, references: list[str], site: str | None) -> str | Non
     wanted: dict[str, int] = {}
     for reference in references:
         for rank, prefix in enumerate(_prefixes(reference)):
-            key = _loose(prefix)
-            if len(key) >= 8 and not (site and key == _loose(site)):
+            key = loose(prefix)
+            if len(key) >= 8 and not (site and key == loose(site)):
                 wanted[key] = max(wanted.get(key, 0), len(key))
     if not wanted:
         return None
@@ -167,13 +162,13 @@ def _shown_reference(page, references: list[str], site: str | None) -> str | Non
         if not isinstance(element.tag, str) or element.tag in _NOT_HEADLINE:
             continue
         text = (element.text or "").strip()
-        if not text or _loose(text).split()[:1] != [w for w in _loose(text).split()[:1] if w in first_words]:
+        if not text or loose(text).split()[:1] != [w for w in loose(text).split()[:1] if w in first_words]:
             continue
         if any(a.tag in _NOT_HEADLINE for a in element.iterancestors()):
             continue
         shown = " ".join(element.text_content().split())
-        key = _loose(shown)
-        if key in wanted and (best is None or len(key) > len(_loose(best))):
+        key = loose(shown)
+        if key in wanted and (best is None or len(key) > len(loose(best))):
             best = shown
     return best
 

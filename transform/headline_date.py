@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from .dates import parse_date
+from .taxonomy import loose
 
 _AFTER, _BEFORE = 25, 8   # lines looked at after the headline, and before it
 _LINE = 120               # a date line is short; a sentence that mentions a date is not one
@@ -17,10 +18,6 @@ _BOX = re.compile(r"related|other|more|sidebar|widget|footer|lien-?quan|tin-?kha
                   r"da-?dua|xem-?them|menu|banner", re.I)
 _BOX_HEADING = re.compile(r"^(tin khác|các tin khác|tin đã đưa|tin liên quan|bài liên quan|tin cùng chuyên mục|"
                           r"xem thêm|other news|related)\b", re.I)
-
-
-def _loose(text: str | None) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", (text or "").casefold()).split())
 
 
 def _lines(body):
@@ -52,9 +49,9 @@ def date_near_headline(root, title: str | None) -> str | None:
     body = root.find("body")
     if body is None or not title:
         return None
-    want = _loose(title)
+    want = loose(title)
     lines = [(text, element) for text, element in _lines(body) if not _in_skip(element)]
-    at = next((i for i, (_, element) in enumerate(lines) if _loose(" ".join(element.itertext())) == want), None)
+    at = next((i for i, (_, element) in enumerate(lines) if loose(" ".join(element.itertext())) == want), None)
     if at is None:
         return None
     after = lines[at + 1: at + 1 + _AFTER]

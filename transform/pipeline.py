@@ -28,7 +28,7 @@ from .safe_urls import safe_url
 from .sanitize import html_text, sanitize
 from .schema import Article, Asset, SkippedPage, SpamEvidence
 from .spam import QUARANTINED, evidence_text, hidden_evidence, off_topic_spam, page_spam
-from .taxonomy import KIND_BY_GROUP, assign_group, fold
+from .taxonomy import KIND_BY_GROUP, assign_group, fold, loose
 from .template import SiteTemplate, block_key, clean_title, strip_boilerplate
 from .urls import canonical_url, refusal, uid_for
 
@@ -259,10 +259,6 @@ def _choose(values: dict, sources: dict, metadata, mapping: Mapping, fetched_at,
 _HOME_CRUMBS = {"trang chu", "home", "trang nhat"}
 
 
-def _loose(text: str | None) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", (text or "").casefold()).split())
-
-
 def _title_check(value: str, source: str, metadata, template: SiteTemplate):
     """The title cleaned of the site's name; refused (`!why`) when it is a heading the site repeats
     on most of its pages (a portlet or box title, the site's name), or when the page's <title> and
@@ -273,8 +269,8 @@ def _title_check(value: str, source: str, metadata, template: SiteTemplate):
     if template.boilerplate and block_key(title) in template.boilerplate:
         return "!repeats on most of the site's pages (a box or portlet title, not a headline)"
     agreed = metadata.candidates("title")
-    references = " ".join(_loose(r) for r in (metadata.metas.get("og:title"), metadata.document_title) if r)
-    if agreed and _loose(agreed[0][0]) != _loose(title) and _loose(title) not in references:
+    references = " ".join(loose(r) for r in (metadata.metas.get("og:title"), metadata.document_title) if r)
+    if agreed and loose(agreed[0][0]) != loose(title) and loose(title) not in references:
         return f"!is not the headline the page's <title> names ({agreed[0][0]!r})"
     return title
 

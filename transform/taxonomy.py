@@ -15,6 +15,12 @@ def fold(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
+def loose(text: str | None) -> str:
+    """Text compared as a reader compares titles: case, punctuation and spacing ignored,
+    diacritics kept (`Tin tức` and `tin tuc` differ, `Tin tức:` and `tin tức` do not)."""
+    return " ".join(re.sub(r"[^\w]+", " ", (text or "").casefold()).split())
+
+
 def build_index(groups, overrides: dict | None = None) -> dict[str, str]:
     """folded name -> group code, from each group's name and aliases, then agency overrides."""
     index = {}
