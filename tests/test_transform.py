@@ -264,9 +264,11 @@ def _news_page(lead: str, nested_boilerplate: str = "") -> bytes:
         f"<section>{nested_boilerplate}</section></article></body></html>").encode()
 
 
-def test_automatic_mode_keeps_a_lead_paragraph_and_drops_a_sub_headline_standfirst():
-    """The meta description repeated as a sub-headline is the summary only; repeated as the
-    first paragraph it is also the article's opening, and stays in the body."""
+def test_automatic_mode_keeps_a_lead_paragraph_and_a_vietnamese_sapo():
+    """The meta description repeated as the first paragraph is also the article's opening, and
+    stays in the body. Repeated as a sub-headline it is the summary; a Vietnamese sapo is also
+    the article's lead (kept at the top of the body, as a paragraph), another language's
+    standfirst is not body text."""
     description = "Lãnh đạo huyện kiểm tra tiến độ các công trình trọng điểm năm 2024."
     as_paragraph = transform_page(RawPage("http://huyen.gov.vn/tin/1.html", 200,
                                           _news_page(f"<p>{description}</p>"), "text/html; charset=utf-8"),
@@ -276,7 +278,12 @@ def test_automatic_mode_keeps_a_lead_paragraph_and_drops_a_sub_headline_standfir
                                 Mapping(agency="auto"))
     assert as_paragraph.summary == as_heading.summary == description
     assert description in as_paragraph.body_html
-    assert description not in as_heading.body_html and "Đoạn 1:" in as_heading.body_html
+    assert as_heading.body_html.startswith(f"<p>{description}</p>") and "Đoạn 1:" in as_heading.body_html
+    standfirst = "The district leaders inspected the progress of the key works of the year."
+    english = _news_page(f"<h2>{standfirst}</h2>").replace(description.encode(), standfirst.encode())
+    as_english_heading = transform_page(RawPage("http://huyen.gov.vn/tin/3.html", 200, english,
+                                                "text/html; charset=utf-8"), Mapping(agency="auto"))
+    assert as_english_heading.summary == standfirst and standfirst not in as_english_heading.body_html
 
 
 def test_automatic_mode_drops_related_story_lines_at_any_depth():

@@ -32,6 +32,8 @@ _BOILERPLATE = re.compile(
 _NOTICE = re.compile(r"^(this copy is for your personal|this material may not be published|copyright ©)", re.I)
 _BLOCKS = ("p", "head", "item", "quote")
 _BYLINE = re.compile(r"^\s*(tác giả|nguồn tin|nguồn|theo|by)\s*:?\s+(.{2,80})$", re.I)
+# Letters only Vietnamese writes (tone marks on vowels, đ): three in a line make it Vietnamese.
+_VIETNAMESE = re.compile(r"[ạảãặẳẵắằậẩẫấầẹẻẽệểễếềịỉĩọỏõộổỗốồợởỡớờụủũựửữứừỵỷỹỳđ]")
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
 
 
@@ -75,9 +77,14 @@ def _prune(body: etree._Element, title: str | None, description: str | None) -> 
         if title and text == _norm(title):
             _remove(child)
         elif description and child.tag == "head" and text == _norm(description):
-            # The standfirst shown as a sub-headline is the summary. Shown as a paragraph it is
-            # the article's first paragraph, and stays in the body too.
-            _remove(child)
+            # The standfirst shown as a sub-headline is the summary. A Vietnamese sapo is also
+            # the article's lead, kept at the top of the body as a paragraph (the convention of
+            # Vietnamese newsrooms and unit portals); elsewhere it is not body text. Shown as a
+            # paragraph it is the first paragraph, and stays in the body in every language.
+            if is_vietnamese(text):
+                child.tag = "p"
+            else:
+                _remove(child)
     for cards in list(body.iter("list")):
         if _is_teaser_list(cards):
             _remove(cards)
@@ -142,6 +149,24 @@ def _prefixes(reference: str) -> list[str]:
     for end in range(len(parts), 0, -1):
         out.append(parts[0] + "".join(sep + part for sep, part in zip(separators[:end - 1], parts[1:end])))
     return out
+
+
+def is_vietnamese(text: str | None) -> bool:
+    return len(_VIETNAMESE.findall((text or "").lower())) >= 3
+
+
+def shows_text(page, text: str) -> bool:
+    """Whether an element of the body shows `text` as its whole text (a lead in its own element)."""
+    key = loose(text)
+    first = key.split()[:1]
+    body = page.find("body")
+    for element in (body.iter() if body is not None and first else ()):
+        if not isinstance(element.tag, str) or element.tag in _NOT_HEADLINE:
+            continue
+        own = loose(element.text)
+        if own and own.split()[:1] == first and loose(element.text_content()) == key:
+            return True
+    return False
 
 
 def _shown_reference(page, references: list[str], site: str | None) -> str | None:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import sys
 import unicodedata
-from html import unescape as html_unescape
+from html import escape as html_escape, unescape as html_unescape
 from dataclasses import dataclass, field
 from functools import lru_cache
 from email.message import Message
@@ -16,7 +16,8 @@ from .classify import classify, static_title
 from .headline_date import date_near_headline
 from .dates import TZ, date_from_url, is_malformed, parse_date
 from .encodings import apply_encoding, apply_encoding_html, repair_text
-from .auto import auto_extract
+from .auto import auto_extract, is_vietnamese, shows_text
+from .bylines import byline_at_end, is_account_label
 from .decode import decode_html
 from .documents import document_from_title, extract_document
 from .embedded import embedded_images, is_data_url
@@ -234,15 +235,15 @@ def _pick(name: str, options, check, warnings: list):
     return None, None
 
 
-def _choose(values: dict, sources: dict, metadata, mapping: Mapping, fetched_at, warnings: list) -> tuple[dict, dict]:
+def _choose(values: dict, sources: dict, metadata, mapping: Mapping, fetched_at, warnings: list,
+            host: str = "") -> tuple[dict, dict]:
     """Every text field through its chain: the mapping's selectors, then the page's metadata
     (then, later, automatic extraction); each value checked before it is trusted."""
-    site_names = mapping.template.site_names
     checks = {
         "title": lambda v, s: _title_check(v, s, metadata, mapping.template),
         "date": lambda v, s: ("!" + doubt) if (doubt := _date_doubt(v, s, fetched_at)) else v,
         "category": lambda v, s: None if fold(v) in _HOME_CRUMBS else v.strip(),
-        "author": lambda v, s: v if any(_byline(v)) else None,
+        "author": lambda v, s: _author_check(v, metadata, host),
         "summary": lambda v, s: v,
     }
     chosen, chosen_sources = {}, {}
@@ -257,6 +258,20 @@ def _choose(values: dict, sources: dict, metadata, mapping: Mapping, fetched_at,
 
 
 _HOME_CRUMBS = {"trang chu", "home", "trang nhat"}
+
+
+def _author_check(value: str, metadata, host: str):
+    """The byline, unless it is a bare label, the CMS account that posted the item, or the
+    publication's own name (VnExpress's JSON-LD names the paper as the author)."""
+    author, source_name = _byline(value)
+    if not (author or source_name):
+        return None
+    if is_account_label(author):
+        return "!is the CMS account that posted the item, not its author"
+    names = {fold(n).replace(" ", "") for n in (metadata.metas.get("og:site_name"), host, host.split(".")[0]) if n}
+    if author and fold(author).replace(" ", "") in names:
+        return "!is the publication's name, not its author"
+    return value
 
 
 def _title_check(value: str, source: str, metadata, template: SiteTemplate):
@@ -355,7 +370,8 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         return SkippedPage(uid, mapping.agency, url, _too_deep(str(exc)))
     values, sources = extract_fields(tree, mapping.fields) if mapping.fields else ({}, {})
     metadata = PageMetadata(tree)  # read field by field, only when the mapping misses one
-    chosen, chosen_sources = _choose(values, sources, metadata, mapping, page.fetched_at, warnings)
+    chosen, chosen_sources = _choose(values, sources, metadata, mapping, page.fetched_at, warnings,
+                                     (urlsplit(url).hostname or "").removeprefix("www."))
     signals = metadata.signals
     item_link = _item_link_re(mapping.item_url_patterns)
     item_url = bool(item_link and item_link.search(url))
@@ -411,6 +427,11 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         values["attachments"] = _file_links(values["body"])
         if values["attachments"]:
             sources["attachments"] = "auto:body-links"
+    lead = values.get("summary")
+    # The sapo the page shows in its own element, outside the body the selectors found.
+    lead_outside = bool(lead and values.get("body") and len(lead) >= 40
+                        and loose(lead)[:80] not in loose(html_text(values["body"])[:len(lead) * 3])
+                        and shows_text(tree, lead))
     quarantine = [page.googlebot] if page.googlebot else []
     if values.get("body"):
         host, hidden_blocks = urlsplit(url).hostname, []
@@ -425,6 +446,13 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         if removed:
             warnings.append(f"{removed} block(s) of the site's template (menus, counters, notices) removed from the body")
     _repair_legacy_text(values, warnings)
+    if values.get("author") and sources.get("author", "").startswith("auto") and is_account_label(_byline(values["author"])[0]):
+        warnings.append(f"author {values['author']!r} is the CMS account that posted the item, not its author; not used")
+        values.pop("author")
+    if lead_outside and is_vietnamese(values["summary"]):
+        # A Vietnamese sapo is the article's lead: kept at the top of the body, as sites show it.
+        values["body"] = f"<p>{html_escape(values['summary'])}</p>{values['body']}"
+        sources["body"] = f"{sources.get('body', 'mapping')}+lead"
     where = f"fields.{{}} in mappings/platforms/{mapping.platform}.yml" if mapping.fields else "automatic extraction"
     if not values.get("title"):
         return SkippedPage(uid, mapping.agency, url, f"no title found (by {where.format('title')}, the page's "
@@ -478,6 +506,12 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
             values["title"] = " ".join(p for p in (document.type, document.number, document.abstract) if p)
             sources["title"] = "document:type+number+abstract"
             warnings.append(f"generic page title {generic!r} replaced by the document's type, number and abstract")
+    if kind != "document" and (not author or sources.get("author", "").startswith("auto")):
+        # The writer's name on its own bold or right-aligned line at the end of the text (under a
+        # document, the names there are its signers).
+        name = byline_at_end(values["body"])
+        if name:
+            author, sources["author"] = name, "body:byline-at-end"
     attachments = [a for a in values.get("attachments", []) if not _points_at_page(a, url)]
     article = Article(
         uid=uid, agency=mapping.agency, kind=kind, group=group,
