@@ -119,6 +119,25 @@ def test_nukeviet_default_install_migrates_untuned(migrated):
     assert own and all(f["sha256"] and f["filename"] == "demo.pdf" for f in own)
 
 
+def test_extract_with_no_agency_gives_the_migrations_fields(migrated):
+    """`portalize extract URL` with no agency, as a user trying one page would run it: the
+    platform detected from the page, its preset and the fallback chain, as the migration."""
+    staged, truth = migrated["staged"], migrated["truth"]
+    sample = [u for kind in ("article", "document", "page") for u in [u for u in truth if u in staged
+                                                                       and truth[u]["kind"] == kind][:3]]
+    assert len(sample) >= 7
+    with WarcReplay(FIXTURES / "site.warc.gz") as site:
+        for url in sample:
+            single = json.loads(run_portalize("extract", url, "--json", "--origin", f"{HOST}={site.url}",
+                                              env_extra=migrated["env"]).stdout)
+            assert single["platform"]["name"] == "nukeviet", single["platform"]
+            for name in ("title", "published_at", "author", "kind", "legacy_category"):
+                assert single[name] == staged[url][name], (url, name, single[name], staged[url][name])
+            # The site's template (visitor counter, poll, session notice) stays out of the body,
+            # though one page alone teaches nothing of the template.
+            assert _body_right(single, truth[url]), (url, single["body_html"][-300:])
+
+
 def test_the_visitor_counter_never_makes_a_re_run_plan_an_update(migrated):
     """The sidebar's visitor counter ("Đang truy cập 381") changes on every request: a re-crawl
     that sees other numbers plans no update. (The consultation drafts carry no date at all: the

@@ -110,6 +110,16 @@ def test_a_real_wordpress_migrates_untuned(wordpress, tmp_path, theme, blocked):
     # The plan passes the quality gate with no override.
     planned = run_portalize("plan", CODE, "--json", env_extra=run["env"])
     assert json.loads(planned.stdout)["summary"]["create"] == len(result["found"])
+    # `extract URL` with no agency detects the platform and gives the migration's fields.
+    site.use_theme(theme)
+    for url in result["found"][:3] + [u for u in result["found"] if truth[u]["kind"] == "page"][:2]:
+        single = json.loads(run_portalize("extract", url, "--json", "--origin", f"{site.host}={site.origin}",
+                                          env_extra=run["env"]).stdout)
+        migrated = result["staged"][url]
+        assert single["platform"]["name"] == "wordpress", single["platform"]
+        for name in ("title", "published_at", "author", "kind", "group"):
+            assert single[name] == migrated[name], (url, name, single[name], migrated[name])
+        assert _body_right(single["body_html"], truth[url]["text"]), url
 
 
 def test_the_quality_gate_stops_a_preset_that_misses(wordpress, tmp_path):
