@@ -87,6 +87,7 @@ class PageText:
     headed: list[bool] = field(default_factory=list)  # each <article>: has a headline linking elsewhere
     nested: list[int] = field(default_factory=list)   # each <article>: the one it sits in, or -1
     main: int = 0             # running text of the block that holds the most of it
+    main_block: object = None  # that block
 
 
 def _holds_lines(element) -> bool:
@@ -111,6 +112,7 @@ def page_texts(root) -> PageText:
     blocks: list = [top]           # the containers the walk is in; a line counts to the innermost
     lines: list = [[top, 0]]       # the lines the walk is in, with their running characters so far
     block_text: dict[int, int] = {}
+    block_of: dict[int, object] = {}
     wrappers: set = set()
 
     def add(text):
@@ -125,6 +127,7 @@ def page_texts(root) -> PageText:
             found.prose += length
             key = id(blocks[-1])
             block_text[key] = block_text.get(key, 0) + length
+            block_of[key] = blocks[-1]
             for index in open_articles:
                 found.articles[index] += length
 
@@ -168,7 +171,9 @@ def page_texts(root) -> PageText:
             if el.tail and el is not top:
                 add(el.tail)
     close(lines[0])
-    found.main = max(block_text.values(), default=0)
+    if block_text:
+        key = max(block_text, key=block_text.__getitem__)
+        found.main, found.main_block = block_text[key], block_of[key]
     return found
 
 
@@ -239,8 +244,12 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
     # <article> holds half as much (comments and cards of other stories are short beside it).
     main = texts.main
     largest, rival = _largest_article(texts)
+    links = [(a, " ".join(" ".join(a.itertext()).split())) for a in _HEADLINES(root)]
+    headlines = sum(len(text) >= 30 for _, text in links)
+    teasers = max(int(_TEASERS(root)), headlines if prose < 400 else 0)
+    # An <article> holding most of the text counts as one text unless it is a list of headlines.
     long_text = (main >= 1000 and main >= 2 * max(rival, largest if largest < main else 0)) or \
-        (largest >= 1500 and largest >= 3 * rival and 2 * largest >= prose)
+        (largest >= 1500 and largest >= 3 * rival and 2 * largest >= prose and teasers < 10)
     # Several entries each with their own text under a headline of its own: an archive that
     # shows whole posts (the posts of a forum thread, or a listicle's sections, have none).
     full = sum(length >= 200 and headed for length, headed in zip(article_prose, texts.headed)) if articles >= 2 else 0
@@ -261,9 +270,6 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
         signal(1, f"{prose} characters of running text")
     elif prose < 25:
         signal(-2, "no running text")
-    links = [(a, " ".join(" ".join(a.itertext()).split())) for a in _HEADLINES(root)]
-    headlines = sum(len(text) >= 30 for _, text in links)
-    teasers = max(int(_TEASERS(root)), headlines if prose < 400 else 0)
     if teasers >= 4:
         signal(-1 if prose >= 400 else -3, f"{teasers} headlines shown as links")
     elif teasers >= 2 and shown >= 2:

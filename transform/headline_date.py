@@ -36,6 +36,8 @@ def _lines(body):
 
 def _in_box(element) -> bool:
     for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):
+            break  # their classes describe the whole page (Liferay's `has-control-menu`)
         if node.tag in _SKIP:
             return True
         marks = f"{node.get('class') or ''} {node.get('id') or ''}"
@@ -58,12 +60,23 @@ def date_near_headline(root, title: str | None) -> str | None:
     for text, element in after:
         if _BOX_HEADING.match(text):
             break  # the box of other stories starts: its dates are theirs
-        if len(text) <= _LINE and parse_date(text) and not _in_box(element):
+        if _is_date_line(text) and not _in_box(element):
             return text
     for text, element in reversed(lines[max(0, at - _BEFORE): at]):
-        if len(text) <= _LINE and parse_date(text) and not _in_box(element):
+        if _is_date_line(text) and not _in_box(element):
             return text
     return None
+
+
+_NOT_WORDS = re.compile(r"[\d\W_]+")
+
+
+def _is_date_line(text: str) -> bool:
+    """A line that shows a date, perhaps with a label, a weekday, a time or a view count; not a
+    sentence that mentions one (`Ngày 18/11/1996, Sở được thành lập theo quyết định…`)."""
+    if len(text) > _LINE or not parse_date(text):
+        return False
+    return len(_NOT_WORDS.sub(" ", text).split()) <= 8
 
 
 def _in_skip(element) -> bool:

@@ -6,22 +6,26 @@ import datetime as dt
 import re
 import sys
 import unicodedata
-from html import escape as html_escape, unescape as html_unescape
+
 from dataclasses import dataclass, field
-from functools import lru_cache
 from email.message import Message
+from functools import lru_cache
+from html import escape as html_escape, unescape as html_unescape
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .classify import classify, static_title
-from .headline_date import date_near_headline
-from .dates import TZ, date_from_url, is_malformed, parse_date
-from .encodings import apply_encoding, apply_encoding_html, repair_text
+import lxml.html
+from lxml import etree
+
 from .auto import auto_extract, is_vietnamese, shows_text
 from .bylines import byline_at_end, is_account_label
+from .classify import classify, static_title
+from .dates import TZ, date_from_url, is_malformed, parse_date
 from .decode import decode_html
 from .documents import document_from_title, extract_document
 from .embedded import embedded_images, is_data_url
+from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .extract import TooDeep, extract_fields, parse_page
+from .headline_date import date_near_headline
 from .hidden import remove_hidden, style_rules
 from .markdown import to_markdown
 from .metadata import PageMetadata
@@ -32,6 +36,7 @@ from .spam import QUARANTINED, evidence_text, hidden_evidence, off_topic_spam, p
 from .taxonomy import KIND_BY_GROUP, assign_group, fold, loose
 from .template import SiteTemplate, block_key, clean_title, strip_boilerplate
 from .urls import canonical_url, refusal, uid_for
+from .videos import videos_as_links
 
 
 @dataclass(frozen=True)
@@ -74,11 +79,22 @@ _MEDIA_CATEGORIES = {"thu vien anh", "thu vien hinh anh", "thu vien video", "vid
                      "hinh anh", "phong su anh", "anh hoat dong", "media", "da phuong tien"}
 
 
-def _is_media(category: str | None, body_html: str) -> bool:
-    """A photo or video page: filed under a gallery category, or mostly pictures with little text."""
+_VIDEO_FRAME = re.compile(r"<iframe[^>]+src=[\"'][^\"']*(?:youtube|youtu\.be|vimeo|player|video)", re.I)
+
+
+_PLAYERS = etree.XPath('//*[self::video or self::iframe[re:test(@src, "youtube|youtu\\.be|vimeo|player|video", "i")]]'
+                       '[not(ancestor::aside or ancestor::nav or ancestor::footer or ancestor::header)]',
+                       namespaces={"re": "http://exslt.org/regular-expressions"})
+
+
+def _is_media(category: str | None, body_html: str, raw_body: str = "") -> bool:
+    """A photo or video page: filed under a gallery category, or pictures (three or more) or a
+    video with little text."""
     if category and fold(category) in _MEDIA_CATEGORIES:
         return True
-    return body_html.count("<img") >= 3 and len(html_text(body_html)) < 400
+    # The video itself may not survive sanitising (an embedded player): counted in the raw body.
+    videos = raw_body.count("<video") + len(_VIDEO_FRAME.findall(raw_body))
+    return (body_html.count("<img") >= 3 or videos >= 1) and len(html_text(body_html)) < 400
 
 
 _BYLINE = re.compile(r"^(nguồn tin|nguồn|tác giả bài viết|tác giả|người viết|người đăng|đăng bởi|viết bởi|"
@@ -218,6 +234,21 @@ def _date_doubt(text: str, source: str, fetched_at) -> str | None:
             value.date() == (fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=dt.timezone.utc)).astimezone(TZ).date():
         return "is the day the page was fetched (a guess, not a publication date)"
     return None
+
+
+def _not_shown(text: str, html: str) -> str | None:
+    """Why an automatic date guess on the 1st of a month is not trusted: the page shows it nowhere
+    as a whole day (htmldate reads `lần thứ 01/2018` as 1 January 2018); None when it does (in its
+    text, an attribute, or a file's path such as `/2022/12/01/`), or for any other day."""
+    value = parse_date(text)
+    if value is None or value.day != 1:
+        return None  # htmldate fills a month and year it read (`01/2018`) in as the 1st
+    y, m, d = value.year, value.month, value.day
+    forms = {f"{d:02}/{m:02}/{y}", f"{d}/{m}/{y}", f"{d:02}-{m:02}-{y}", f"{d:02}.{m:02}.{y}", f"{y}-{m:02}-{d:02}",
+             f"{y}/{m:02}/{d:02}", f"{y}/{m}/{d}/", f"{y}{m:02}{d:02}", f"{d}/{m:02}/{y}", f"{d:02}/{m}/{y}"}
+    if any(form in html for form in forms) or f"ngày {d} tháng {m} năm {y}" in html.lower():
+        return None
+    return "is shown nowhere on the page as a whole day (a guess)"
 
 
 def _pick(name: str, options, check, warnings: list):
@@ -403,9 +434,10 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
                                 f"{' or '.join(missing)}; automatic extraction used")
                 method = f"{method}+auto"
             found["title"] = clean_title(found.get("title"), mapping.template.site_names)
-            if found.get("date") and _date_doubt(found["date"], "auto", page.fetched_at):
-                warnings.append(f"date {found['date']!r} from automatic extraction "
-                                f"{_date_doubt(found['date'], 'auto', page.fetched_at)}; not used")
+            doubt = found.get("date") and (_date_doubt(found["date"], "auto", page.fetched_at)
+                                           or _not_shown(found["date"], html))
+            if doubt:
+                warnings.append(f"date {found['date']!r} from automatic extraction {doubt}; not used")
                 found.pop("date")
             for name, value in found.items():
                 if not values.get(name) and value:
@@ -466,7 +498,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         decision.kind = "item"  # static pages carry no date
         decision.reasons.append("dated, so not a static page")
     page_kind = decision.kind == "page"
-    if page_kind and values.get("date") and sources.get("date", "").startswith("auto"):
+    if page_kind and values.get("date") and sources.get("date", "").startswith(("auto", "page:")):
         # A date found in a static page's text (its history) is no publication date.
         warnings.append(f"date {values['date']!r} found in the text of a static page; not used")
         values.pop("date")
@@ -478,10 +510,20 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         group, warning = "organization", None  # introduction, organisation, leaders, contacts
     if warning:
         warnings.append(warning)
-    body_html = sanitize(values["body"], url)
+    if sources.get("body", "").startswith("auto") and "<video" not in values["body"] \
+            and not _VIDEO_FRAME.search(values["body"]):
+        # Automatic extraction keeps text, not players: the page's own video (outside its menus
+        # and side columns) is put back at the end of the body, as a link below.
+        shown = _PLAYERS(tree)
+        if 1 <= len(shown) <= 3:
+            values["body"] += "".join(lxml.html.tostring(p, encoding="unicode", with_tail=False) for p in shown)
+    body, players = videos_as_links(values["body"])
+    if players:
+        warnings.append(f"{players} video player(s) kept as links to their videos (the portal embeds them)")
+    body_html = sanitize(body, url)
     author, source_name = _byline(values.get("author"))
     kind = "page" if page_kind else KIND_BY_GROUP.get(group, "article")
-    if kind == "article" and _is_media(values.get("category"), body_html):
+    if kind == "article" and _is_media(values.get("category"), body_html, values["body"]):
         kind = "media"
     document = None
     if kind == "document" or labelled:

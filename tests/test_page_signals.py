@@ -1,0 +1,113 @@
+"""The generic rules behind titles, dates, bylines, leads, kinds and documents on real
+Vietnamese pages (tests/fixtures/real/ measures them on saved pages; these pin each rule on a
+small page written to show it)."""
+from __future__ import annotations
+
+from portalize.transform.bylines import byline_at_end, is_account_label
+from portalize.transform.classify import static_title
+from portalize.transform.documents import document_from_title
+from portalize.transform.pipeline import Mapping, RawPage, transform_page
+from portalize.transform.schema import SkippedPage
+from portalize.transform.videos import videos_as_links
+
+TEXT = "".join(f"<p>Đoạn {i}: nội dung bài viết về công tác chuyển đổi số của đơn vị trong năm qua, "
+               f"với các kết quả cụ thể và bài học kinh nghiệm cho năm tới.</p>" for i in range(1, 9))
+
+
+def _page(body: str, title: str = "Đảm bảo an toàn thông tin - Tin tức sự kiện - Sở Thông tin và Truyền thông",
+          head: str = "") -> bytes:
+    return f"<html><head><title>{title}</title>{head}</head><body>{body}</body></html>".encode()
+
+
+def _run(html: bytes, url: str = "http://stttt.tinh.gov.vn/-/dam-bao-an-toan-thong-tin"):
+    return transform_page(RawPage(url, 200, html, "text/html; charset=utf-8"), Mapping(agency="x"))
+
+
+SIDEBAR = ('<div class="portlet"><h1 class="portlet-title">Tin tức nổi bật</h1><ul>'
+           + "".join(f'<li><a href="/-/tin-{i}">Tin số {i} của Sở trong tuần</a> (0{i}/03/2024)</li>' for i in range(1, 6))
+           + "</ul></div>")
+
+
+def test_the_title_is_the_headline_the_title_tag_names_not_a_sidebar_box_title():
+    article = _run(_page(SIDEBAR + '<div class="asset-full-content-title">Đảm bảo an toàn thông tin</div>'
+                         '<div class="date">Ngày đăng 12/03/2024 | 08:15</div>' + TEXT))
+    assert article.title == "Đảm bảo an toàn thông tin"
+    assert article.published_at == "2024-03-12T08:15:00+07:00"
+    assert article.field_sources["date"] == "page:near-headline"
+
+
+def test_no_date_from_a_box_of_other_stories_or_a_number_like_a_date():
+    page = _page('<h1>Đảm bảo an toàn thông tin</h1><p>(lần thứ 01/2018)</p>' + TEXT
+                 + '<div class="tin-khac"><h3>Tin khác</h3><p>Hội nghị ngày 05/02/2024</p></div>')
+    article = _run(page, "http://stttt.tinh.gov.vn/tin/an-toan")
+    assert article.published_at is None or not article.published_at.startswith(("2018", "2024-02-05"))
+
+
+def test_static_pages_by_their_title_keep_no_date_from_their_history():
+    for title in ("Giới thiệu", "Chức năng nhiệm vụ", "Cơ cấu tổ chức", "Lịch sử hình thành và phát triển", "Lãnh đạo Sở",
+                  "Chức năng, nhiệm vụ, quyền hạn của Sở Thông tin và Truyền thông"):
+        assert static_title(title), title
+    for title in ("Giới thiệu sách mới về chiến tranh biên giới", "Lãnh đạo tỉnh thăm và chúc Tết các gia đình chính sách"):
+        assert not static_title(title), title
+    article = _run(_page("<h1>Lịch sử hình thành</h1><p>Ngày 18/11/1996, Sở được thành lập theo quyết định của UBND tỉnh.</p>"
+                         + TEXT, title="Lịch sử hình thành - Sở Thông tin và Truyền thông"),
+                   "http://stttt.tinh.gov.vn/gioi-thieu/lich-su")
+    assert article.kind == "page" and article.published_at is None
+
+
+def test_a_document_named_by_its_title():
+    decree = document_from_title("Nghị định số 84/2014/NĐ-CP ngày 08/09/2014 của Chính phủ: Quy định chi tiết thi hành")
+    assert (decree.type, decree.number, decree.issued, decree.issuer) == ("Nghị định", "84/2014/NĐ-CP", "2014-09-08", "Chính phủ")
+    letter = document_from_title("Công văn số 27/STTTT-BCVT ngày 5/1/2024 của Sở Thông tin và Truyền thông về hướng dẫn")
+    assert (letter.type, letter.number, letter.issuer) == ("Công văn", "27/STTTT-BCVT", "Sở Thông tin và Truyền thông")
+    assert document_from_title("Thông báo tuyển dụng viên chức năm 2024") is None
+    article = _run(_page("<h1>Nghị định số 84/2014/NĐ-CP ngày 08/09/2014 của Chính phủ: Quy định chi tiết</h1>" + TEXT,
+                         title="Nghị định số 84/2014/NĐ-CP ngày 08/09/2014 của Chính phủ: Quy định chi tiết"))
+    assert article.kind == "document" and article.document.number == "84/2014/NĐ-CP"
+
+
+def test_the_byline_at_the_end_and_no_cms_account():
+    body = TEXT + '<p align="right"><strong>Thu Hiền</strong></p><p align="right" class="view-content-author">' \
+                  '<strong><em>Pho Ban bien tap</em></strong></p>'
+    assert byline_at_end(body) == "Thu Hiền"
+    assert byline_at_end(TEXT + '<p style="text-align:right"><b>Đặng Vân (Phòng VH-TT)</b></p>') == "Đặng Vân"
+    assert byline_at_end(TEXT + '<p><strong>CHỦ TỊCH QUỐC HỘI</strong></p>') is None
+    assert byline_at_end(TEXT + "<p>Theo Báo Nhân Dân</p>") is None
+    for label in ("admin admin", "Pho Ban bien tap", "Ban biên tập", "Quản trị viên"):
+        assert is_account_label(label), label
+    assert not is_account_label("Phạm Linh")
+    article = _run(_page('<h1>Đảm bảo an toàn thông tin</h1>' + body, head='<meta name="author" content="admin">'))
+    assert article.author == "Thu Hiền"
+
+
+def test_a_vietnamese_sapo_above_the_body_is_its_lead():
+    sapo = "Sở Thông tin và Truyền thông tổ chức hội nghị triển khai các giải pháp bảo đảm an toàn thông tin."
+    mapping = Mapping(agency="x", platform="liferay", version="1", fields={"title": ["h1::text"], "body": [".content"],
+                                                                          "summary": [".sapo ::text"]})
+    html = _page(f'<h1>Đảm bảo an toàn thông tin</h1><p class="sapo">{sapo}</p><div class="content">{TEXT}</div>')
+    article = transform_page(RawPage("http://stttt.tinh.gov.vn/-/a", 200, html, "text/html; charset=utf-8"), mapping)
+    assert article.summary == sapo and article.body_html.startswith(f"<p>{sapo}</p>")
+
+
+def test_recall_first_an_article_with_sidebars_of_cards_is_never_refused():
+    cards = "".join(f'<article><h3><a href="/tin/{i}">Một tin khác rất dài số {i} của chuyên mục</a></h3>'
+                    f'<p>{"Tóm tắt tin khác, " * 14}</p></article>' for i in range(10))
+    page = _page(f'<article><h1>Đảm bảo an toàn thông tin</h1>{TEXT * 2}</article><aside>{cards}</aside>{cards}',
+                 head='<meta property="og:type" content="article">')
+    article = _run(page, "http://stttt.tinh.gov.vn/")  # an article served at the site's root
+    assert not isinstance(article, SkippedPage), article
+    archive = _page("<h1>Tin tức</h1>" + "".join(
+        f'<article><h2><a href="/tin/{i}">Bài viết đầy đủ thứ {i} của chuyên mục tin tức</a></h2>{TEXT}</article>'
+        for i in range(4)) + '<a href="?page=2">2</a>')
+    refused = _run(archive, "http://stttt.tinh.gov.vn/tin-tuc")
+    assert isinstance(refused, SkippedPage) and "strongest for an item" in refused.reason
+
+
+def test_a_video_player_becomes_a_link_to_its_video():
+    body, players = videos_as_links('<p>a</p><video><source src="/documents/1/2/Phan+ung.mp4/'
+                                    '5f51bbae-a578-d775-29e0-fb6d1909aec5"></video>'
+                                    '<iframe src="https://www.youtube.com/embed/abc"></iframe>')
+    assert players == 2 and "▶ Phan ung.mp4" in body and 'href="https://www.youtube.com/embed/abc"' in body
+    article = _run(_page('<h1>Phản ứng sau tiêm</h1><p>(Thứ hai, 19/04/2021 15:17)</p>'
+                         '<video src="/video/phan-ung.mp4"></video>', title="Phản ứng sau tiêm - Bộ Y tế"))
+    assert article.kind == "media" and "phan-ung.mp4" in article.body_html
