@@ -111,3 +111,19 @@ def test_a_video_player_becomes_a_link_to_its_video():
     article = _run(_page('<h1>Phản ứng sau tiêm</h1><p>(Thứ hai, 19/04/2021 15:17)</p>'
                          '<video src="/video/phan-ung.mp4"></video>', title="Phản ứng sau tiêm - Bộ Y tế"))
     assert article.kind == "media" and "phan-ung.mp4" in article.body_html
+
+
+def test_the_full_text_of_a_document_by_its_standard_heading():
+    from portalize.transform.documents import document_from_text
+    text = ("Hiệu lực: Còn hiệu lực\nNgày có hiệu lực: 01/01/2018\nQUỐC HỘI\nSố:\n100/2015/QH13\n"
+            "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHà Nội,\nngày\n27 tháng\n11 năm\n2015\n"
+            "BỘ LUẬT\nHÌNH SỰ\nCăn cứ Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam;")
+    found = document_from_text(text)
+    assert (found.number, found.type, found.issuer, found.issued) == ("100/2015/QH13", "Bộ luật", "QUỐC HỘI", "2015-11-27")
+    assert document_from_text("Bài viết về Cộng hòa xã hội chủ nghĩa Việt Nam và lịch sử.") is None
+    heading = "".join(f"<p>{line}</p>" for line in text.split("\n")[2:])
+    page = _page("<h1>Bộ luật hình sự</h1><div><span>Ngày có hiệu lực:</span> <span>01/01/2018</span></div>"
+                 f"<div class='fulltext'>{heading}{TEXT}</div>", title="Bộ luật hình sự - Cơ sở dữ liệu")
+    article = _run(page, "http://vbpl.tinh.gov.vn/van-ban/100")
+    assert article.kind == "document" and article.document.number == "100/2015/QH13"
+    assert article.published_at == "2015-11-27T00:00:00+07:00"  # the issue date, not the entry into force

@@ -139,3 +139,41 @@ def document_from_title(title: str | None) -> DocumentInfo | None:
     return DocumentInfo(number=number[0] if number else None, type=kind,
                         issuer=issuer[1].strip() if issuer else ("Quốc hội" if kind in _LAWS[:3] else None),
                         issued=issued.date().isoformat() if issued else None)
+
+
+# The heading every Vietnamese administrative document carries (Decree 30/2020/NĐ-CP, Appendix I):
+# the issuer, `Số: …`, the national motto, `<place>, ngày … tháng … năm …`, then the document's
+# type in capitals. A page whose text opens with it is the full text of a document.
+_MOTTO = re.compile(r"CỘNG\s+H(?:ÒA|OÀ|OA)\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM\s+Độc\s+lập\s*[-–]\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc",
+                    re.I)
+_SO = re.compile(r"\bSố\s*:\s*(\S+)")
+_DAY = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.I)
+_HEADING_TYPE = re.compile(r"\b(" + "|".join(t.upper() for t in sorted(_TYPES, key=len, reverse=True)) + r")\b")
+
+
+def document_from_text(text: str | None) -> DocumentInfo | None:
+    """The document whose full text `text` is, from its standard heading (issuer, number, motto,
+    place and date, type); None when the text does not open with one."""
+    if not text:
+        return None
+    head = " ".join(text[:3000].split())
+    motto = _MOTTO.search(head)
+    if not motto or motto.start() > 1200:
+        return None
+    before, after = head[:motto.start()], head[motto.end():]
+    number_match = _SO.search(before) or _SO.search(after[:200])
+    number = number_match[1].strip(".,;") if number_match and "/" in number_match[1] else None
+    # The issuer: the words in capitals just before `Số:` (what the site shows above it, such as
+    # its "Ngày có hiệu lực: …" line, is not part of it).
+    words = (before[:number_match.start()] if number_match and number_match.start() < len(before) else before).split()
+    run = []
+    for word in reversed(words):
+        if not (word.isupper() and any(c.isalpha() for c in word)):
+            break
+        run.insert(0, word)
+    issuer = " ".join(run) or None
+    day = _DAY.search(after[:300])
+    issued = parse_date(f"{day[1]}/{day[2]}/{day[3]}") if day else None
+    kind = _HEADING_TYPE.search(after[day.end() if day else 0:][:200])
+    type_ = next((t for t in _TYPES if kind and t.upper() == kind[1]), None)
+    return DocumentInfo(number=number, type=type_, issuer=issuer, issued=issued.date().isoformat() if issued else None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .dates import parse_date
-from .taxonomy import loose
+from .taxonomy import fold, loose
 
 _AFTER, _BEFORE = 25, 8   # lines looked at after the headline, and before it
 _LINE = 120               # a date line is short; a sentence that mentions a date is not one
@@ -57,11 +57,13 @@ def date_near_headline(root, title: str | None) -> str | None:
     if at is None:
         return None
     after = lines[at + 1: at + 1 + _AFTER]
+    label = ""
     for text, element in after:
         if _BOX_HEADING.match(text):
             break  # the box of other stories starts: its dates are theirs
-        if _is_date_line(text) and not _in_box(element):
+        if _is_date_line(text) and not _in_box(element) and not (label.endswith(":") and _OTHER_DATE.search(fold(label))):
             return text
+        label = text  # a label on its own line (`Ngày có hiệu lực:`) names the date after it
     for text, element in reversed(lines[max(0, at - _BEFORE): at]):
         if _is_date_line(text) and not _in_box(element):
             return text
@@ -74,9 +76,13 @@ _NOT_WORDS = re.compile(r"[\d\W_]+")
 def _is_date_line(text: str) -> bool:
     """A line that shows a date, perhaps with a label, a weekday, a time or a view count; not a
     sentence that mentions one (`Ngày 18/11/1996, Sở được thành lập theo quyết định…`)."""
-    if len(text) > _LINE or not parse_date(text):
+    if len(text) > _LINE or not parse_date(text) or _OTHER_DATE.search(fold(text)):
         return False
     return len(_NOT_WORDS.sub(" ", text).split()) <= 8
+
+
+# Dates of something else than the page's publication: a document's entry into force or expiry.
+_OTHER_DATE = re.compile(r"hieu luc|het han|ap dung|ngay ky|ban hanh|thong qua|effective|expir")
 
 
 def _in_skip(element) -> bool:

@@ -2,6 +2,7 @@
 argument, nothing is read or written, and no exception escapes for bad input."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import sys
@@ -21,7 +22,7 @@ from .bylines import byline_at_end, is_account_label
 from .classify import classify, static_title
 from .dates import TZ, date_from_url, is_malformed, parse_date
 from .decode import decode_html
-from .documents import document_from_title, extract_document
+from .documents import document_from_text, document_from_title, extract_document
 from .embedded import embedded_images, is_data_url
 from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .extract import TooDeep, extract_fields, parse_page
@@ -534,12 +535,24 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
             kind, document = "document", found
             warnings.extend(document_warnings)
     if document is None and kind in ("article", "media") and not decision.marked:
-        # A decree or official letter published as a news page: the title (or the lead) names it.
-        named = document_from_title(values["title"]) or document_from_title(values.get("summary"))
-        if named is not None:
-            kind, document = "document", named
-            sources["document"] = "document:title" if document_from_title(values["title"]) else "document:summary"
+        # A decree or official letter published as a news page: its title, its lead (the summary
+        # or the body's first line) or its full text's standard heading names it.
+        text = html_text(body_html)
+        named = {where: found for where, found in (
+            ("title", document_from_title(values["title"])), ("summary", document_from_title(values.get("summary"))),
+            ("lead", document_from_title(" ".join(text[:400].split()))), ("heading", document_from_text(text)))
+            if found is not None}
+        if named:
+            # The first that names it, its gaps filled from the others (the heading of the full
+            # text gives the number a law's title leaves out).
+            kind, document = "document", next(iter(named.values()))
+            for other in list(named.values())[1:]:
+                document = dataclasses.replace(document, **{f: getattr(other, f) for f in ("number", "type", "issuer", "issued")
+                                                            if getattr(document, f) is None and getattr(other, f)})
+            sources["document"] = "document:" + "+".join(named)
     if document is not None:
+        if document.issued and published is not None and sources.get("date", "").startswith("auto"):
+            published = None  # a guess; the document's own issue date is known
         if published is None and document.issued:
             published = parse_date(document.issued)  # a document with no other date: its issue date
             sources["date"] = "document:issued"
