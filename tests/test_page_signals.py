@@ -127,3 +127,17 @@ def test_the_full_text_of_a_document_by_its_standard_heading():
     article = _run(page, "http://vbpl.tinh.gov.vn/van-ban/100")
     assert article.kind == "document" and article.document.number == "100/2015/QH13"
     assert article.published_at == "2015-11-27T00:00:00+07:00"  # the issue date, not the entry into force
+
+
+def test_a_cut_short_summary_finds_the_whole_sapo_and_no_number_is_none():
+    from portalize.transform.documents import extract_document
+    sapo = ("Sáng 17/5, Sở Thông tin và Truyền thông đã tổ chức Hội nghị trao đổi, hướng dẫn giải pháp nâng cao "
+            "chỉ số cải cách hành chính, xây dựng Chính quyền số.")
+    mapping = Mapping(agency="x", platform="liferay", version="1", fields={"title": ["h1::text"], "body": [".content"]})
+    html = _page(f'<h1>Đảm bảo an toàn thông tin</h1><p class="sapo"><strong>{sapo}</strong></p>'
+                 f'<div class="content">{TEXT}</div>', head=f'<meta name="description" content="{sapo[:90]}...">')
+    article = transform_page(RawPage("http://stttt.tinh.gov.vn/-/a", 200, html, "text/html; charset=utf-8"), mapping)
+    assert article.summary == sapo and article.body_html.startswith(f"<p>{sapo}</p>")
+    info, _ = extract_document("<table><tr><td>Số ký hiệu</td><td>Không số</td></tr>"
+                               "<tr><td>Loại văn bản</td><td>Hiến pháp</td></tr></table>")
+    assert info.number is None and info.type == "Hiến pháp"

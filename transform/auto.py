@@ -155,18 +155,27 @@ def is_vietnamese(text: str | None) -> bool:
     return len(_VIETNAMESE.findall((text or "").lower())) >= 3
 
 
-def shows_text(page, text: str) -> bool:
-    """Whether an element of the body shows `text` as its whole text (a lead in its own element)."""
-    key = loose(text)
+_ELLIPSIS = re.compile(r"\s*(?:\.{3}|…)\s*$")
+
+
+def shown_lead(page, text: str) -> str | None:
+    """The text of the element of the body that shows `text` as its whole text (a lead in its own
+    element), or starts with it when `text` is cut short with an ellipsis (`…`, `...`: a meta
+    description shortened by the CMS); None when no element does."""
+    cut = bool(_ELLIPSIS.search(text))
+    key = loose(_ELLIPSIS.sub("", text))
     first = key.split()[:1]
     body = page.find("body")
     for element in (body.iter() if body is not None and first else ()):
         if not isinstance(element.tag, str) or element.tag in _NOT_HEADLINE:
             continue
         own = loose(element.text)
-        if own and own.split()[:1] == first and loose(element.text_content()) == key:
-            return True
-    return False
+        if not own or own.split()[:1] != first:
+            continue
+        shown = " ".join(element.text_content().split())
+        if loose(shown) == key or (cut and len(key) >= 40 and loose(shown).startswith(key)):
+            return shown
+    return None
 
 
 def _shown_reference(page, references: list[str], site: str | None) -> str | None:

@@ -13,11 +13,11 @@ from .schema import DocumentInfo
 from .taxonomy import fold
 
 LABELS = {
-    "number": ["so ky hieu", "so hieu", "ky hieu", "so van ban", "so ky hieu van ban", "so hieu van ban"],
+    "number": ["so ky hieu", "so hieu", "ky hieu", "so van ban", "so ky hieu van ban", "so hieu van ban", "so an le"],
     "type": ["loai van ban", "hinh thuc van ban", "hinh thuc", "the loai", "loai"],
     "issuer": ["co quan ban hanh", "noi ban hanh", "don vi ban hanh", "co quan", "cap ban hanh"],
     "signer": ["nguoi ky", "nguoi ky duyet", "ky boi"],
-    "issued": ["ngay ban hanh", "ngay ky", "ban hanh ngay"],
+    "issued": ["ngay ban hanh", "ngay ky", "ban hanh ngay", "ngay thong qua"],
     "effective": ["ngay hieu luc", "ngay co hieu luc", "hieu luc tu ngay", "ngay ap dung", "ngay bat dau hieu luc"],
     "expiry": ["ngay het hieu luc", "het hieu luc ngay", "ngay het han"],
     "status": ["tinh trang", "tinh trang hieu luc", "trang thai", "hieu luc"],
@@ -39,6 +39,7 @@ def label_index(extra: dict | None = None) -> dict[str, str]:
 
 
 _BY_LABEL = label_index()
+_NO_NUMBER = {"khong so", "khong", "chua co", "-"}
 DATE_FIELDS = ("issued", "effective", "expiry")
 NUMBER = re.compile(r"\b\d{1,5}/(?:\d{4}/)?[A-ZĐ]{1,6}(?:-[A-ZĐ0-9]{1,10}){1,3}\b")
 
@@ -90,6 +91,8 @@ def extract_document(page, title: str | None = None, labels: dict | None = None)
         if name and value.strip() and name not in found:
             found[name] = value.strip()
     warnings = []
+    if fold(found.get("number", "")) in _NO_NUMBER:
+        del found["number"]  # "Không số": the document has none
     for name in DATE_FIELDS:
         if name in found:
             parsed = parse_date(found[name])

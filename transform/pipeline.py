@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from .auto import auto_extract, is_vietnamese, shows_text
+from .auto import auto_extract, is_vietnamese, shown_lead
 from .bylines import byline_at_end, is_account_label
 from .classify import classify, static_title
 from .dates import TZ, date_from_url, is_malformed, parse_date
@@ -461,10 +461,13 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         if values["attachments"]:
             sources["attachments"] = "auto:body-links"
     lead = values.get("summary")
-    # The sapo the page shows in its own element, outside the body the selectors found.
+    # The sapo the page shows in its own element, outside the body the selectors found (the
+    # whole of it where the summary is the CMS's shortened copy).
     lead_outside = bool(lead and values.get("body") and len(lead) >= 40
                         and loose(lead)[:80] not in loose(html_text(values["body"])[:len(lead) * 3])
-                        and shows_text(tree, lead))
+                        and (shown := shown_lead(tree, lead)))
+    if lead_outside:
+        values["summary"] = shown
     quarantine = [page.googlebot] if page.googlebot else []
     if values.get("body"):
         host, hidden_blocks = urlsplit(url).hostname, []
@@ -531,7 +534,9 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         # A legal document is one by its category, or by a property table naming its number
         # and type, issuer or date (units post decisions under "Thông báo" or "Tin tức" too).
         found, document_warnings = extract_document(tree, values["title"], mapping.document_labels or None)
-        if kind == "document" or (found and found.number and (found.type or found.issuer or found.issued)):
+        # (a document with no number, `Không số`, is one by its type, issuer and issue date)
+        if kind == "document" or (found and ((found.number and (found.type or found.issuer or found.issued))
+                                             or (found.type and found.issuer and found.issued))):
             kind, document = "document", found
             warnings.extend(document_warnings)
     if document is None and kind in ("article", "media") and not decision.marked:
