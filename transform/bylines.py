@@ -34,9 +34,9 @@ def _emphasised(element) -> bool:
     style = (element.get("style") or "").replace(" ", "").lower()
     if "text-align:right" in style or (element.get("align") or "").lower() == "right":
         return True
-    text = " ".join(element.text_content().split())
-    bold = " ".join(" ".join(" ".join(b.itertext()) for b in element.iter("strong", "b")).split())
-    return bool(text) and bold == text
+    text = _BRACKETS.sub("", " ".join(element.text_content().split()))
+    bold = _BRACKETS.sub("", " ".join(" ".join(" ".join(b.itertext()) for b in element.iter("strong", "b")).split()))
+    return bool(text) and bold == text  # the name in bold, a unit in brackets after it or not
 
 
 def _name(text: str) -> str | None:

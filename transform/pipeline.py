@@ -566,11 +566,13 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
             values["title"] = " ".join(p for p in (document.type, document.number, document.abstract) if p)
             sources["title"] = "document:type+number+abstract"
             warnings.append(f"generic page title {generic!r} replaced by the document's type, number and abstract")
-    if kind != "document" and (not author or sources.get("author", "").startswith("auto")):
+    if kind != "document" and (not author or sources.get("author", "").startswith(("auto", "meta"))):
         # The writer's name on its own bold or right-aligned line at the end of the text (under a
-        # document, the names there are its signers).
+        # document, the names there are its signers). It comes before a guess, and before the
+        # metadata's author when the page shows that one nowhere (`Nguyên LýTTXVN`, glued).
         name = byline_at_end(values["body"])
-        if name:
+        if name and (not author or sources.get("author", "").startswith("auto")
+                     or loose(author) not in loose(" ".join(tree.find("body").itertext()))):
             author, sources["author"] = name, "body:byline-at-end"
     attachments = [a for a in values.get("attachments", []) if not _points_at_page(a, url)]
     article = Article(
