@@ -14,10 +14,10 @@ from real_pages import format_table, ours, real_pages, score, share, trafilatura
 
 pytestmark = pytest.mark.quality
 
-# Measured when pinned (37 pages, 9 sites): title 24/30, date 18/30, author 28/30, kind 33/37,
+# Measured when pinned (37 pages, 9 sites): title 24/30, date 18/30, author 28/30, kind 34/37,
 # body 26/30, document number 9/10, type 9/10, issuer 8/10, issue date 9/10. The issue's goal is
 # 0.95 on each; the misses are listed in docs/MEASUREMENTS.md.
-FLOORS = {"title": 0.8, "date": 0.6, "author": 0.93, "kind": 0.89, "body": 0.86,
+FLOORS = {"title": 0.8, "date": 0.6, "author": 0.93, "kind": 0.91, "body": 0.86,
           "document.number": 0.9, "document.type": 0.9, "document.issuer": 0.8, "document.issued": 0.9}
 
 
