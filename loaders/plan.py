@@ -123,7 +123,7 @@ class _Address:
 def _fingerprint_of(session, uid: str) -> str:
     """For an article staged before fingerprints were kept."""
     data = session.get(StagedArticle, uid).data
-    return content_fingerprint(data["title"], data.get("body_html"))
+    return content_fingerprint(data["title"], data.get("body_html"), data.get("summary"))
 
 
 @dataclass(frozen=True)

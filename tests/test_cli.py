@@ -73,11 +73,13 @@ def test_extract_a_saved_file_with_an_agency_mapping(tmp_path, sample_sites):
 
 
 @pytest.mark.integration
-def test_extract_a_url_in_automatic_mode(sample_server):
+def test_extract_a_url_with_no_agency_uses_the_platform_it_detects(sample_server):
+    """As a migration would: the platform detected from the page (NukeViet here), its preset and
+    the fallback chain; the output says which platform, and why."""
     url = "http://hoaxuan.tinhmau.gov.vn/vi/news/tin-tuc-su-kien/dai-hoi-dai-bieu-mttq-xa-101.html"
     result = CliRunner().invoke(cli, ["extract", url, "--origin", f"hoaxuan.tinhmau.gov.vn={sample_server.url}"])
     assert result.exit_code == 0, result.output
-    assert "extracted by auto" in result.output
+    assert "extracted by nukeviet@" in result.output and "platform: nukeviet (detected:" in result.output
     assert "Đại hội đại biểu Mặt trận Tổ quốc Việt Nam xã Hòa Xuân lần thứ XII" in result.output
     assert "hiệp thương cử 35 vị" in result.output
 

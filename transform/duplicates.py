@@ -11,11 +11,18 @@ from .taxonomy import fold
 
 def fingerprint(article: Article) -> str:
     """Same title and same body text (diacritics, case and spacing aside) -> same fingerprint."""
-    return content_fingerprint(article.title, article.body_html)
+    return content_fingerprint(article.title, article.body_html, article.summary)
 
 
-def content_fingerprint(title: str, body_html: str) -> str:
-    text = fold(title or "") + "\n" + fold(html_text(body_html or ""))
+def content_fingerprint(title: str, body_html: str, summary: str | None = None) -> str:
+    """The body's text without a first paragraph that is the summary: one site shows the sapo at
+    the top of its article (kept there by the transform), another re-posting it word for word
+    keeps it only as the summary; the same article either way."""
+    body = fold(html_text(body_html or ""))
+    lead = fold(summary or "")
+    if lead and body.startswith(lead):
+        body = body[len(lead):].lstrip()
+    text = fold(title or "") + "\n" + body
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -269,6 +269,9 @@ def progress(p) -> None:
 
 def article(data: dict) -> None:
     say(f"extracted by {data['extracted_by']}")
+    platform = data.get("platform")
+    if platform and platform.get("evidence") != ["the agency's mapping"]:
+        say(f"{'platform':>15}: {platform['name']} (detected: {'; '.join(platform['evidence'])})")
     sources = {"published_at": "date", "legacy_category": "category"}
     for name in ("title", "published_at", "summary", "legacy_category", "group", "kind", "author", "source_name"):
         source_of = data["field_sources"].get(sources.get(name, name), "")
