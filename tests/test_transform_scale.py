@@ -93,9 +93,10 @@ def test_twenty_times_the_links_cost_about_twenty_times(kind):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("kind", ["links", "files", "images"])
+@pytest.mark.parametrize("kind", ["files"])
 def test_a_hundred_thousand_links_cost_about_a_hundred_times_a_thousand(kind):
-    """Issue 21's scenario: 100k `.pdf` links took 226 s (50x the 10k page); linear is ~100x."""
+    """Issue 21's scenario: 100k `.pdf` links took 226 s (50x the 10k page); linear is ~100x.
+    Links and images are guarded at 20k above (each 100k case costs 45 s of `make test`)."""
     small, large, ratio = _ratio(kind, 1_000, 100_000)
     print(f"{kind}: 1k {small:.2f} s, 100k {large:.2f} s CPU: {ratio:.1f}x")
     assert ratio <= 250, f"{kind}: 100k took {ratio:.1f}x the time of 1k ({small:.2f} s -> {large:.2f} s); linear is ~100x"

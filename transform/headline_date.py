@@ -53,7 +53,10 @@ def date_near_headline(root, title: str | None) -> str | None:
         return None
     want = loose(title)
     lines = [(text, element) for text, element in _lines(body) if not _in_skip(element)]
-    at = next((i for i, (_, element) in enumerate(lines) if loose(" ".join(element.itertext())) == want), None)
+    # The headline's element: its own first line starts the title (checked first, so that a long
+    # container's whole text is read only when it may be the headline: linear in the page).
+    at = next((i for i, (text, element) in enumerate(lines)
+               if want.startswith(loose(text)) and loose(" ".join(element.itertext())) == want), None)
     if at is None:
         return None
     after = lines[at + 1: at + 1 + _AFTER]
