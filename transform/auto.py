@@ -181,12 +181,8 @@ def shown_lead(page, text: str) -> str | None:
 def _shown_reference(page, references: list[str], site: str | None) -> str | None:
     """The longest leading part of a reference title that an element of the body shows as its
     whole text (outside links, menus and scripts)."""
-    wanted: dict[str, int] = {}
-    for reference in references:
-        for rank, prefix in enumerate(_prefixes(reference)):
-            key = loose(prefix)
-            if len(key) >= 8 and not (site and key == loose(site)):
-                wanted[key] = max(wanted.get(key, 0), len(key))
+    wanted = {key for reference in references for key in map(loose, _prefixes(reference))
+              if len(key) >= 8 and not (site and key == loose(site))}
     if not wanted:
         return None
     first_words = {key.split()[0] for key in wanted}
@@ -196,8 +192,9 @@ def _shown_reference(page, references: list[str], site: str | None) -> str | Non
         if not isinstance(element.tag, str) or element.tag in _NOT_HEADLINE:
             continue
         text = (element.text or "").strip()
-        if not text or loose(text).split()[:1] != [w for w in loose(text).split()[:1] if w in first_words]:
-            continue
+        words = loose(text).split()
+        if not text or (words and words[0] not in first_words):
+            continue  # its own text does not start as any reference does
         if any(a.tag in _NOT_HEADLINE for a in element.iterancestors()):
             continue
         shown = " ".join(element.text_content().split())
