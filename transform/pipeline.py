@@ -37,7 +37,7 @@ from .spam import QUARANTINED, evidence_text, hidden_evidence, off_topic_spam, p
 from .taxonomy import KIND_BY_GROUP, assign_group, fold, loose
 from .template import SiteTemplate, block_key, clean_title, strip_boilerplate
 from .urls import canonical_url, refusal, uid_for
-from .videos import videos_as_links
+from .videos import PLAYER, videos_as_links
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,10 @@ _MEDIA_CATEGORIES = {"thu vien anh", "thu vien hinh anh", "thu vien video", "vid
                      "hinh anh", "phong su anh", "anh hoat dong", "media", "da phuong tien"}
 
 
-_VIDEO_FRAME = re.compile(r"<iframe[^>]+src=[\"'][^\"']*(?:youtube|youtu\.be|vimeo|player|video)", re.I)
+_VIDEO_FRAME = re.compile(rf"<iframe[^>]+src=[\"'][^\"']*(?:{PLAYER.pattern})", re.I)
 
 
-_PLAYERS = etree.XPath('//*[self::video or self::iframe[re:test(@src, "youtube|youtu\\.be|vimeo|player|video", "i")]]'
+_PLAYERS = etree.XPath(f'//*[self::video or self::iframe[re:test(@src, "{PLAYER.pattern}", "i")]]'
                        '[not(ancestor::aside or ancestor::nav or ancestor::footer or ancestor::header)]',
                        namespaces={"re": "http://exslt.org/regular-expressions"})
 
