@@ -55,6 +55,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        # http.server speaks HTTP/1.0 and closes every connection, but Twisted keeps a 1.0 reply
+        # without `Connection: close` in its pool; a POST sent on such a closed connection fails
+        # with ConnectionDone (Twisted retries only idempotent methods). Real servers say it.
+        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
