@@ -3,7 +3,7 @@ Vietnamese pages (tests/fixtures/real/ measures them on saved pages; these pin e
 small page written to show it)."""
 from __future__ import annotations
 
-from portalize.transform.bylines import byline_at_end, is_account_label
+from portalize.transform.bylines import byline_at_end, is_account_label, unglued
 from portalize.transform.classify import static_title
 from portalize.transform.documents import document_from_title
 from portalize.transform.pipeline import Mapping, RawPage, transform_page
@@ -36,11 +36,32 @@ def test_the_title_is_the_headline_the_title_tag_names_not_a_sidebar_box_title()
     assert article.field_sources["date"] == "page:near-headline"
 
 
+def test_a_title_that_names_the_section_above_the_page_is_not_its_headline():
+    page = _page('<div class="banner"><p>Trung ương</p></div><ul class="menu"><li><a href="/tw">Trung ương</a></li></ul>'
+                 '<h2>Quyết định về việc ban hành quy chế làm việc của Sở</h2>' + TEXT, title="Trung ương")
+    article = _run(page, "http://vbpl.tinh.gov.vn/tw/Pages/vbpq-toanvan.aspx?ItemID=96172")
+    assert article.title == "Quyết định về việc ban hành quy chế làm việc của Sở"
+    # The same words are the title of the page the link leads to.
+    section = _run(page, "http://vbpl.tinh.gov.vn/tw/Default.aspx")
+    assert section.title == "Trung ương"
+
+
 def test_no_date_from_a_box_of_other_stories_or_a_number_like_a_date():
     page = _page('<h1>Đảm bảo an toàn thông tin</h1><p>(lần thứ 01/2018)</p>' + TEXT
                  + '<div class="tin-khac"><h3>Tin khác</h3><p>Hội nghị ngày 05/02/2024</p></div>')
     article = _run(page, "http://stttt.tinh.gov.vn/tin/an-toan")
     assert article.published_at is None or not article.published_at.startswith(("2018", "2024-02-05"))
+
+
+def test_no_date_read_only_from_an_address_but_one_the_page_shows():
+    image = '<img src="https://cdn.baotinh.vn/2022/12/24/anh-1671885971367.jpeg" alt="">'
+    url = "http://baotinh.vn/xa-hoi/khoi-cong-nha-ga-20221224192522724.htm"
+    unshown = _run(_page('<h1>Đảm bảo an toàn thông tin</h1>' + image + TEXT), url)
+    assert unshown.published_at is None
+    assert any("read from an address" in warning for warning in unshown.warnings)
+    shown = _run(_page('<h1>Đảm bảo an toàn thông tin</h1><p class="date">Thứ bảy, 24/12/2022 - 19:25</p>'
+                       + image + TEXT), url)
+    assert shown.published_at.startswith("2022-12-24")
 
 
 def test_static_pages_by_their_title_keep_no_date_from_their_history():
@@ -73,6 +94,10 @@ def test_the_byline_at_the_end_and_no_cms_account():
     assert byline_at_end(TEXT + '<p style="text-align:right"><b>Đặng Vân (Phòng VH-TT)</b></p>') == "Đặng Vân"
     assert byline_at_end(TEXT + '<p><strong>CHỦ TỊCH QUỐC HỘI</strong></p>') is None
     assert byline_at_end(TEXT + "<p>Theo Báo Nhân Dân</p>") is None
+    assert byline_at_end(TEXT + "<p>Theo VnEconomy</p>") is None
+    # A re-post names its writer after `Theo`, and the paper on the next line.
+    assert byline_at_end(TEXT + "<p>Theo Thanh Xuân</p><p>VnEconomy</p>") == "Thanh Xuân"
+    assert unglued("Nguyên LýTTXVN") == ("Nguyên Lý", "TTXVN") and unglued("Thu Hiền") == ("Thu Hiền", None)
     for label in ("admin admin", "Pho Ban bien tap", "Ban biên tập", "Quản trị viên"):
         assert is_account_label(label), label
     assert not is_account_label("Phạm Linh")
@@ -101,6 +126,12 @@ def test_recall_first_an_article_with_sidebars_of_cards_is_never_refused():
         for i in range(4)) + '<a href="?page=2">2</a>')
     refused = _run(archive, "http://stttt.tinh.gov.vn/tin-tuc")
     assert isinstance(refused, SkippedPage) and "strongest for an item" in refused.reason
+    # The same archive written in `div`s (a search page that shows every entry whole).
+    search = _page("<h1>Tìm kiếm</h1>" + "".join(
+        f'<div class="entry"><a href="/chi-tiet/{i}.html"><h3>Đồng chí Nguyễn Văn {i}</h3></a>'
+        f'<div class="entry-text">{TEXT * (3 if i == 0 else 1)}</div></div>' for i in range(5)))
+    listed = _run(search, "http://icd.tinh.gov.vn/search")
+    assert isinstance(listed, SkippedPage) and "5 blocks alike" in listed.reason
 
 
 def test_a_video_player_becomes_a_link_to_its_video():

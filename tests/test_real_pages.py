@@ -17,8 +17,9 @@ pytestmark = pytest.mark.quality
 # Measured when pinned (37 pages, 9 sites): title 24/30, date 18/30, author 28/30, kind 34/37,
 # body 26/30, document number 9/10, type 9/10, issuer 8/10, issue date 9/10. The issue's goal is
 # 0.95 on each; the misses are listed in docs/MEASUREMENTS.md.
-FLOORS = {"title": 0.8, "date": 0.6, "author": 0.93, "kind": 0.91, "body": 0.86,
-          "document.number": 0.9, "document.type": 0.9, "document.issuer": 0.8, "document.issued": 0.9}
+# The issue's target on every field (docs/MEASUREMENTS.md has the figures).
+FLOORS = {"title": 0.95, "date": 0.95, "author": 0.95, "kind": 0.95, "body": 0.95,
+          "document.number": 0.95, "document.type": 0.95, "document.issuer": 0.95, "document.issued": 0.95}
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def scores():
 
 def test_every_page_has_provenance_and_truth():
     pages = list(real_pages())
-    assert len(pages) >= 37 and len({site for site, *_ in pages}) >= 9
+    assert len(pages) >= 49 and len({site for site, *_ in pages}) >= 11
     for site, platform, truth, raw in pages:
         provenance = truth["provenance"]
         assert provenance["repository"].count("/") == 1 and len(provenance["commit"]) == 40, (site, truth["file"])

@@ -16,7 +16,7 @@ def test_shipped_mappings_load():
     registry = load_registry(ROOT / "mappings")
     assert set(registry.agencies) == {"stnmt", "xa-hoaxuan", "skhcn", "stc", "sgddt", "xtdt"}
     assert set(registry.platforms) == {"liferay", "nukeviet", "websphere", "sharepoint", "dnn", "aspnet",
-                                       "wordpress", "generic"}
+                                       "wordpress", "ckan", "generic"}
     assert str(registry.profile.deadline) == "2024-08-15"
     assert {g.code for g in registry.profile.groups} >= {"legal-docs", "procedures", "news", "other"}
     hoaxuan = registry.agency("xa-hoaxuan")
@@ -87,7 +87,7 @@ def test_validate_command_ok(monkeypatch):
     monkeypatch.delenv("PORTALIZE_MAPPINGS", raising=False)
     result = CliRunner().invoke(cli, ["agencies", "validate"])
     assert result.exit_code == 0, result.output
-    assert "OK: 6 agencies, 8 platform presets" in result.output
+    assert "OK: 6 agencies, 9 platform presets" in result.output
 
 
 def test_a_broken_agency_file_stops_only_that_agency(broken_mappings, workspace):

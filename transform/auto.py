@@ -96,6 +96,25 @@ def _prune(body: etree._Element, title: str | None, description: str | None) -> 
         boilerplate = (len(text) < 160 and _BOILERPLATE.match(text)) or (len(text) < 500 and _NOTICE.match(text))
         if text and boilerplate and block.getparent() is not None:
             _remove(block)
+    _cut_comments(body)
+
+
+# The heading of a comment section (folded): `Ý kiến bạn đọc`, `Danh sách bình luận`, `Gửi ý
+# kiến`, `0 Bình luận`. Readers' comments and the form to send one are not the item's text.
+_COMMENTS = re.compile(r"^(?:danh sach |\d+ )?(?:y kien|binh luan|gop y)(?: ban doc| binh luan| cua ban(?: doc)?)?"
+                       r"(?: \(\d+\))?$|^(?:gui|viet) (?:y kien|binh luan|gop y)(?: cua ban)?$")
+
+
+def _cut_comments(body: etree._Element) -> None:
+    """Drop a comment section at the end of trafilatura's body: its heading (not the body's
+    first block) and everything after it."""
+    blocks = [child for child in body if isinstance(child.tag, str)]
+    for index, block in enumerate(blocks[1:], start=1):
+        text = "".join(block.itertext())
+        if len(text) < 60 and _COMMENTS.match(fold(text)):
+            for later in blocks[index:]:
+                _remove(later)
+            return
 
 
 def _body_html(body: etree._Element) -> str:
@@ -119,15 +138,17 @@ def _first(page, xpath):
     return " ".join(str(found[0]).split()) if found else None
 
 
-def agreed_headline(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
+def agreed_headline(page: lxml.html.HtmlElement, fallback: str | None,
+                    sections: frozenset[str] = frozenset()) -> str | None:
     """The headline the page's references (og:title, <title>, `fallback`) agree with, as shown on
     the page: the first h1/h2 one of them names, else the first element of the body whose whole
     text is a reference, or its leading parts once the section and site names after a separator
     are cut (Liferay shows the asset's title in a `div`, its h1 being a sidebar's box title);
-    None when nothing agrees."""
+    None when nothing agrees. A reference that is the name of a section the page links to above
+    it (`sections`) names no headline."""
     site = _first(page, "//meta[@property='og:site_name']/@content")
     og, doc_title = _first(page, "//meta[@property='og:title']/@content"), _first(page, "//title/text()")
-    references = [r for r in (og, doc_title, fallback) if r]
+    references = [r for r in (og, doc_title, fallback) if r and loose(r) not in sections]
     whole = {loose(r) for r in references}
     pieces = {loose(p) for r in references for p in _parts(r, site)}
     headings = [" ".join(h.text_content().split()) for h in page.xpath("//h1|//h2")]
@@ -161,21 +182,29 @@ _ELLIPSIS = re.compile(r"\s*(?:\.{3}|…)\s*$")
 def shown_lead(page, text: str) -> str | None:
     """The text of the element of the body that shows `text` as its whole text (a lead in its own
     element), or starts with it when `text` is cut short with an ellipsis (`…`, `...`: a meta
-    description shortened by the CMS); None when no element does."""
+    description shortened by the CMS), or shows most of its end (the description keeps the
+    paper's `(Dân trí) - Tối 24/12,` that the page leaves off its sapo); None when no element does."""
     cut = bool(_ELLIPSIS.search(text))
     key = loose(_ELLIPSIS.sub("", text))
     first = key.split()[:1]
     body = page.find("body")
+    tail = None
     for element in (body.iter() if body is not None and first else ()):
         if not isinstance(element.tag, str) or element.tag in _NOT_HEADLINE:
             continue
         own = loose(element.text)
-        if not own or own.split()[:1] != first:
+        if not own:
+            continue
+        if own.split()[:1] != first:
+            if tail is None and len(own) >= 40 and own in key and len(own) >= 0.6 * len(key):
+                shown = " ".join(element.text_content().split())
+                if key.endswith(loose(shown)):
+                    tail = shown
             continue
         shown = " ".join(element.text_content().split())
         if loose(shown) == key or (cut and len(key) >= 40 and loose(shown).startswith(key)):
             return shown
-    return None
+    return tail
 
 
 def _shown_reference(page, references: list[str], site: str | None) -> str | None:
@@ -204,30 +233,41 @@ def _shown_reference(page, references: list[str], site: str | None) -> str | Non
     return best
 
 
-def best_title(page: lxml.html.HtmlElement, fallback: str | None) -> str | None:
+def best_title(page: lxml.html.HtmlElement, fallback: str | None,
+               sections: frozenset[str] = frozenset()) -> str | None:
     """The headline: the first h1/h2 a reference title agrees with (as shown on the page),
-    else the og:title or <title> without the site's name."""
-    agreed = agreed_headline(page, fallback)
+    else the og:title or <title> without the site's name; never the name of a section the page
+    links to above it (`sections`)."""
+    agreed = agreed_headline(page, fallback, sections)
     if agreed:
         return agreed
     site = _first(page, "//meta[@property='og:site_name']/@content")
     og, doc_title = _first(page, "//meta[@property='og:title']/@content"), _first(page, "//title/text()")
     for reference in (og, doc_title):
-        parts = _parts(reference, site)
+        parts = [part for part in _parts(reference, site) if loose(part) not in sections]
         if parts:
             return max(parts, key=len)
-    return fallback
+    if fallback and loose(fallback) not in sections:
+        return fallback
+    # Every reference names a section: the page's first heading that does not.
+    for heading in page.xpath("//body//h1|//body//h2"):
+        text = " ".join(heading.text_content().split())
+        if len(loose(text)) >= 4 and loose(text) not in sections:
+            return text
+    return None
 
 
 _METADATA = ("title", "date", "author", "category", "summary")
 
 
-def auto_extract(page, url: str | None = None, known: dict | None = None) -> tuple[dict, dict]:
+def auto_extract(page, url: str | None = None, known: dict | None = None,
+                 sections: frozenset[str] = frozenset()) -> tuple[dict, dict]:
     """(values, sources) in the same shape as extract.extract_fields, or ({}, {}). `page`: the
     tree of extract.parse_page (trafilatura reads it without changing it). `known`: the fields
     the page's own metadata already gave. They are not looked for again; when they are all
     known, trafilatura reads only the body (its metadata pass is an eighth of the time and
-    would go unused)."""
+    would go unused). `sections`: the names of the sections the page links to above it, never
+    its title (`sections.section_names`)."""
     known = {name: value for name, value in (known or {}).items() if value and name in _METADATA}
     body_only = len(known) == len(_METADATA)
     doc = bare_extraction(page, url=url, with_metadata=not body_only, include_comments=False, include_tables=True,
@@ -235,7 +275,7 @@ def auto_extract(page, url: str | None = None, known: dict | None = None) -> tup
                           date_extraction_params={"original_date": True, "extensive_search": True})
     if doc is None or doc.body is None:
         return {}, {}
-    title = known.get("title") or best_title(page, doc.title)
+    title = known.get("title") or best_title(page, doc.title, sections)
     _prune(doc.body, title, known.get("summary") or doc.description)
     if body_only:
         return {"body": _body_html(doc.body)}, {"body": "auto:trafilatura"}

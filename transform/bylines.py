@@ -22,7 +22,22 @@ _NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][\wÀ-ỹ]*\.?$")
 _LABELS = {"theo", "nguon", "anh", "tac", "nguoi", "bai", "video", "clip", "do", "thuc", "trinh", "by"}
 _OFFICE = re.compile(r"^(?:kt|tm|tl|tuq|q|ktl)?\s*(?:pho )?(?:chu tich|giam doc|truong phong|truong ban|thu truong|"
                      r"bo truong|chanh van phong|chanh an|vien truong|hieu truong|bi thu|uy vien|thu ky|noi nhan)\b")
+# First words of a paper's or an office's name (`Báo Nhân Dân`, `Cổng TTĐT`, `Sở Y tế`), never of a writer's.
+_ORGANISATION = {"bao", "tap", "cong", "trang", "dai", "kenh", "thong", "so", "bo", "ubnd", "cuc", "tong", "vien",
+                 "ban", "phong", "hoi", "uy", "website", "ttxvn"}
 _BRACKETS = re.compile(r"\s*[(\[][^)\]]{1,60}[)\]]\s*$")
+
+
+_GLUED_UNIT = re.compile(r"^(.*[a-zà-ỹđ])([A-ZĐ]{2,10})$")
+
+
+def unglued(name: str) -> tuple[str, str | None]:
+    """(name, unit) from a byline whose elements a CMS glued together without a space when it
+    wrote its metadata: `Nguyên LýTTXVN` (shown as `<strong>Nguyên Lý</strong> (TTXVN)`) gives
+    (`Nguyên Lý`, `TTXVN`); any other name comes back whole, with no unit. A lower-case letter
+    followed by a capital inside a word ends a Vietnamese name: its words are written apart."""
+    match = _GLUED_UNIT.match(name.strip())
+    return (match[1].strip(), match[2]) if match else (name, None)
 
 
 def is_account_label(text: str | None) -> bool:
@@ -75,4 +90,17 @@ def byline_at_end(body_html: str | None) -> str | None:
         name = _name(text)
         if name and _emphasised(element) and not is_account_label(name):
             return name
+        name = _reposted_by(text)
+        if name and not is_account_label(name):
+            return name
     return None
+
+
+def _reposted_by(text: str) -> str | None:
+    """The writer of a re-posted article on its own line, `Theo Thanh Xuân` (the paper it came
+    from on the next line, or in brackets): the label marks it, bold or not; None for `Theo
+    VnEconomy` (one word, a paper) or `Theo báo cáo của …` (a sentence)."""
+    first, _, rest = text.partition(" ")
+    if fold(first) != "theo" or fold(rest).split(" ")[0] in _ORGANISATION:
+        return None
+    return _name(rest)

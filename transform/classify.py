@@ -17,7 +17,9 @@ from .taxonomy import fold
 _PAGINATION = re.compile(r"(?:/page[/-]\d+/?$|[?&](?:page|paged|trang|cur|start|offset)=\d+|_cur=\d+|/trang-\d+"
                          r"|[?&][^=&]*page[^=&]*=\d+)", re.I)
 # A pager: links whose text is a page number or "next" (lists have one, articles rarely).
-_PAGER_LINKS = etree.XPath('//a[@href][string-length(normalize-space(.)) <= 9][not(ancestor::nav)]')
+# (A link to `#` leads nowhere: a slider's dot or a comment counter, not a page of a list.)
+_PAGER_LINKS = etree.XPath('//a[@href][not(starts-with(normalize-space(@href), "#"))]'
+                           '[string-length(normalize-space(.)) <= 9][not(ancestor::nav)]')
 _PAGER_TEXT = re.compile(r"^(\d{1,4}|»|›|>>|Tiếp|Sau|Next|Trang sau)$", re.I)
 _TRANSLATOR = HTMLTranslator()
 _TEASERS = etree.XPath('count(//*[self::h2 or self::h3 or self::h4][.//a[@href]]'
@@ -67,16 +69,20 @@ _HOLDS_BLOCKS = frozenset({"div", "p", "table", "tbody", "tr", "ul", "ol", "sect
                            "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "dl", "figure", "iframe"})
 _MIN_LINE = 25
 # Page furniture that unclosed tags sometimes wrap around the whole content (`<header>` never
-# closed): one that holds the page's <main>, or an <article> with the h1, is not furniture.
+# closed): one that holds the page's content is not furniture (`_wraps_content`).
 _WRAPPERS = frozenset({"header", "nav", "aside", "footer"})
 # A headline linking elsewhere (a user name heading a forum post is shorter).
 _LINKED_HEADING = etree.XPath("boolean(.//*[self::h1 or self::h2 or self::h3 or self::h4]"
                               "//a[@href][string-length(normalize-space(.)) >= 20])")
-_CONTENT = etree.XPath("boolean(.//main | .//article[.//h1])")
+_CONTENT = etree.XPath("boolean(.//main | .//h1)")
+_ARTICLE = etree.XPath("boolean(.//article)")
 
 
 def _wraps_content(element) -> bool:
-    return bool(_CONTENT(element))
+    """Whether furniture holds the page's content: its <main> or its h1 (rnz.de puts the whole
+    story in an `aside` inside <main>), or, for a `header`, an <article> (XenForo's unclosed
+    `header` of a post's attribution takes in the post; a site's header never holds one)."""
+    return bool(_CONTENT(element)) or (element.tag == "header" and bool(_ARTICLE(element)))
 
 
 @dataclass
@@ -247,14 +253,22 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
     links = [(a, " ".join(" ".join(a.itertext()).split())) for a in _HEADLINES(root)]
     headlines = sum(len(text) >= 30 for _, text in links)
     teasers = max(int(_TEASERS(root)), headlines if prose < 400 else 0)
+    entries = _entries_like(texts.main_block) if not articles else 0
     # An <article> holding most of the text counts as one text unless it is a list of headlines.
-    long_text = (main >= 1000 and main >= 2 * max(rival, largest if largest < main else 0)) or \
-        (largest >= 1500 and largest >= 3 * rival and 2 * largest >= prose and teasers < 10)
+    long_text = entries < 3 and ((main >= 1000 and main >= 2 * max(rival, largest if largest < main else 0)) or
+                                 (largest >= 1500 and largest >= 3 * rival and 2 * largest >= prose and teasers < 10))
     # Several entries each with their own text under a headline of its own: an archive that
     # shows whole posts (the posts of a forum thread, or a listicle's sections, have none).
     full = sum(length >= 200 and headed for length, headed in zip(article_prose, texts.headed)) if articles >= 2 else 0
-    if full >= 2 and not long_text:
+    # ...unless the most text sits outside them all: the page's own text, with cards of other posts.
+    own_text = main > largest and texts.main_block is not None and not any(
+        a.tag == "article" for a in texts.main_block.iterancestors()) and texts.main_block.tag != "article"
+    if full >= 2 and not long_text and not own_text:
         signal(-6, f"{full} <article> blocks with their own text under their own linked headline")
+    if entries >= 3:
+        # The same, written in `div`s: the main block is one of many alike, each under a linked
+        # headline; however long it is, it is one entry of a list.
+        signal(-6, f"the main text is one of {entries} blocks alike, each with its own text under its own linked headline")
     if articles == 1:
         signal(1, "one <article>")
     elif articles >= 3:
@@ -311,6 +325,26 @@ def classify(root, url: str, hints: dict, signals: dict, dated: bool, item_url: 
     if (prose < 400 and (teasers >= 3 or articles >= 3)) or score <= -2 or prose < 120:
         return Decision("list", reasons + ["links rather than text: a list", _strongest(weights)])
     return Decision("other", reasons + [_strongest(weights)])
+
+
+_ALIKE = etree.XPath("//*[local-name() = $tag][@class = $cls]")
+_HEADING_LINK = etree.XPath("boolean(self::a[@href][.//h2 or .//h3 or .//h4] | "
+                            "self::*[self::h2 or self::h3 or self::h4][.//a[@href]])")
+
+
+def _entries_like(block) -> int:
+    """How many blocks of the main block's tag and class hold 200 characters of text right
+    under a headline that links to its own page (an archive or search page that shows each
+    entry whole); 0 for a block with no class."""
+    cls = block.get("class") if block is not None else None
+    if not cls:
+        return 0
+    count = 0
+    for element in _ALIKE(block, tag=block.tag, cls=cls):
+        before = element.getprevious()
+        if before is not None and _HEADING_LINK(before) and len(" ".join(element.text_content().split())) >= 200:
+            count += 1
+    return count
 
 
 def _largest_article(texts: PageText) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 Handles `Thứ sáu, 18/11/2022 15:17 (GMT+7)`, `14/07/2021 - 20:45`, `21:10, 04/06/2025`,
 `05/03/2024 08:30:00 SA` (SA/CH = AM/PM), `THỨ HAI, NGÀY 27/3/2023`,
-`ngày 23 tháng 11 năm 2009`, lunar suffixes `(nhằm 12/12 ÂL)` and ISO 8601 metadata.
+`ngày 23 tháng 11 năm 2009`, `30 tháng 8, 2024`, lunar suffixes `(nhằm 12/12 ÂL)` and ISO 8601 metadata.
 Returns None rather than a date it is not sure of."""
 from __future__ import annotations
 
@@ -16,7 +16,11 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _LUNAR = re.compile(r"\([^)]*(âl|âm lịch|al\b)[^)]*\)", re.I)
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
-_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.I)
+# `ngày 23 tháng 11 năm 2009`, and CLDR's Vietnamese formats `30 tháng 8, 2024`, `30 thg 8, 2024`
+# (Babel and ICU write these: CKAN, Django, Java portals).
+_WORDS = re.compile(r"(?:ngày\s+)?(\d{1,2})\s+(?:tháng|thg)\s+(\d{1,2})(?:\s*,\s*|\s+năm\s+)(\d{4})", re.I)
+# The month first, `tháng 11 6, 2024`: an English pattern with Vietnamese month names (CKAN).
+_MONTH_FIRST = re.compile(r"(?:tháng|thg)\s+(\d{1,2})\s+(\d{1,2})\s*,\s*(\d{4})", re.I)
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
 _TIME = re.compile(r"(?<![\d/])(\d{1,2})\s*[:h]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?:\s*(SA|CH|AM|PM)\b)?(?![\d/])", re.I)
 _GMT = re.compile(r"\(?\s*GMT\s*[+-]\s*\d+\s*\)?", re.I)
@@ -60,11 +64,14 @@ def parse_date(text: str | None) -> dt.datetime | None:
         # The offset the page states is kept (the same instant, and the publisher's own wall
         # time and calendar day); a time with no zone is the province's.
         return value if value.tzinfo else value.replace(tzinfo=TZ)
-    words = _WORDS.search(text)
-    match = words or _DMY.search(text)
-    if not match:
-        return None
-    d, m, y = match.groups()
+    match = _WORDS.search(text) or _DMY.search(text)
+    if match:
+        d, m, y = match.groups()
+    else:
+        match = _MONTH_FIRST.search(text)
+        if not match:
+            return None
+        m, d, y = match.groups()
     rest = text[:match.start()] + " " + text[match.end():]
     clock = _time(rest) or (0, 0, 0)
     return _aware(y, m, d, *clock)

@@ -86,10 +86,17 @@ def extract_document(page, title: str | None = None, labels: dict | None = None)
     root = parse_page(page) if isinstance(page, str) else page
     labels = labels or _BY_LABEL
     found: dict[str, str] = {}
+    precedent = False
     for label, value in _pairs(root):
         name = labels.get(fold(label).rstrip(": "))
         if name and value.strip() and name not in found:
             found[name] = value.strip()
+            precedent = precedent or fold(label).rstrip(": ") == "so an le"
+    if precedent:
+        # A court precedent: the Supreme People's Court's Council of Judges adopts every one
+        # (Resolution 04/2019/NQ-HĐTP), whatever the page leaves unsaid.
+        found.setdefault("type", "Án lệ")
+        found.setdefault("issuer", "Tòa án nhân dân tối cao")
     warnings = []
     if fold(found.get("number", "")) in _NO_NUMBER:
         del found["number"]  # "Không số": the document has none
@@ -108,6 +115,20 @@ def extract_document(page, title: str | None = None, labels: dict | None = None)
     if not found:
         return None, []
     return DocumentInfo(**found), warnings
+
+
+_PUBLISHED = {"ngay cong bo", "ngay dang", "ngay dang tin", "ngay xuat ban"}
+
+
+def published_by_label(page) -> str | None:
+    """The day the page says the document was made public (`Ngày công bố: 24/02/2023`), as its
+    property table labels it; None when it has no such row. (`Ngày đăng công báo`, the day the
+    Official Gazette printed it, is not the page's date.)"""
+    root = parse_page(page) if isinstance(page, str) else page
+    for label, value in _pairs(root):
+        if fold(label).rstrip(": ") in _PUBLISHED and value.strip():
+            return value.strip()
+    return None
 
 
 # A legal document named by a page's title: `Công văn số 793/STTTT-BCVT ngày 16/4/2018 của Sở
@@ -140,8 +161,25 @@ def document_from_title(title: str | None) -> DocumentInfo | None:
     issued = parse_date(date[1]) if date else None
     issuer = _ISSUER.search(title)
     return DocumentInfo(number=number[0] if number else None, type=kind,
-                        issuer=issuer[1].strip() if issuer else ("Quốc hội" if kind in _LAWS[:3] else None),
+                        issuer=full_name(issuer[1].strip()) if issuer else ("Quốc hội" if kind in _LAWS[:3] else None),
                         issued=issued.date().isoformat() if issued else None)
+
+
+# The ministries by the short names titles and news give them (`Bộ TT&TT`), as the Government's
+# decree on their organisation names them.
+_SHORT_NAMES = {
+    "bo tt tt": "Bộ Thông tin và Truyền thông", "bo gd dt": "Bộ Giáo dục và Đào tạo",
+    "bo nn ptnt": "Bộ Nông nghiệp và Phát triển nông thôn", "bo tn mt": "Bộ Tài nguyên và Môi trường",
+    "bo kh cn": "Bộ Khoa học và Công nghệ", "bo kh dt": "Bộ Kế hoạch và Đầu tư",
+    "bo ld tb xh": "Bộ Lao động - Thương binh và Xã hội", "bo ldtb xh": "Bộ Lao động - Thương binh và Xã hội",
+    "bo vh tt dl": "Bộ Văn hóa, Thể thao và Du lịch", "bo vhttdl": "Bộ Văn hóa, Thể thao và Du lịch",
+    "bo gtvt": "Bộ Giao thông vận tải", "bo tttt": "Bộ Thông tin và Truyền thông",
+}
+
+
+def full_name(issuer: str) -> str:
+    """A ministry's full name for its short one (`Bộ TT&TT`); any other issuer as written."""
+    return _SHORT_NAMES.get(fold(issuer), issuer)
 
 
 # The heading every Vietnamese administrative document carries (Decree 30/2020/NĐ-CP, Appendix I):

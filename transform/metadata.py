@@ -14,6 +14,7 @@ from functools import lru_cache
 from lxml import etree
 
 from .auto import agreed_headline
+from .sections import section_names
 from .taxonomy import fold
 
 # Types of JSON-LD objects that describe one piece of content.
@@ -141,10 +142,20 @@ class PageMetadata:
     is a list of (value, source) in order of trust. Costly parts (breadcrumbs, the agreed
     headline) are read only for the field that needs them."""
 
-    def __init__(self, root):
+    def __init__(self, root, url: str = ""):
         self.root = root
+        self.url = url
         self._cache: dict[str, list] = {}
-        self._entries = self._metas = self._props = None
+        self._entries = self._metas = self._props = self._sections = None
+
+    @property
+    def section_names(self) -> frozenset[str]:
+        """The names the page gives to the sections it sits in: the text of each link to the
+        site's home page or to a folder above the page (`Trung ương` linking `/tw` from
+        `/tw/Pages/vbpq-toanvan.aspx`). A title equal to one names the section or the site."""
+        if self._sections is None:
+            self._sections = frozenset(section_names(self.root, self.url))
+        return self._sections
 
     @property
     def entries(self) -> list[dict]:
@@ -167,6 +178,12 @@ class PageMetadata:
         if self._props is None:
             self._props = _itemprops(self.root)
         return self._props
+
+    def shows(self, text: str) -> bool:
+        """Whether an element of the page has `text` as its own whole text."""
+        wanted = " ".join(text.split())
+        return bool(wanted) and any(" ".join((element.text or "").split()) == wanted
+                                    for element in self.root.iter() if isinstance(element.tag, str))
 
     @property
     def document_title(self) -> str | None:
@@ -193,7 +210,7 @@ class PageMetadata:
         # The visible headline the page's own references (og:title, <title>, JSON-LD) agree
         # with. The references alone come after automatic extraction (they often carry the
         # site's name or an editor's variant of the headline): `title_fallback`.
-        yield agreed_headline(self.root, headline), "meta:headline"
+        yield agreed_headline(self.root, headline, self.section_names), "meta:headline"
 
     def _title_fallback(self):
         for entry in self.items:

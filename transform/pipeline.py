@@ -17,12 +17,12 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from .auto import auto_extract, is_vietnamese, shown_lead
-from .bylines import byline_at_end, is_account_label
+from .auto import _TITLE_SEPARATORS, auto_extract, is_vietnamese, shown_lead
+from .bylines import byline_at_end, is_account_label, unglued
 from .classify import classify, static_title
 from .dates import TZ, date_from_url, is_malformed, parse_date
 from .decode import decode_html
-from .documents import document_from_text, document_from_title, extract_document
+from .documents import document_from_text, document_from_title, extract_document, published_by_label
 from .embedded import embedded_images, is_data_url
 from .encodings import apply_encoding, apply_encoding_html, repair_text
 from .extract import TooDeep, extract_fields, parse_page
@@ -72,8 +72,16 @@ _HIEU = re.compile(r"[hH][iI][ệeỆE][uU]")  # not re.I, which turns off the l
 _BEFORE_HIEU = re.compile(r"(?:s[ốo]|k[ýyíi])\s+(?:k[ýyíi]\s+)?$", re.I)
 
 
+_PRECEDENT = re.compile(r"[Ss][ốo] [áa]n l[ệe]")  # `Số án lệ`, a court precedent's number
+
+
 def _has_document_label(html: str) -> bool:
-    return any(_BEFORE_HIEU.search(html, max(0, m.start() - 64), m.start()) for m in _HIEU.finditer(html))
+    """Whether the page labels a document's number: `Số ký hiệu`, `Số hiệu`, `Ký hiệu`, `Số án lệ`,
+    written as characters or as character references (`S&#7889; hi&#7879;u`)."""
+    if "&#" in html:
+        html = html_unescape(html)
+    return any(_BEFORE_HIEU.search(html, max(0, m.start() - 64), m.start()) for m in _HIEU.finditer(html)) \
+        or _PRECEDENT.search(html) is not None
 
 
 _MEDIA_CATEGORIES = {"thu vien anh", "thu vien hinh anh", "thu vien video", "video", "video clip", "album anh",
@@ -237,19 +245,33 @@ def _date_doubt(text: str, source: str, fetched_at) -> str | None:
     return None
 
 
-def _not_shown(text: str, html: str) -> str | None:
-    """Why an automatic date guess on the 1st of a month is not trusted: the page shows it nowhere
-    as a whole day (htmldate reads `lần thứ 01/2018` as 1 January 2018); None when it does (in its
-    text, an attribute, or a file's path such as `/2022/12/01/`), or for any other day."""
+# Addresses in a page: a date in one (an image's upload folder, a timestamp in the article's own
+# URL) is where the file went, not a date the page shows.
+_ADDRESS = re.compile(r"""(?:https?:)?//[^\s"'<>]+|(?:src|href|srcset|action)\s*=\s*("[^"]*"|'[^']*')""", re.I)
+
+
+def _not_shown(text: str, html: str, url: str = "") -> str | None:
+    """Why an automatic date guess is not trusted, or None:
+    - the day is read only from an address (`/2022/12/24/` in an image's path, a timestamp in
+      the page's URL), and the page shows it nowhere else;
+    - it is the 1st of a month the page shows nowhere as a whole day (htmldate reads
+      `lần thứ 01/2018` as 1 January 2018).
+    A day in any other place (text, meta tags, `<time>`, JSON-LD, in any language) is trusted."""
     value = parse_date(text)
-    if value is None or value.day != 1:
-        return None  # htmldate fills a month and year it read (`01/2018`) in as the 1st
-    y, m, d = value.year, value.month, value.day
-    forms = {f"{d:02}/{m:02}/{y}", f"{d}/{m}/{y}", f"{d:02}-{m:02}-{y}", f"{d:02}.{m:02}.{y}", f"{y}-{m:02}-{d:02}",
-             f"{y}/{m:02}/{d:02}", f"{y}/{m}/{d}/", f"{y}{m:02}{d:02}", f"{d}/{m:02}/{y}", f"{d:02}/{m}/{y}"}
-    if any(form in html for form in forms) or f"ngày {d} tháng {m} năm {y}" in html.lower():
+    if value is None:
         return None
-    return "is shown nowhere on the page as a whole day (a guess)"
+    y, m, d = value.year, value.month, value.day
+    shown = {f"{d:02}/{m:02}/{y}", f"{d}/{m}/{y}", f"{d:02}-{m:02}-{y}", f"{d:02}.{m:02}.{y}", f"{y}-{m:02}-{d:02}",
+             f"{d}/{m:02}/{y}", f"{d:02}/{m}/{y}", f"{d}.{m}.{y}"}
+    outside = _ADDRESS.sub(" ", html)
+    if any(form in outside for form in shown) or f"ngày {d} tháng {m} năm {y}" in outside.lower():
+        return None
+    addresses = " ".join(match.group(0) for match in _ADDRESS.finditer(html)) + " " + url
+    if any(form in addresses for form in (f"{y}/{m:02}/{d:02}", f"{y}{m:02}{d:02}", f"{y}-{m:02}-{d:02}", f"{y}/{m}/{d}/")):
+        return "is read from an address (a file's folder or the page's URL), not shown on the page"
+    if d == 1:
+        return "is shown nowhere on the page as a whole day (a guess)"
+    return None
 
 
 def _pick(name: str, options, check, warnings: list):
@@ -294,15 +316,24 @@ _HOME_CRUMBS = {"trang chu", "home", "trang nhat"}
 
 def _author_check(value: str, metadata, host: str):
     """The byline, unless it is a bare label, the CMS account that posted the item, or the
-    publication's own name (VnExpress's JSON-LD names the paper as the author)."""
+    publication's own name (VnExpress's JSON-LD names the paper as the author); the name alone
+    where the metadata glued it to its unit (`Nguyên LýTTXVN`)."""
     author, source_name = _byline(value)
     if not (author or source_name):
         return None
     if is_account_label(author):
         return "!is the CMS account that posted the item, not its author"
-    names = {fold(n).replace(" ", "") for n in (metadata.metas.get("og:site_name"), host, host.split(".")[0]) if n}
-    if author and fold(author).replace(" ", "") in names:
+    # The site as its <title> names it after the headline (`Cổng Dịch vụ công Quốc gia - Trung
+    # tâm dữ liệu quốc gia, Bộ Công an`): the operator's name, in meta author on every page.
+    site_parts = _TITLE_SEPARATORS.split(metadata.document_title or "")[1:]
+    names = {fold(n).replace(" ", "") for n in (metadata.metas.get("og:site_name"), host, host.split(".")[0],
+                                                 *site_parts) if n}
+    folded = fold(author or "").replace(" ", "")
+    if folded and (folded in names or (len(folded) >= 12 and any(n.startswith(folded) for n in names))):
         return "!is the publication's name, not its author"
+    name, unit = unglued(author or "")
+    if unit and metadata.shows(name):
+        return name  # the metadata glued the name to its unit; the page shows them apart
     return value
 
 
@@ -310,8 +341,8 @@ def _title_check(value: str, source: str, metadata, template: SiteTemplate):
     """The title cleaned of the site's name; refused (`!why`) when it is a heading the site repeats
     on most of its pages (a portlet or box title, the site's name), or when the page's <title> and
     og:title name another headline the page shows (the preset's selector caught a sidebar's h1)."""
-    title = clean_title(value, template.site_names)
-    if not title or source == "meta:headline":
+    title = _fallback_title(value, metadata, template)
+    if not title or title.startswith("!") or source == "meta:headline":
         return title
     if template.boilerplate and block_key(title) in template.boilerplate:
         return "!repeats on most of the site's pages (a box or portlet title, not a headline)"
@@ -319,6 +350,15 @@ def _title_check(value: str, source: str, metadata, template: SiteTemplate):
     references = " ".join(loose(r) for r in (metadata.metas.get("og:title"), metadata.document_title) if r)
     if agreed and loose(agreed[0][0]) != loose(title) and loose(title) not in references:
         return f"!is not the headline the page's <title> names ({agreed[0][0]!r})"
+    return title
+
+
+def _fallback_title(value: str, metadata, template: SiteTemplate):
+    """A reference title (og:title, <title>) cleaned of the site's name; refused when it names a
+    section the page links to above it."""
+    title = clean_title(value, template.site_names)
+    if title and loose(title) in metadata.section_names:
+        return "!is the name of a section the page links to above it (or of the site), not a headline"
     return title
 
 
@@ -401,7 +441,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     except TooDeep as exc:
         return SkippedPage(uid, mapping.agency, url, _too_deep(str(exc)))
     values, sources = extract_fields(tree, mapping.fields) if mapping.fields else ({}, {})
-    metadata = PageMetadata(tree)  # read field by field, only when the mapping misses one
+    metadata = PageMetadata(tree, url)  # read field by field, only when the mapping misses one
     chosen, chosen_sources = _choose(values, sources, metadata, mapping, page.fetched_at, warnings,
                                      (urlsplit(url).hostname or "").removeprefix("www."))
     signals = metadata.signals
@@ -427,7 +467,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     sources.update(chosen_sources)
     method = f"{mapping.platform}@{mapping.version}" if mapping.fields else "auto"
     if not (values.get("title") and values.get("body")):
-        found, found_sources = auto_extract(tree, url, known=values)
+        found, found_sources = auto_extract(tree, url, known=values, sections=metadata.section_names)
         if found.get("body") and (found.get("title") or values.get("title")):
             if mapping.fields:
                 missing = [f for f in ("title", "body") if not values.get(f)]
@@ -436,16 +476,21 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
                 method = f"{method}+auto"
             found["title"] = clean_title(found.get("title"), mapping.template.site_names)
             doubt = found.get("date") and (_date_doubt(found["date"], "auto", page.fetched_at)
-                                           or _not_shown(found["date"], html))
+                                           or _not_shown(found["date"], html, url))
             if doubt:
                 warnings.append(f"date {found['date']!r} from automatic extraction {doubt}; not used")
                 found.pop("date")
+            author = found.get("author") and _author_check(found["author"], metadata, urlsplit(url).hostname or "")
+            if found.get("author") and (not author or author.startswith("!")):
+                found.pop("author")  # the account, the paper or the site's operator, as the metadata's would be
+            elif author:
+                found["author"] = author
             for name, value in found.items():
                 if not values.get(name) and value:
                     values[name], sources[name] = value, found_sources.get(name, "auto")
     if not values.get("title"):
         values["title"], source = _pick("title", metadata.candidates("title_fallback"),
-                                        lambda v, s: clean_title(v, mapping.template.site_names), warnings)
+                                        lambda v, s: _fallback_title(v, metadata, mapping.template), warnings)
         if values["title"]:
             sources["title"] = source
     labelled = _has_document_label(html)  # a property table naming a document's number
@@ -489,12 +534,12 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         # A Vietnamese sapo is the article's lead: kept at the top of the body, as sites show it.
         values["body"] = f"<p>{html_escape(values['summary'])}</p>{values['body']}"
         sources["body"] = f"{sources.get('body', 'mapping')}+lead"
-    where = f"fields.{{}} in mappings/platforms/{mapping.platform}.yml" if mapping.fields else "automatic extraction"
+    where = f"fields.{{}} in mappings/platforms/{mapping.platform}.yml, " if mapping.fields else ""
     if not values.get("title"):
-        return SkippedPage(uid, mapping.agency, url, f"no title found (by {where.format('title')}, the page's "
+        return SkippedPage(uid, mapping.agency, url, f"no title found (by {where.format('title')}the page's "
                                                      "metadata or automatic extraction)")
     if not values.get("body"):
-        return SkippedPage(uid, mapping.agency, url, f"no body found (by {where.format('body')} or automatic extraction)")
+        return SkippedPage(uid, mapping.agency, url, f"no body found (by {where.format('body')}automatic extraction)")
     if decision.kind != "page" and not decision.marked and static_title(values["title"]):
         decision.kind = "page"  # a unit's introduction, functions, organisation, history...
         decision.reasons.append(f"its title {values['title']!r} names a static page")
@@ -558,6 +603,9 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     if document is not None:
         if document.issued and published is not None and sources.get("date", "").startswith("auto"):
             published = None  # a guess; the document's own issue date is known
+        shown = published_by_label(tree) if published is None and labelled else None
+        if shown and parse_date(shown) is not None:
+            published, sources["date"] = parse_date(shown), "document:published"  # `Ngày công bố`
         if published is None and document.issued:
             published = parse_date(document.issued)  # a document with no other date: its issue date
             sources["date"] = "document:issued"
