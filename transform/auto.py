@@ -138,17 +138,20 @@ def _first(page, xpath):
     return " ".join(str(found[0]).split()) if found else None
 
 
-def agreed_headline(page: lxml.html.HtmlElement, fallback: str | None,
-                    sections: frozenset[str] = frozenset()) -> str | None:
+def _no_section(text: str | None) -> bool:
+    return False
+
+
+def agreed_headline(page: lxml.html.HtmlElement, fallback: str | None, is_section=_no_section) -> str | None:
     """The headline the page's references (og:title, <title>, `fallback`) agree with, as shown on
     the page: the first h1/h2 one of them names, else the first element of the body whose whole
     text is a reference, or its leading parts once the section and site names after a separator
     are cut (Liferay shows the asset's title in a `div`, its h1 being a sidebar's box title);
-    None when nothing agrees. A reference that is the name of a section the page links to above
-    it (`sections`) names no headline."""
+    None when nothing agrees. A reference that names a section the page links to above it
+    (`is_section`, `PageMetadata.names_section`) names no headline."""
     site = _first(page, "//meta[@property='og:site_name']/@content")
     og, doc_title = _first(page, "//meta[@property='og:title']/@content"), _first(page, "//title/text()")
-    references = [r for r in (og, doc_title, fallback) if r and loose(r) not in sections]
+    references = [r for r in (og, doc_title, fallback) if r and not is_section(r)]
     whole = {loose(r) for r in references}
     pieces = {loose(p) for r in references for p in _parts(r, site)}
     headings = [" ".join(h.text_content().split()) for h in page.xpath("//h1|//h2")]
@@ -233,26 +236,25 @@ def _shown_reference(page, references: list[str], site: str | None) -> str | Non
     return best
 
 
-def best_title(page: lxml.html.HtmlElement, fallback: str | None,
-               sections: frozenset[str] = frozenset()) -> str | None:
+def best_title(page: lxml.html.HtmlElement, fallback: str | None, is_section=_no_section) -> str | None:
     """The headline: the first h1/h2 a reference title agrees with (as shown on the page),
     else the og:title or <title> without the site's name; never the name of a section the page
-    links to above it (`sections`)."""
-    agreed = agreed_headline(page, fallback, sections)
+    links to above it (`is_section`)."""
+    agreed = agreed_headline(page, fallback, is_section)
     if agreed:
         return agreed
     site = _first(page, "//meta[@property='og:site_name']/@content")
     og, doc_title = _first(page, "//meta[@property='og:title']/@content"), _first(page, "//title/text()")
     for reference in (og, doc_title):
-        parts = [part for part in _parts(reference, site) if loose(part) not in sections]
+        parts = [part for part in _parts(reference, site) if not is_section(part)]
         if parts:
             return max(parts, key=len)
-    if fallback and loose(fallback) not in sections:
+    if fallback and not is_section(fallback):
         return fallback
     # Every reference names a section: the page's first heading that does not.
     for heading in page.xpath("//body//h1|//body//h2"):
         text = " ".join(heading.text_content().split())
-        if len(loose(text)) >= 4 and loose(text) not in sections:
+        if len(loose(text)) >= 4 and not is_section(text):
             return text
     return None
 
@@ -261,13 +263,13 @@ _METADATA = ("title", "date", "author", "category", "summary")
 
 
 def auto_extract(page, url: str | None = None, known: dict | None = None,
-                 sections: frozenset[str] = frozenset()) -> tuple[dict, dict]:
+                 is_section=_no_section) -> tuple[dict, dict]:
     """(values, sources) in the same shape as extract.extract_fields, or ({}, {}). `page`: the
     tree of extract.parse_page (trafilatura reads it without changing it). `known`: the fields
     the page's own metadata already gave. They are not looked for again; when they are all
     known, trafilatura reads only the body (its metadata pass is an eighth of the time and
-    would go unused). `sections`: the names of the sections the page links to above it, never
-    its title (`sections.section_names`)."""
+    would go unused). `is_section`: whether a text names a section the page links to above it,
+    never its title (`PageMetadata.names_section`)."""
     known = {name: value for name, value in (known or {}).items() if value and name in _METADATA}
     body_only = len(known) == len(_METADATA)
     doc = bare_extraction(page, url=url, with_metadata=not body_only, include_comments=False, include_tables=True,
@@ -275,7 +277,7 @@ def auto_extract(page, url: str | None = None, known: dict | None = None,
                           date_extraction_params={"original_date": True, "extensive_search": True})
     if doc is None or doc.body is None:
         return {}, {}
-    title = known.get("title") or best_title(page, doc.title, sections)
+    title = known.get("title") or best_title(page, doc.title, is_section)
     _prune(doc.body, title, known.get("summary") or doc.description)
     if body_only:
         return {"body": _body_html(doc.body)}, {"body": "auto:trafilatura"}

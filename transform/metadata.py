@@ -14,7 +14,7 @@ from functools import lru_cache
 from lxml import etree
 
 from .auto import agreed_headline
-from .sections import section_names
+from .sections import names_section
 from .taxonomy import fold
 
 # Types of JSON-LD objects that describe one piece of content.
@@ -146,16 +146,17 @@ class PageMetadata:
         self.root = root
         self.url = url
         self._cache: dict[str, list] = {}
-        self._entries = self._metas = self._props = self._sections = None
+        self._entries = self._metas = self._props = None
+        self._sections: dict[str, bool] = {}
 
-    @property
-    def section_names(self) -> frozenset[str]:
-        """The names the page gives to the sections it sits in: the text of each link to the
-        site's home page or to a folder above the page (`Trung ương` linking `/tw` from
-        `/tw/Pages/vbpq-toanvan.aspx`). A title equal to one names the section or the site."""
-        if self._sections is None:
-            self._sections = frozenset(section_names(self.root, self.url))
-        return self._sections
+    def names_section(self, text: str | None) -> bool:
+        """Whether `text` is the name the page's links give to a section it sits in, or to the
+        site (`sections.names_section`): a title equal to one is not the page's headline."""
+        if not text:
+            return False
+        if text not in self._sections:
+            self._sections[text] = names_section(self.root, self.url, text)
+        return self._sections[text]
 
     @property
     def entries(self) -> list[dict]:
@@ -210,7 +211,7 @@ class PageMetadata:
         # The visible headline the page's own references (og:title, <title>, JSON-LD) agree
         # with. The references alone come after automatic extraction (they often carry the
         # site's name or an editor's variant of the headline): `title_fallback`.
-        yield agreed_headline(self.root, headline, self.section_names), "meta:headline"
+        yield agreed_headline(self.root, headline, self.names_section), "meta:headline"
 
     def _title_fallback(self):
         for entry in self.items:

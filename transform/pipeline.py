@@ -72,16 +72,16 @@ _HIEU = re.compile(r"[hH][iI][ệeỆE][uU]")  # not re.I, which turns off the l
 _BEFORE_HIEU = re.compile(r"(?:s[ốo]|k[ýyíi])\s+(?:k[ýyíi]\s+)?$", re.I)
 
 
-_PRECEDENT = re.compile(r"[Ss][ốo] [áa]n l[ệe]")  # `Số án lệ`, a court precedent's number
+_PRECEDENT = re.compile(r"án lệ")  # `Số án lệ`, a court precedent's number (literal first: a fast scan)
 
 
 def _has_document_label(html: str) -> bool:
     """Whether the page labels a document's number: `Số ký hiệu`, `Số hiệu`, `Ký hiệu`, `Số án lệ`,
     written as characters or as character references (`S&#7889; hi&#7879;u`)."""
-    if "&#" in html:
+    if "&#7879;" in html or "&#x1ec7;" in html or "&#x1EC7;" in html:  # `ệ` as a reference: `hi&#7879;u`
         html = html_unescape(html)
     return any(_BEFORE_HIEU.search(html, max(0, m.start() - 64), m.start()) for m in _HIEU.finditer(html)) \
-        or _PRECEDENT.search(html) is not None
+        or any(html[max(0, m.start() - 3):m.start()] in ("Số ", "số ", "SỐ ") for m in _PRECEDENT.finditer(html))
 
 
 _MEDIA_CATEGORIES = {"thu vien anh", "thu vien hinh anh", "thu vien video", "video", "video clip", "album anh",
@@ -245,9 +245,19 @@ def _date_doubt(text: str, source: str, fetched_at) -> str | None:
     return None
 
 
-# Addresses in a page: a date in one (an image's upload folder, a timestamp in the article's own
-# URL) is where the file went, not a date the page shows.
-_ADDRESS = re.compile(r"""(?:https?:)?//[^\s"'<>]+|(?:src|href|srcset|action)\s*=\s*("[^"]*"|'[^']*')""", re.I)
+def _outside_addresses(html: str, form: str) -> bool:
+    """Whether the page shows `form` somewhere other than inside an address: the run of text
+    before it (back to a space, a quote or a tag) holds no `/` (`/2022-12-24-slug` is a path)."""
+    start = html.find(form)
+    for _ in range(20):
+        if start < 0:
+            return False
+        before = html[max(0, start - 200):start]
+        token = re.split(r"""[\s"'<>()=,;]""", before)[-1]
+        if "/" not in token:
+            return True
+        start = html.find(form, start + 1)
+    return False
 
 
 def _not_shown(text: str, html: str, url: str = "") -> str | None:
@@ -261,13 +271,13 @@ def _not_shown(text: str, html: str, url: str = "") -> str | None:
     if value is None:
         return None
     y, m, d = value.year, value.month, value.day
-    shown = {f"{d:02}/{m:02}/{y}", f"{d}/{m}/{y}", f"{d:02}-{m:02}-{y}", f"{d:02}.{m:02}.{y}", f"{y}-{m:02}-{d:02}",
-             f"{d}/{m:02}/{y}", f"{d:02}/{m}/{y}", f"{d}.{m}.{y}"}
-    outside = _ADDRESS.sub(" ", html)
-    if any(form in outside for form in shown) or f"ngày {d} tháng {m} năm {y}" in outside.lower():
+    shown = (f"{d:02}/{m:02}/{y}", f"{d}/{m}/{y}", f"{d:02}-{m:02}-{y}", f"{d:02}.{m:02}.{y}", f"{y}-{m:02}-{d:02}",
+             f"{d}/{m:02}/{y}", f"{d:02}/{m}/{y}", f"{d}.{m}.{y}")
+    if any(form in html and _outside_addresses(html, form) for form in shown) \
+            or f"ngày {d} tháng {m} năm {y}" in html.lower():
         return None
-    addresses = " ".join(match.group(0) for match in _ADDRESS.finditer(html)) + " " + url
-    if any(form in addresses for form in (f"{y}/{m:02}/{d:02}", f"{y}{m:02}{d:02}", f"{y}-{m:02}-{d:02}", f"{y}/{m}/{d}/")):
+    if any(form in html or form in url for form in (f"{y}/{m:02}/{d:02}", f"{y}{m:02}{d:02}", f"{y}-{m:02}-{d:02}",
+                                                    f"{y}/{m}/{d}/")):
         return "is read from an address (a file's folder or the page's URL), not shown on the page"
     if d == 1:
         return "is shown nowhere on the page as a whole day (a guess)"
@@ -357,7 +367,7 @@ def _fallback_title(value: str, metadata, template: SiteTemplate):
     """A reference title (og:title, <title>) cleaned of the site's name; refused when it names a
     section the page links to above it."""
     title = clean_title(value, template.site_names)
-    if title and loose(title) in metadata.section_names:
+    if title and metadata.names_section(title):
         return "!is the name of a section the page links to above it (or of the site), not a headline"
     return title
 
@@ -467,7 +477,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
     sources.update(chosen_sources)
     method = f"{mapping.platform}@{mapping.version}" if mapping.fields else "auto"
     if not (values.get("title") and values.get("body")):
-        found, found_sources = auto_extract(tree, url, known=values, sections=metadata.section_names)
+        found, found_sources = auto_extract(tree, url, known=values, is_section=metadata.names_section)
         if found.get("body") and (found.get("title") or values.get("title")):
             if mapping.fields:
                 missing = [f for f in ("title", "body") if not values.get(f)]

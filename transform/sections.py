@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from .taxonomy import loose
+from lxml import etree
 
 _HOME_FILE = re.compile(r"/(?:index\.\w+|default\.aspx|home\.aspx)$", re.I)
 
@@ -16,22 +16,41 @@ def _place(path: str) -> str:
     return _HOME_FILE.sub("", path.lower()).rstrip("/") or "/"
 
 
-def section_names(root, url: str) -> set[str]:
-    """The `loose` texts of the links to the page's home page or to a folder above it (links with a query name
-    an item or a view, not a section)."""
+_LINKS_SHOWING = etree.XPath("//a[@href][normalize-space(.) = $text]")
+
+
+def names_section(root, url: str, text: str) -> bool:
+    """Whether `text` is the text of a link to the page's home page or to a folder above it
+    (`Trung ương` linking `/tw` from `/tw/Pages/vbpq-toanvan.aspx`): then it names the section
+    the page sits in, or the site. Links with a query name an item or a view, not a section."""
     page = urlsplit(url)
-    if not page.hostname:
-        return set()
+    wanted = " ".join((text or "").split())
+    if not page.hostname or not wanted:
+        return False
     parts = [p for p in _place(page.path).split("/") if p]
     above = {"/" + "/".join(parts[:n]) if n else "/" for n in range(len(parts))}
-    names = set()
-    for link in root.iter("a"):
-        href = (link.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
-            continue
-        target = urlsplit(urljoin(url, href))
-        if target.hostname == page.hostname and not target.query and _place(target.path) in above:
-            text = loose(" ".join(link.itertext()))
-            if text:
-                names.add(text)
-    return names
+    origins = tuple(f"{scheme}://{page.netloc}".lower() for scheme in ("http", "https"))
+    for link in _LINKS_SHOWING(root, text=wanted):
+        path = _path(link.get("href") or "", url, origins, page.hostname)
+        if path is not None and _place(path) in above:
+            return True
+    return False
+
+
+def _path(href: str, url: str, origins: tuple[str, ...], host: str) -> str | None:
+    """The path of a link to the page's own host with no query, or None (most links are read
+    without urljoin: a path from the root, or an address on the page's origin)."""
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")) or "?" in href:
+        return None
+    href = href.split("#", 1)[0]
+    if href.startswith("/") and not href.startswith("//"):
+        return href
+    lowered = href.lower()
+    for origin in origins:
+        if lowered.startswith(origin) and (len(href) == len(origin) or href[len(origin)] == "/"):
+            return href[len(origin):] or "/"
+    if lowered.startswith(("http:", "https:", "//")):
+        return None  # another host
+    target = urlsplit(urljoin(url, href))  # relative: `../tin-tuc/`, `trang-chu.html`
+    return target.path if target.hostname == host and not target.query else None
