@@ -63,3 +63,16 @@ def test_a_document_page_with_a_generic_title_and_no_date():
     assert article.kind == "document"
     assert article.title == "Quyết định 12/2024/QĐ-UBND Về việc ban hành bảng giá đất giai đoạn 2025-2029"
     assert article.published_at == "2024-08-12T00:00:00+07:00" and article.field_sources["date"] == "document:issued"
+
+
+def test_english_labels_and_a_court_precedent():
+    english = ("<table><tr><td>Legislation code</td><td>08/2015/TT-BTTTT</td></tr>"
+               "<tr><td>Issuing date</td><td>25/03/2015</td></tr><tr><td>Agencies issued</td><td>Bộ Thông tin và Truyền thông</td></tr>"
+               "<tr><td>Legislation type</td><td>Thông tư</td></tr><tr><td>Subject</td><td>Ban hành Quy chuẩn</td></tr></table>")
+    info, _ = extract_document(english)
+    assert (info.number, info.type, info.issuer, info.issued, info.abstract) == (
+        "08/2015/TT-BTTTT", "Thông tư", "Bộ Thông tin và Truyền thông", "2015-03-25", "Ban hành Quy chuẩn")
+    precedent = ("<table><tr><th>Số án lệ</th><td><a>63/2023/AL</a></td></tr>"
+                 "<tr><th>Ngày thông qua</th><td>01/02/2023</td></tr></table>")
+    info, _ = extract_document(precedent)
+    assert (info.number, info.type, info.issuer, info.issued) == ("63/2023/AL", "Án lệ", "Tòa án nhân dân tối cao", "2023-02-01")

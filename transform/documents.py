@@ -12,16 +12,22 @@ from .extract import parse_page
 from .schema import DocumentInfo
 from .taxonomy import fold
 
+# The English labels are the same module's on a portal's English pages (Liferay's legal-document
+# portlet at sotttt.hanoi.gov.vn/en/: `Legislation code`, `Issuing date`, `Agencies issued`).
 LABELS = {
-    "number": ["so ky hieu", "so hieu", "ky hieu", "so van ban", "so ky hieu van ban", "so hieu van ban", "so an le"],
-    "type": ["loai van ban", "hinh thuc van ban", "hinh thuc", "the loai", "loai"],
-    "issuer": ["co quan ban hanh", "noi ban hanh", "don vi ban hanh", "co quan", "cap ban hanh"],
-    "signer": ["nguoi ky", "nguoi ky duyet", "ky boi"],
-    "issued": ["ngay ban hanh", "ngay ky", "ban hanh ngay", "ngay thong qua"],
-    "effective": ["ngay hieu luc", "ngay co hieu luc", "hieu luc tu ngay", "ngay ap dung", "ngay bat dau hieu luc"],
-    "expiry": ["ngay het hieu luc", "het hieu luc ngay", "ngay het han"],
+    "number": ["so ky hieu", "so hieu", "ky hieu", "so van ban", "so ky hieu van ban", "so hieu van ban", "so an le",
+               "legislation code", "document number", "document no"],
+    "type": ["loai van ban", "hinh thuc van ban", "hinh thuc", "the loai", "loai", "legislation type", "document type",
+             "type of document"],
+    "issuer": ["co quan ban hanh", "noi ban hanh", "don vi ban hanh", "co quan", "cap ban hanh", "agencies issued",
+               "issuing agency", "issuing body", "issued by"],
+    "signer": ["nguoi ky", "nguoi ky duyet", "ky boi", "signer", "signed by"],
+    "issued": ["ngay ban hanh", "ngay ky", "ban hanh ngay", "ngay thong qua", "issuing date", "date of issue", "issued date"],
+    "effective": ["ngay hieu luc", "ngay co hieu luc", "hieu luc tu ngay", "ngay ap dung", "ngay bat dau hieu luc",
+                  "effective date"],
+    "expiry": ["ngay het hieu luc", "het hieu luc ngay", "ngay het han", "expiry date"],
     "status": ["tinh trang", "tinh trang hieu luc", "trang thai", "hieu luc"],
-    "abstract": ["trich yeu", "trich yeu noi dung", "noi dung"],
+    "abstract": ["trich yeu", "trich yeu noi dung", "noi dung", "subject"],
     "field": ["linh vuc", "nganh", "linh vuc van ban"],
 }
 

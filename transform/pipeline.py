@@ -81,7 +81,8 @@ def _has_document_label(html: str) -> bool:
     if "&#7879;" in html or "&#x1ec7;" in html or "&#x1EC7;" in html:  # `ệ` as a reference: `hi&#7879;u`
         html = html_unescape(html)
     return any(_BEFORE_HIEU.search(html, max(0, m.start() - 64), m.start()) for m in _HIEU.finditer(html)) \
-        or any(html[max(0, m.start() - 3):m.start()] in ("Số ", "số ", "SỐ ") for m in _PRECEDENT.finditer(html))
+        or any(html[max(0, m.start() - 3):m.start()] in ("Số ", "số ", "SỐ ") for m in _PRECEDENT.finditer(html)) \
+        or "Legislation code" in html  # the same module's English pages
 
 
 _MEDIA_CATEGORIES = {"thu vien anh", "thu vien hinh anh", "thu vien video", "video", "video clip", "album anh",
@@ -651,7 +652,8 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
 
 
 _GENERIC_TITLES = {"chi tiet van ban", "van ban", "van ban phap luat", "chi tiet", "xem chi tiet", "thong tin van ban",
-                   "co so du lieu quoc gia ve van ban phap luat", "he thong van ban", "van ban quy pham phap luat"}
+                   "co so du lieu quoc gia ve van ban phap luat", "he thong van ban", "van ban quy pham phap luat",
+                   "van ban phap quy", "van ban chi dao dieu hanh"}
 
 
 def _generic_title(title: str | None, template: SiteTemplate) -> str | None:
