@@ -46,6 +46,16 @@ def test_a_title_that_names_the_section_above_the_page_is_not_its_headline():
     assert section.title == "Trung ương"
 
 
+def test_a_static_page_named_only_in_the_theme_s_trail_keeps_its_short_name():
+    page = _page('<ul class="menu"><li><a href="/vi/dau-tu-cong">Đầu tư công</a></li></ul>'
+                 '<div class="dd_chuyenmuc"><span class="tintuc"><p>Liên hệ</p></span></div>'
+                 '<p><b>SỞ THÔNG TIN VÀ TRUYỀN THÔNG</b></p><p>Địa chỉ: 185 Giảng Võ, quận Đống Đa, thành phố Hà Nội</p>'
+                 '<p>Điện thoại: 024 3512 3456 - Thư điện tử: stttt@tinh.gov.vn</p>',
+                 title="Liên hệ - Sở Thông tin và Truyền thông")
+    article = _run(page, "http://stttt.tinh.gov.vn/vi/lien-he")
+    assert article.title == "Liên hệ" and article.kind == "page"
+
+
 def test_no_date_from_a_box_of_other_stories_or_a_number_like_a_date():
     page = _page('<h1>Đảm bảo an toàn thông tin</h1><p>(lần thứ 01/2018)</p>' + TEXT
                  + '<div class="tin-khac"><h3>Tin khác</h3><p>Hội nghị ngày 05/02/2024</p></div>')

@@ -14,6 +14,7 @@ from lxml import etree
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
+from .classify import static_title
 from .dates import parse_date
 from .taxonomy import fold, loose
 
@@ -213,8 +214,9 @@ def shown_lead(page, text: str) -> str | None:
 def _shown_reference(page, references: list[str], site: str | None) -> str | None:
     """The longest leading part of a reference title that an element of the body shows as its
     whole text (outside links, menus and scripts)."""
+    # (Short keys match stray elements; a static page's short name, `Liên hệ`, is one too.)
     wanted = {key for reference in references for key in map(loose, _prefixes(reference))
-              if len(key) >= 8 and not (site and key == loose(site))}
+              if (len(key) >= 8 or static_title(key)) and not (site and key == loose(site))}
     if not wanted:
         return None
     first_words = {key.split()[0] for key in wanted}
