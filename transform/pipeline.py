@@ -357,9 +357,11 @@ def _title_check(value: str, source: str, metadata, template: SiteTemplate):
         return title
     if template.boilerplate and block_key(title) in template.boilerplate:
         return "!repeats on most of the site's pages (a box or portlet title, not a headline)"
-    agreed = metadata.candidates("title")
     references = " ".join(loose(r) for r in (metadata.metas.get("og:title"), metadata.document_title) if r)
-    if agreed and loose(agreed[0][0]) != loose(title) and loose(title) not in references:
+    if loose(title) in references:
+        return title  # the <title> or og:title names it (the agreed headline need not be sought)
+    agreed = metadata.candidates("title")
+    if agreed and loose(agreed[0][0]) != loose(title):
         return f"!is not the headline the page's <title> names ({agreed[0][0]!r})"
     return title
 
