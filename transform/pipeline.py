@@ -455,8 +455,9 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
         return SkippedPage(uid, mapping.agency, url, _too_deep(str(exc)))
     values, sources = extract_fields(tree, mapping.fields) if mapping.fields else ({}, {})
     metadata = PageMetadata(tree, url)  # read field by field, only when the mapping misses one
+    site_host = (urlsplit(url).hostname or "").removeprefix("www.")  # the publication's name, for bylines
     chosen, chosen_sources = _choose(values, sources, metadata, mapping, page.fetched_at, warnings,
-                                     (urlsplit(url).hostname or "").removeprefix("www."))
+                                     site_host)
     signals = metadata.signals
     item_link = _item_link_re(mapping.item_url_patterns)
     item_url = bool(item_link and item_link.search(url))
@@ -493,7 +494,7 @@ def _transform(page: RawPage, url: str, uid: str, mapping: Mapping, assets: dict
             if doubt:
                 warnings.append(f"date {found['date']!r} from automatic extraction {doubt}; not used")
                 found.pop("date")
-            author = found.get("author") and _author_check(found["author"], metadata, urlsplit(url).hostname or "")
+            author = found.get("author") and _author_check(found["author"], metadata, site_host)
             if found.get("author") and (not author or author.startswith("!")):
                 found.pop("author")  # the account, the paper or the site's operator, as the metadata's would be
             elif author:
